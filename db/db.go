@@ -1,0 +1,73 @@
+// Package db holds Parley's storage: bun models (one file per table), the embedded SQL
+// migrations and the Store, whose methods take the viewer and filter by it.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+)
+
+// Sentinel errors; callers wrap them with %w and the API layers map them to codes.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrInvalidInput = errors.New("invalid input")
+	ErrForbidden    = errors.New("forbidden")
+)
+
+// Invalid reports a client mistake in one field.
+func Invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FieldError is an ErrInvalidInput that names the offending field.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrInvalidInput) hold.
+func (e *FieldError) Unwrap() error { return ErrInvalidInput }
+
+// Open connects to PostgreSQL at dsn and checks the connection.
+func Open(ctx context.Context, dsn string) (*bun.DB, error) {
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	sqldb.SetMaxOpenConns(32)
+	sqldb.SetMaxIdleConns(16)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	bdb := bun.NewDB(sqldb, pgdialect.New())
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := bdb.PingContext(pingCtx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return bdb, nil
+}
+
+// Store is the one door to the data. Every method that reads or writes a user's data takes
+// the Viewer and filters by it.
+type Store struct {
+	DB *bun.DB
+}
+
+// NewStore wraps an open database.
+func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb} }
+
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.DB.RunInTx(ctx, nil, fn)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505"
+}

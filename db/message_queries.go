@@ -1,0 +1,123 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// MessagePage selects a window of a thread by id. With Before or neither, it is the newest
+// Limit messages before that id (the default, newest page first); with After, the oldest Limit
+// after it; Offset skips from the oldest (page-numbered clients). Results are always oldest first.
+type MessagePage struct {
+	Limit  int
+	Before int64
+	After  int64
+	Offset int
+	// FromOldest pages forward from the start of the thread (with Offset, or After).
+	FromOldest bool
+}
+
+// MessageList is one page of a thread.
+type MessageList struct {
+	Messages []*Message
+	HasMore  bool // more in the direction paged
+}
+
+// readAtExpr is when the message was read, relative to party ?0: by ?0 for others' messages,
+// by anyone else for ?0's own.
+const readAtExpr = `(SELECT min(r.read_at) FROM message_reads AS r WHERE r.message_id = m.id
+	AND CASE WHEN m.sender_party_id = ?0 THEN r.party_id <> ?0 ELSE r.party_id = ?0 END) AS read_at`
+
+func (s *Store) messageQuery(party string, dst *[]*Message) *bun.SelectQuery {
+	return s.DB.NewSelect().Model(dst).
+		ColumnExpr("m.*").
+		ColumnExpr(readAtExpr, party)
+}
+
+// Messages pages through a thread the viewer takes part in.
+func (s *Store) Messages(ctx context.Context, v Viewer, t *Thread, p MessagePage) (*MessageList, error) {
+	var msgs []*Message
+	q := s.messageQuery(v.Party(), &msgs).
+		Where("m.conversation_id = ?", t.ID).
+		Where("m.id > ?", t.HiddenUpTo).
+		Limit(p.Limit + 1)
+	switch {
+	case p.After > 0 || p.FromOldest:
+		q.Where("m.id > ?", p.After).Order("m.id ASC").Offset(p.Offset)
+	default:
+		if p.Before > 0 {
+			q.Where("m.id < ?", p.Before)
+		}
+		q.Order("m.id DESC")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	list := &MessageList{Messages: msgs}
+	if len(msgs) > p.Limit {
+		list.Messages, list.HasMore = msgs[:p.Limit], true
+	}
+	if !(p.After > 0 || p.FromOldest) {
+		reverse(list.Messages)
+	}
+	setViewer(list.Messages, v.Party())
+	return list, nil
+}
+
+// MessagesByID loads messages by id with read state relative to party. Callers must have
+// authorised access to them (they come from threads the viewer takes part in).
+func (s *Store) MessagesByID(ctx context.Context, party string, ids []int64) ([]*Message, error) {
+	var msgs []*Message
+	if err := s.messageQuery(party, &msgs).Where("m.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	setViewer(msgs, party)
+	return msgs, nil
+}
+
+// Message loads one message of a thread the viewer takes part in.
+func (s *Store) Message(ctx context.Context, v Viewer, id int64) (*Message, error) {
+	var msgs []*Message
+	err := s.messageQuery(v.Party(), &msgs).
+		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
+		Join("JOIN conversations AS c ON c.id = m.conversation_id").
+		Where("m.id = ?", id).Where("c.kind = ?", v.Kind()).
+		Where("p.deleted_at IS NULL AND m.id > p.hidden_up_to").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load message: %w", err)
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("message: %w", ErrNotFound)
+	}
+	setViewer(msgs, v.Party())
+	return msgs[0], nil
+}
+
+// AttachmentsByMessage loads the attachments of the given messages, by message.
+func (s *Store) AttachmentsByMessage(ctx context.Context, messageIDs []int64) (map[int64][]*Attachment, error) {
+	var as []*Attachment
+	err := s.DB.NewSelect().Model(&as).Where("message_id IN (?)", bun.In(messageIDs)).Order("id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load attachments: %w", err)
+	}
+	out := make(map[int64][]*Attachment, len(messageIDs))
+	for _, a := range as {
+		out[a.MessageID] = append(out[a.MessageID], a)
+	}
+	return out, nil
+}
+
+func setViewer(msgs []*Message, party string) {
+	for _, m := range msgs {
+		m.ViewerParty = party
+	}
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}

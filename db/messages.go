@@ -1,0 +1,42 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Message types.
+const (
+	TypeText       = "text"
+	TypeImage      = "image"
+	TypeDocument   = "document"
+	TypeQuickReply = "quick_reply"
+	TypeSystem     = "system"
+)
+
+// Message is one entry in a thread. Its id comes from one sequence and orders the thread.
+type Message struct {
+	bun.BaseModel `bun:"table:messages,alias:m"`
+
+	ID              int64      `bun:"id,pk,autoincrement"`
+	ConversationID  int64      `bun:"conversation_id,notnull"`
+	SenderPartyID   string     `bun:"sender_party_id,notnull"`
+	SenderUserID    *string    `bun:"sender_user_id"`
+	SenderRole      string     `bun:"sender_role,notnull"`
+	Type            string     `bun:"type,notnull"`
+	Body            string     `bun:"body,notnull"`
+	TemplateID      *int64     `bun:"template_id"`
+	ClientMessageID *string    `bun:"client_message_id"`
+	RemovedAt       *time.Time `bun:"removed_at"`
+	CreatedAt       time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+
+	// Read state as seen by the party the message was loaded for: for a message to that party,
+	// when it read it; for its own message, when the other side read it.
+	ReadAt *time.Time `bun:"read_at,scanonly"`
+	// The party the read state above is relative to.
+	ViewerParty string `bun:"-"`
+}
+
+// IsMine reports whether the party the message was loaded for sent it.
+func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }

@@ -1,0 +1,194 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Thread is a conversation as one party sees it: the conversation and that party's state.
+type Thread struct {
+	Conversation
+
+	ViewerParty       string     `bun:"viewer_party_id"`
+	ViewerRole        string     `bun:"viewer_role"`
+	UnreadCount       int        `bun:"viewer_unread_count"`
+	LastReadMessageID int64      `bun:"viewer_last_read_message_id"`
+	LastReadAt        *time.Time `bun:"viewer_last_read_at"`
+	ArchivedAt        *time.Time `bun:"viewer_archived_at"`
+	HiddenUpTo        int64      `bun:"viewer_hidden_up_to"`
+	HiddenCount       int        `bun:"viewer_hidden_count"`
+}
+
+// VisibleMessages is how many of the thread's messages the viewer can still see.
+func (t *Thread) VisibleMessages() int { return t.MessageCount - t.HiddenCount }
+
+// Inbox statuses.
+const (
+	StatusAll      = "all"
+	StatusUnread   = "unread"
+	StatusRead     = "read"
+	StatusArchived = "archived"
+)
+
+// InboxQuery selects and pages a viewer's threads. After pages by keyset; Offset jumps.
+type InboxQuery struct {
+	Status string
+	Role   string
+	Kind   string
+	Text   string
+	Limit  int
+	After  *InboxCursor
+	Offset int
+}
+
+// InboxCursor is the position of a thread in the inbox order.
+type InboxCursor struct {
+	At time.Time
+	ID int64
+}
+
+// InboxPage is one page of an inbox with the figures over the whole filtered set.
+type InboxPage struct {
+	Threads     []*Thread
+	HasNext     bool
+	TotalCount  int
+	UnreadTotal int
+}
+
+func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
+	return s.DB.NewSelect().
+		TableExpr("participants AS p").
+		Join("JOIN conversations AS c ON c.id = p.conversation_id").
+		ColumnExpr("c.*").
+		ColumnExpr(`p.party_id AS viewer_party_id, p.role AS viewer_role,
+			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
+			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count`).
+		Where("p.party_id = ?", v.Party()).
+		Where("c.kind = ?", v.Kind())
+}
+
+// Inbox lists the viewer's threads, newest activity first.
+func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
+	page := &InboxPage{}
+	agg := s.DB.NewSelect().
+		TableExpr("participants AS p").
+		Join("JOIN conversations AS c ON c.id = p.conversation_id").
+		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
+		Where("p.party_id = ?", v.Party()).
+		Where("c.kind = ?", v.Kind())
+	if err := inboxFilter(agg, q).Scan(ctx, &page.TotalCount, &page.UnreadTotal); err != nil {
+		return nil, fmt.Errorf("count inbox: %w", err)
+	}
+	sel := inboxFilter(s.threadQuery(v), q).
+		OrderExpr("p.last_activity_at DESC, p.conversation_id DESC").
+		Limit(q.Limit + 1)
+	if q.After != nil {
+		sel.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", q.After.At, q.After.ID)
+	} else if q.Offset > 0 {
+		sel.Offset(q.Offset)
+	}
+	if err := sel.Scan(ctx, &page.Threads); err != nil {
+		return nil, fmt.Errorf("list inbox: %w", err)
+	}
+	if len(page.Threads) > q.Limit {
+		page.Threads, page.HasNext = page.Threads[:q.Limit], true
+	}
+	return page, nil
+}
+
+func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
+	switch f.Status {
+	case StatusArchived:
+		q.Where("p.deleted_at IS NULL AND p.archived_at IS NOT NULL")
+	case StatusUnread:
+		q.Where("p.deleted_at IS NULL AND p.archived_at IS NULL AND p.unread_count > 0")
+	case StatusRead:
+		q.Where("p.deleted_at IS NULL AND p.archived_at IS NULL AND p.unread_count = 0")
+	default:
+		q.Where("p.deleted_at IS NULL AND p.archived_at IS NULL")
+	}
+	if f.Role != "" {
+		q.Where("p.role = ?", f.Role)
+	}
+	if f.Kind != "" {
+		q.Where("c.kind = ?", f.Kind)
+	}
+	if text := strings.TrimSpace(f.Text); text != "" {
+		like := "%" + escapeLike(text) + "%"
+		q.Where(`(EXISTS (SELECT 1 FROM bookings b JOIN workshops w ON w.org_nr = b.workshop_org_nr
+				JOIN users co ON co.id = b.car_owner_id
+				WHERE b.id = c.booking_id AND (w.name ILIKE ?0 OR co.name ILIKE ?0 OR b.id::text = ?1))
+			OR EXISTS (SELECT 1 FROM listings l JOIN users s ON s.id = l.seller_id JOIN users bu ON bu.id = c.buyer_id
+				WHERE l.id = c.listing_id AND (l.title ILIKE ?0 OR s.name ILIKE ?0 OR bu.name ILIKE ?0))
+			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.id > p.hidden_up_to
+				AND m.removed_at IS NULL AND m.body ILIKE ?0))`, like, text)
+	}
+	return q
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Thread loads one conversation the viewer takes part in; any other is ErrNotFound.
+func (s *Store) Thread(ctx context.Context, v Viewer, conversationID int64) (*Thread, error) {
+	return s.threadWhere(ctx, v, "c.id = ?", conversationID)
+}
+
+// ThreadByBooking loads the thread of a booking the viewer takes part in.
+func (s *Store) ThreadByBooking(ctx context.Context, v Viewer, bookingID int64) (*Thread, error) {
+	return s.threadWhere(ctx, v, "c.booking_id = ?", bookingID)
+}
+
+func (s *Store) threadWhere(ctx context.Context, v Viewer, where string, arg any) (*Thread, error) {
+	t := new(Thread)
+	err := s.threadQuery(v).Where(where, arg).Where("p.deleted_at IS NULL").Limit(1).Scan(ctx, t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("conversation: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	return t, nil
+}
+
+// Participants loads the participants of the given conversations, by conversation.
+func (s *Store) Participants(ctx context.Context, conversationIDs []int64) (map[int64][]*Participant, error) {
+	var ps []*Participant
+	err := s.DB.NewSelect().Model(&ps).Where("conversation_id IN (?)", bun.In(conversationIDs)).
+		OrderExpr("conversation_id, joined_at, party_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load participants: %w", err)
+	}
+	out := make(map[int64][]*Participant, len(conversationIDs))
+	for _, p := range ps {
+		out[p.ConversationID] = append(out[p.ConversationID], p)
+	}
+	return out, nil
+}
+
+// SharesConversation reports whether the viewer and a user take part in a common thread.
+func (s *Store) SharesConversation(ctx context.Context, v Viewer, userID string) (bool, error) {
+	return s.DB.NewSelect().TableExpr("participants AS p").
+		Join("JOIN participants AS o ON o.conversation_id = p.conversation_id").
+		Join("LEFT JOIN users AS u ON u.id = ?", userID).
+		Where("p.party_id = ? AND p.deleted_at IS NULL", v.Party()).
+		Where("o.party_id = ? OR o.party_id = 'org:' || u.org_nr", userID).
+		Exists(ctx)
+}
+
+// Threads loads the given conversations that the viewer takes part in; others are left out.
+func (s *Store) Threads(ctx context.Context, v Viewer, ids []int64) ([]*Thread, error) {
+	var ts []*Thread
+	if err := s.threadQuery(v).Where("c.id IN (?) AND p.deleted_at IS NULL", bun.In(ids)).Scan(ctx, &ts); err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	return ts, nil
+}

@@ -1,0 +1,22 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// User is a person as the identity provider names them.
+type User struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+
+	ID         string     `bun:"id,pk"`
+	Role       string     `bun:"role,notnull"`
+	Name       string     `bun:"name,notnull"`
+	AvatarURL  string     `bun:"avatar_url,notnull"`
+	Verified   bool       `bun:"verified,notnull"`
+	OrgNr      *string    `bun:"org_nr"`
+	LastSeenAt *time.Time `bun:"last_seen_at"`
+	CreatedAt  time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt  time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+}

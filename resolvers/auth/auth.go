@@ -1,0 +1,73 @@
+// Package auth turns a request's credentials into a Principal: a user from a bearer JWT, or a
+// back-office system from an API key. Resolvers ask it who is calling; the HTTP middleware and
+// the subscription transports fill it in.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/parley/parley/db"
+)
+
+var (
+	// ErrUnauthenticated means no credentials, or credentials that do not verify.
+	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrForbidden means valid credentials of the wrong kind or role for the operation.
+	ErrForbidden = db.ErrForbidden
+)
+
+// Principal is who is calling: a user, or a back-office system holding an API key.
+type Principal struct {
+	User   *db.Viewer
+	APIKey bool
+}
+
+type ctxKey struct{}
+
+type result struct {
+	p   *Principal
+	err error
+}
+
+// WithPrincipal stores the outcome of authenticating a request in ctx.
+func WithPrincipal(ctx context.Context, p *Principal, err error) context.Context {
+	return context.WithValue(ctx, ctxKey{}, result{p, err})
+}
+
+// PrincipalFrom returns who is calling, or why they are not authenticated.
+func PrincipalFrom(ctx context.Context) (*Principal, error) {
+	r, _ := ctx.Value(ctxKey{}).(result)
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.p == nil {
+		return nil, fmt.Errorf("missing credentials: send Authorization: Bearer <token>: %w", ErrUnauthenticated)
+	}
+	return r.p, nil
+}
+
+// User returns the calling user; an API key is FORBIDDEN here.
+func User(ctx context.Context) (db.Viewer, error) {
+	p, err := PrincipalFrom(ctx)
+	if err != nil {
+		return db.Viewer{}, err
+	}
+	if p.User == nil {
+		return db.Viewer{}, fmt.Errorf("this operation needs a user's token, not an API key: %w", ErrForbidden)
+	}
+	return *p.User, nil
+}
+
+// BackOffice checks that the caller holds an API key; a user token is FORBIDDEN here.
+func BackOffice(ctx context.Context) error {
+	p, err := PrincipalFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.APIKey {
+		return fmt.Errorf("this operation needs an X-API-Key: %w", ErrForbidden)
+	}
+	return nil
+}

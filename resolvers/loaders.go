@@ -1,0 +1,88 @@
+package resolvers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+// Loaders batch the nested fields of one request, so a page of any size costs a fixed number
+// of statements.
+type Loaders struct {
+	users        *dataloadgen.Loader[string, *db.User]
+	workshops    *dataloadgen.Loader[string, *db.Workshop]
+	services     *dataloadgen.Loader[string, []*db.WorkshopService]
+	bookings     *dataloadgen.Loader[int64, *db.Booking]
+	listings     *dataloadgen.Loader[string, *db.Listing]
+	messages     *dataloadgen.Loader[int64, *db.Message]
+	attachments  *dataloadgen.Loader[int64, []*db.Attachment]
+	participants *dataloadgen.Loader[int64, []*db.Participant]
+	threads      *dataloadgen.Loader[int64, *db.Thread]
+}
+
+const loaderWait = 500 * time.Microsecond
+
+func newLoaders(s *db.Store) *Loaders {
+	w := dataloadgen.WithWait(loaderWait)
+	return &Loaders{
+		users:     dataloadgen.NewMappedLoader(byKey(s.UsersByID, func(u *db.User) string { return u.ID }), w),
+		workshops: dataloadgen.NewMappedLoader(byKey(s.WorkshopsByOrgNr, func(x *db.Workshop) string { return x.OrgNr }), w),
+		services:  dataloadgen.NewMappedLoader(s.ServicesByOrgNr, w),
+		bookings:  dataloadgen.NewMappedLoader(byKey(s.BookingsByID, func(b *db.Booking) int64 { return b.ID }), w),
+		listings:  dataloadgen.NewMappedLoader(byKey(s.ListingsByID, func(l *db.Listing) string { return l.ID }), w),
+		messages: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*db.Message, error) {
+			v, _ := auth.User(ctx)
+			return byKey(func(ctx context.Context, ids []int64) ([]*db.Message, error) {
+				return s.MessagesByID(ctx, v.Party(), ids)
+			}, func(m *db.Message) int64 { return m.ID })(ctx, ids)
+		}, w),
+		attachments:  dataloadgen.NewMappedLoader(s.AttachmentsByMessage, w),
+		participants: dataloadgen.NewMappedLoader(s.Participants, w),
+		threads: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*db.Thread, error) {
+			v, err := auth.User(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return byKey(func(ctx context.Context, ids []int64) ([]*db.Thread, error) {
+				return s.Threads(ctx, v, ids)
+			}, func(t *db.Thread) int64 { return t.ID })(ctx, ids)
+		}, w),
+	}
+}
+
+// byKey adapts a batch fetch returning rows into a mapped fetch; missing keys load as nil.
+func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), key func(V) K) func(context.Context, []K) (map[K]V, error) {
+	return func(ctx context.Context, keys []K) (map[K]V, error) {
+		rows, err := fetch(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[K]V, len(rows))
+		for _, r := range rows {
+			out[key(r)] = r
+		}
+		return out, nil
+	}
+}
+
+type loadersKey struct{}
+
+// LoaderMiddleware gives every request its own loaders.
+func LoaderMiddleware(s *db.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(s))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (r *Resolver) loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return newLoaders(r.Store) // outside an HTTP request (e.g. a direct call): unbatched but correct
+}

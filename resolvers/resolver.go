@@ -1,0 +1,96 @@
+// Package resolvers holds Parley's hand-written GraphQL resolvers. Root resolvers (Query,
+// Mutation) authorise, validate, make one store call and map the result; the REST
+// compatibility layer calls the same methods. Field resolvers load through per-request loaders.
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+// Resolver is the root of the resolver tree.
+type Resolver struct {
+	Store *db.Store
+	// Secret signs the tokens issueToken mints.
+	Secret []byte
+	// Files stores uploaded attachments.
+	Files FileStore
+	// MaxUploadBytes bounds one uploaded file.
+	MaxUploadBytes int64
+	// MaxTokenTTL bounds issueToken's lifetime.
+	MaxTokenTTL time.Duration
+}
+
+type (
+	queryResolver                struct{ *Resolver }
+	mutationResolver             struct{ *Resolver }
+	userResolver                 struct{ *Resolver }
+	workshopResolver             struct{ *Resolver }
+	bookingResolver              struct{ *Resolver }
+	listingResolver              struct{ *Resolver }
+	participantResolver          struct{ *Resolver }
+	conversationResolver         struct{ *Resolver }
+	attachmentResolver           struct{ *Resolver }
+	messageResolver              struct{ *Resolver }
+	notificationResolver         struct{ *Resolver }
+	messageTemplateResolver      struct{ *Resolver }
+	workshopSearchResultResolver struct{ *Resolver }
+)
+
+var (
+	_ graph.ResolverRoot                 = (*Resolver)(nil)
+	_ graph.QueryResolver                = (*queryResolver)(nil)
+	_ graph.MutationResolver             = (*mutationResolver)(nil)
+	_ graph.ConversationResolver         = (*conversationResolver)(nil)
+	_ graph.MessageResolver              = (*messageResolver)(nil)
+	_ graph.WorkshopSearchResultResolver = (*workshopSearchResultResolver)(nil)
+)
+
+func (r *Resolver) Query() graph.QueryResolver               { return &queryResolver{r} }
+func (r *Resolver) Mutation() graph.MutationResolver         { return &mutationResolver{r} }
+func (r *Resolver) User() graph.UserResolver                 { return &userResolver{r} }
+func (r *Resolver) Workshop() graph.WorkshopResolver         { return &workshopResolver{r} }
+func (r *Resolver) Booking() graph.BookingResolver           { return &bookingResolver{r} }
+func (r *Resolver) Listing() graph.ListingResolver           { return &listingResolver{r} }
+func (r *Resolver) Participant() graph.ParticipantResolver   { return &participantResolver{r} }
+func (r *Resolver) Conversation() graph.ConversationResolver { return &conversationResolver{r} }
+func (r *Resolver) Attachment() graph.AttachmentResolver     { return &attachmentResolver{r} }
+func (r *Resolver) Message() graph.MessageResolver           { return &messageResolver{r} }
+func (r *Resolver) Notification() graph.NotificationResolver { return &notificationResolver{r} }
+func (r *Resolver) MessageTemplate() graph.MessageTemplateResolver {
+	return &messageTemplateResolver{r}
+}
+func (r *Resolver) WorkshopSearchResult() graph.WorkshopSearchResultResolver {
+	return &workshopSearchResultResolver{r}
+}
+
+// Query and Mutation expose the root resolvers to other front doors (rest-compat).
+func (r *Resolver) QueryRoot() *queryResolver       { return &queryResolver{r} }
+func (r *Resolver) MutationRoot() *mutationResolver { return &mutationResolver{r} }
+
+// loadOne reads a key through a loader; a missing row is db.ErrNotFound.
+func loadOne[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K) (V, error) {
+	v, err := l.Load(ctx, key)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return v, db.ErrNotFound
+	}
+	return v, err
+}
+
+// loadList reads a key's list through a loader; a key with no rows is an empty list.
+func loadList[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, []V], key K) ([]V, error) {
+	v, err := l.Load(ctx, key)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return []V{}, nil
+	}
+	return v, err
+}
+
+func viewer(ctx context.Context) (db.Viewer, error) { return auth.User(ctx) }
