@@ -110,7 +110,7 @@ func refreshSearchDoc(ctx context.Context, tx bun.Tx, orgNr string) error {
 		FROM (SELECT
 				(SELECT string_agg(name || ' ' || category, ' ') FROM workshop_services WHERE org_nr = ?0) AS services,
 				(SELECT string_agg(v #>> '{}', ' ') FROM workshops AS w2,
-					jsonb_path_query(w2.categories, 'strict $.** ? (@.type() == "string")') AS v
+					jsonb_path_query(w2.categories, 'strict $.** \? (@.type() == "string")') AS v
 				 WHERE w2.org_nr = ?0) AS categories) AS x
 		WHERE w.org_nr = ?0`, orgNr).Exec(ctx)
 	if err != nil {

@@ -121,3 +121,21 @@ func reverse[T any](s []T) {
 		s[i], s[j] = s[j], s[i]
 	}
 }
+
+// Attachment loads a stored attachment of a message the viewer can see.
+func (s *Store) Attachment(ctx context.Context, v Viewer, id int64) (*Attachment, error) {
+	var as []*Attachment
+	err := s.DB.NewSelect().Model(&as).
+		Join("JOIN messages AS m ON m.id = a.message_id").
+		Join("JOIN conversations AS c ON c.id = m.conversation_id").
+		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
+		Where("a.id = ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to AND m.removed_at IS NULL", id, v.Kind()).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load attachment: %w", err)
+	}
+	if len(as) == 0 {
+		return nil, fmt.Errorf("attachment: %w", ErrNotFound)
+	}
+	return as[0], nil
+}

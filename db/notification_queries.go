@@ -100,18 +100,18 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, v Viewer, ids []int64
 		}
 		var messageIDs []int64
 		q := tx.NewUpdate().Table("notifications").Set("read_at = now()").
-			Where("user_id = ? AND read_at IS NULL", v.UserID).Returning("message_id")
+			Where("user_id = ? AND read_at IS NULL", v.UserID).Returning("coalesce(message_id, 0)")
 		if ids != nil {
 			q.Where("id IN (?)", bun.In(ids))
 		}
-		var linked []sql.NullInt64
+		var linked []int64 // 0 for a notification about no message
 		if err := q.Scan(ctx, &linked); err != nil {
 			return fmt.Errorf("mark notifications read: %w", err)
 		}
 		res.Updated = len(linked)
 		for _, id := range linked {
-			if id.Valid {
-				messageIDs = append(messageIDs, id.Int64)
+			if id != 0 {
+				messageIDs = append(messageIDs, id)
 			}
 		}
 		if len(messageIDs) == 0 {

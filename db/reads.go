@@ -86,16 +86,19 @@ func (s *Store) MarkMessagesRead(ctx context.Context, v Viewer, conversationID i
 // thread's last message id.
 func lockParticipant(ctx context.Context, tx bun.Tx, v Viewer, conversationID int64) (*Participant, int64, error) {
 	p := new(Participant)
-	var last sql.NullInt64
-	err := tx.NewSelect().Model(p).ColumnExpr("p.*").ColumnExpr("c.last_message_id").
+	err := tx.NewSelect().Model(p).
 		Join("JOIN conversations AS c ON c.id = p.conversation_id").
 		Where("p.conversation_id = ? AND p.party_id = ? AND c.kind = ? AND p.deleted_at IS NULL", conversationID, v.Party(), v.Kind()).
-		For("UPDATE OF p").Scan(ctx, p, &last)
+		For("UPDATE OF p").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, fmt.Errorf("conversation: %w", ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("lock participant: %w", err)
+	}
+	var last sql.NullInt64
+	if err := tx.NewSelect().Table("conversations").Column("last_message_id").Where("id = ?", conversationID).Scan(ctx, &last); err != nil {
+		return nil, 0, fmt.Errorf("load last message: %w", err)
 	}
 	return p, last.Int64, nil
 }

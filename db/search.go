@@ -17,6 +17,10 @@ type WorkshopHit struct {
 	Total      int      `bun:"total"`
 }
 
+// workshopColumns are the workshop's own columns, without the search document.
+const workshopColumns = `w.org_nr, w.name, w.address_line, w.city, w.postal_code, w.latitude, w.longitude,
+	w.logo, w.categories, w.avg_rating, w.total_reviews, w.search_text, w.created_at, w.updated_at`
+
 // Point is a position on Earth in degrees.
 type Point struct{ Lat, Lng float64 }
 
@@ -34,7 +38,7 @@ func (s *Store) SearchWorkshops(ctx context.Context, text string, near *Point, l
 		if _, err := tx.ExecContext(ctx, "SET LOCAL pg_trgm.word_similarity_threshold = 0.4"); err != nil {
 			return err
 		}
-		q := tx.NewSelect().Model(&hits).ColumnExpr("w.*").ColumnExpr("count(*) OVER () AS total").Limit(limit)
+		q := tx.NewSelect().TableExpr("workshops AS w").ColumnExpr(workshopColumns).ColumnExpr("count(*) OVER () AS total").Limit(limit)
 		tsq, text := prefixQuery(text), strings.TrimSpace(text)
 		if text == "" {
 			q.ColumnExpr("0::float8 AS score")
@@ -48,7 +52,7 @@ func (s *Store) SearchWorkshops(ctx context.Context, text string, near *Point, l
 			q.ColumnExpr("NULL::float8 AS distance_km")
 		}
 		q.OrderExpr("score DESC, w.name, w.org_nr")
-		return q.Scan(ctx)
+		return q.Scan(ctx, &hits)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("search workshops: %w", err)

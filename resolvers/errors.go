@@ -73,6 +73,8 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	if code == CodeInternal {
 		slog.ErrorContext(ctx, "resolver failed", "path", gerr.Path.String(), "err", err)
+	} else {
+		slog.InfoContext(ctx, "client error", "path", gerr.Path.String(), "code", code)
 	}
 	gerr.Message = PublicMessage(err)
 	return gerr

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/blobs"
+	"github.com/parley/parley/resolvers"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+// App is a wired Parley: the store, the authenticator, the resolvers and the HTTP routes.
+type App struct {
+	Store    *db.Store
+	Auth     *auth.Authenticator
+	Resolver *resolvers.Resolver
+	Config   Config
+}
+
+// New wires Parley over an open, migrated database.
+func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
+	authn, err := auth.New(ctx, auth.Config{Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWKSURL, APIKeys: cfg.APIKeys}, store)
+	if err != nil {
+		return nil, err
+	}
+	files, err := blobs.NewDir(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return nil, err
+	}
+	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes}
+	return &App{Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
+}
+
+// Handler is the whole HTTP surface with its middleware.
+func (a *App) Handler() http.Handler {
+	opts := resolvers.DefaultOptions()
+	opts.Introspection = a.Config.Introspection
+	if a.Config.MaxQueryDepth > 0 {
+		opts.MaxDepth = a.Config.MaxQueryDepth
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
+	mux.Handle("GET /{$}", resolvers.Playground())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.HandleFunc("GET /attachments/{id}", a.download)
+	return requestID(logRequests(recoverPanics(a.Auth.Middleware(mux))))
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.DB.PingContext(ctx); err != nil {
+		slog.WarnContext(r.Context(), "not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
+
+// download serves a stored attachment to a participant of its thread; anyone else gets 404.
+func (a *App) download(w http.ResponseWriter, r *http.Request) {
+	v, err := auth.User(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, r, db.Invalid("id", "is not an attachment id"))
+		return
+	}
+	att, err := a.Store.Attachment(r.Context(), v, id)
+	if err == nil && att.StorageKey == "" {
+		http.Redirect(w, r, att.URL, http.StatusFound)
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	f, err := a.Resolver.Files.Open(r.Context(), att.StorageKey)
+	if err != nil {
+		writeError(w, r, fmt.Errorf("open attachment: %w", err))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", att.ContentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(att.SizeBytes, 10))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", att.Name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = io.Copy(w, f)
+}
+
+var statusByCode = map[string]int{
+	resolvers.CodeUnauthenticated: http.StatusUnauthorized,
+	resolvers.CodeForbidden:       http.StatusForbidden,
+	resolvers.CodeNotFound:        http.StatusNotFound,
+	resolvers.CodeBadUserInput:    http.StatusBadRequest,
+	resolvers.CodeConflict:        http.StatusConflict,
+	resolvers.CodeInternal:        http.StatusInternalServerError,
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := resolvers.Code(err)
+	if code == resolvers.CodeInternal && !errors.Is(err, context.Canceled) {
+		slog.ErrorContext(r.Context(), "request failed", "err", err)
+	}
+	writeJSON(w, statusByCode[code], map[string]any{"error": map[string]string{"code": code, "message": resolvers.PublicMessage(err)}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

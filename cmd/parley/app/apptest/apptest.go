@@ -1,0 +1,203 @@
+// Package apptest runs a real Parley (its full HTTP handler stack over its own PostgreSQL
+// database) for tests, and speaks GraphQL to it.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+// Secret and APIKey are what test servers are configured with.
+const (
+	Secret = "test-secret-0123456789abcdef0123456789abcdef"
+	APIKey = "test-api-key"
+)
+
+// Env is a running test server.
+type Env struct {
+	URL   string
+	App   *app.App
+	Store *db.Store
+	Seed  *app.SeedData
+}
+
+// New starts a server on a fresh database loaded with the demo data set.
+func New(t testing.TB) *Env {
+	t.Helper()
+	e := NewEmpty(t)
+	seed, err := app.Seed(context.Background(), e.App)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	e.Seed = seed
+	return e
+}
+
+// NewEmpty starts a server on a fresh, empty database.
+func NewEmpty(t testing.TB) *Env { return start(t, nil) }
+
+// NewWith starts a seeded server whose configuration change alters.
+func NewWith(t testing.TB, change func(*app.Config)) *Env {
+	t.Helper()
+	e := start(t, change)
+	seed, err := app.Seed(context.Background(), e.App)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	e.Seed = seed
+	return e
+}
+
+func start(t testing.TB, change func(*app.Config)) *Env {
+	t.Helper()
+	quietLogs()
+	store := db.NewStore(dbtest.New(t))
+	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
+		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12}
+	if change != nil {
+		change(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg, store)
+	if err != nil {
+		t.Fatalf("wire app: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &Env{URL: srv.URL, App: a, Store: store}
+}
+
+// Token signs a token for v that lives an hour.
+func Token(t testing.TB, v db.Viewer) string {
+	t.Helper()
+	tok, _, err := auth.Mint([]byte(Secret), v, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Response is a GraphQL answer.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// Code is the first error's extensions.code, or "" without errors.
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Decode unmarshals data into v, failing the test on errors.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected GraphQL errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// Creds are the credentials of a request: a bearer token or an API key.
+type Creds struct {
+	Token  string
+	APIKey string
+}
+
+// Bearer is a user's credentials.
+func Bearer(token string) Creds { return Creds{Token: token} }
+
+// Office is the back-office credentials.
+func Office() Creds { return Creds{APIKey: APIKey} }
+
+// GQL posts a GraphQL operation.
+func (e *Env) GQL(t testing.TB, c Creds, query string, vars map[string]any) *Response {
+	t.Helper()
+	return e.post(t, c, map[string]any{"query": query, "variables": vars})
+}
+
+// GQLExt posts an operation with protocol extensions (persisted queries); query may be empty.
+func (e *Env) GQLExt(t testing.TB, c Creds, query string, ext map[string]any) *Response {
+	t.Helper()
+	return e.post(t, c, map[string]any{"query": query, "extensions": ext})
+}
+
+func (e *Env) post(t testing.TB, c Creds, payload map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(payload)
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return e.Do(t, c, req)
+}
+
+// Do sends req with credentials and decodes a GraphQL answer.
+func (e *Env) Do(t testing.TB, c Creds, req *http.Request) *Response {
+	t.Helper()
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.APIKey != "" {
+		req.Header.Set("X-API-Key", c.APIKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &Response{Status: resp.StatusCode}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	return out
+}
+
+// User finds a seeded user's token by id.
+func (e *Env) User(t testing.TB, id string) Creds {
+	t.Helper()
+	all := append(append(append([]app.SeedUser{}, e.Seed.CarOwners...), e.Seed.Buyers...), e.Seed.Sellers...)
+	for _, w := range e.Seed.Workshops {
+		all = append(all, w.Users...)
+	}
+	for _, u := range all {
+		if u.ID == id {
+			return Bearer(u.Token)
+		}
+	}
+	t.Fatalf("no seeded user %q", id)
+	return Creds{}
+}
+
+var quietOnce sync.Once
+
+// quietLogs keeps request logs out of test output unless PARLEY_TEST_LOG=1.
+func quietLogs() {
+	quietOnce.Do(func() {
+		if os.Getenv("PARLEY_TEST_LOG") == "" {
+			slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}
+	})
+}

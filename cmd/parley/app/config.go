@@ -1,0 +1,74 @@
+// Package app wires Parley together: configuration, the database, the HTTP routes and their
+// middleware. The parley binary and the end-to-end tests both build the server through it.
+package app
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is everything Parley reads from its environment.
+type Config struct {
+	Addr           string   // PARLEY_ADDR
+	DatabaseURL    string   // DATABASE_URL
+	JWTSecret      string   // PARLEY_JWT_SECRET
+	JWKSURL        string   // PARLEY_JWKS_URL
+	APIKeys        []string // PARLEY_API_KEYS, comma-separated
+	Introspection  bool     // PARLEY_INTROSPECTION
+	DataDir        string   // PARLEY_DATA_DIR: generated secret, files, embedded database
+	MaxUploadBytes int64    // PARLEY_MAX_UPLOAD_MB
+	LogLevel       string   // PARLEY_LOG_LEVEL
+	MaxQueryDepth  int      // PARLEY_MAX_QUERY_DEPTH
+}
+
+// ConfigFromEnv reads the configuration, with development defaults.
+func ConfigFromEnv() (Config, error) {
+	c := Config{
+		Addr:          envOr("PARLEY_ADDR", ":8080"),
+		DatabaseURL:   os.Getenv("DATABASE_URL"),
+		JWTSecret:     os.Getenv("PARLEY_JWT_SECRET"),
+		JWKSURL:       os.Getenv("PARLEY_JWKS_URL"),
+		DataDir:       envOr("PARLEY_DATA_DIR", ".parley"),
+		Introspection: true,
+		LogLevel:      envOr("PARLEY_LOG_LEVEL", "info"),
+	}
+	for _, k := range strings.Split(os.Getenv("PARLEY_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.APIKeys = append(c.APIKeys, k)
+		}
+	}
+	if v := os.Getenv("PARLEY_INTROSPECTION"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("PARLEY_INTROSPECTION=%q: want true or false", v)
+		}
+		c.Introspection = b
+	}
+	mb := 10
+	if v := os.Getenv("PARLEY_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 1024 {
+			return c, fmt.Errorf("PARLEY_MAX_UPLOAD_MB=%q: want a whole number of megabytes, 1 to 1024", v)
+		}
+		mb = n
+	}
+	c.MaxUploadBytes = int64(mb) << 20
+	c.MaxQueryDepth = 12
+	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 100 {
+			return c, fmt.Errorf("PARLEY_MAX_QUERY_DEPTH=%q: want a whole number from 2 to 100", v)
+		}
+		c.MaxQueryDepth = n
+	}
+	return c, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+func migrate(ctx context.Context, cfg app.Config, args []string) error {
+	dir := "up"
+	if len(args) > 0 {
+		dir = args[0]
+	}
+	database, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	return db.Migrate(ctx, database.DB, dir, os.Stdout)
+}
+
+func token(cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	sub := fs.String("sub", "", "user id (required)")
+	role := fs.String("role", "", "car_owner, workshop, buyer or seller (required)")
+	orgNr := fs.String("org-nr", "", "organisation number (required for workshop)")
+	name := fs.String("name", "", "display name")
+	ttl := fs.Duration("ttl", 24*time.Hour, "lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	v := db.Viewer{UserID: *sub, Role: *role, OrgNr: *orgNr, Name: *name}
+	switch {
+	case v.UserID == "":
+		return fmt.Errorf("--sub is required")
+	case !db.ValidRole(v.Role):
+		return fmt.Errorf("--role must be car_owner, workshop, buyer or seller")
+	case v.Role == db.RoleWorkshop && !db.ValidOrgNr(v.OrgNr):
+		return fmt.Errorf("--org-nr must be a valid organisation number for a workshop")
+	case *ttl <= 0:
+		return fmt.Errorf("--ttl must be positive")
+	}
+	if err := app.EnsureSecret(&cfg); err != nil {
+		return err
+	}
+	tok, _, err := auth.Mint([]byte(cfg.JWTSecret), v, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
+}
+
+func seed(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print one JSON object of ids and tokens")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := app.EnsureSecret(&cfg); err != nil {
+		return err
+	}
+	database, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	if err := db.Migrate(ctx, database.DB, "up", logWriter{}); err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, db.NewStore(database.DB))
+	if err != nil {
+		return err
+	}
+	data, err := app.Seed(ctx, a)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(data)
+	}
+	printSeedSummary(data, cfg.Addr)
+	return nil
+}

@@ -1,0 +1,67 @@
+// Command parley serves Parley's GraphQL messaging API, and manages its database, tokens and
+// demo data.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/parley/parley/cmd/parley/app"
+)
+
+const usage = `usage: parley <command> [flags]
+
+commands:
+  serve     serve the API (GraphQL at /graphql, GraphiQL at /)
+  migrate   up | down | status
+  token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
+  seed      load the demo data set (--json prints ids and tokens for scripts)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	cfg, err := app.ConfigFromEnv()
+	if err == nil {
+		setupLogging(cfg.LogLevel)
+		err = run(ctx, cfg, os.Args[1], os.Args[2:])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, args)
+	case "migrate":
+		return migrate(ctx, cfg, args)
+	case "token":
+		return token(cfg, args)
+	case "seed":
+		return seed(ctx, cfg, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func setupLogging(level string) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	h := slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
+	slog.SetDefault(slog.New(app.LogHandler{Handler: h}))
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/db"
+)
+
+func serve(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	doMigrate := fs.Bool("migrate", true, "apply pending migrations at start")
+	doSeed := fs.Bool("seed", false, "load the demo data set at start and print its tokens")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := app.EnsureSecret(&cfg); err != nil {
+		return err
+	}
+	database, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	if *doMigrate {
+		if err := db.Migrate(ctx, database.DB, "up", logWriter{}); err != nil {
+			return err
+		}
+	}
+	a, err := app.New(ctx, cfg, db.NewStore(database.DB))
+	if err != nil {
+		return err
+	}
+	if *doSeed {
+		data, err := app.Seed(ctx, a)
+		if err != nil {
+			return err
+		}
+		printSeedSummary(data, cfg.Addr)
+	}
+	return listen(ctx, cfg.Addr, a.Handler())
+}
+
+// listen serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish.
+func listen(ctx context.Context, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	slog.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	slog.Info("stopped")
+	return nil
+}
+
+// logWriter sends the migrator's lines to the log.
+type logWriter struct{}
+
+func (logWriter) Write(p []byte) (int, error) {
+	slog.Info("migrate", "result", string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+func printSeedSummary(d *app.SeedData, addr string) {
+	fmt.Fprintf(os.Stderr, "\nDemo data loaded. GraphiQL: http://localhost%s/  (add the header below)\n", portOf(addr))
+	for _, u := range d.CarOwners {
+		fmt.Fprintf(os.Stderr, "  car owner %-12s Authorization: Bearer %s\n", u.ID, u.Token)
+	}
+	for _, w := range d.Workshops {
+		for _, u := range w.Users {
+			fmt.Fprintf(os.Stderr, "  workshop  %-12s Authorization: Bearer %s\n", u.ID, u.Token)
+		}
+	}
+	for _, u := range append(d.Buyers, d.Sellers...) {
+		fmt.Fprintf(os.Stderr, "  market    %-12s Authorization: Bearer %s\n", u.ID, u.Token)
+	}
+	fmt.Fprintln(os.Stderr)
+}
+
+func portOf(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return ":" + port
+	}
+	return addr
+}

@@ -1,0 +1,191 @@
+package resolvers_test
+
+import (
+	"testing"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+)
+
+const inboxQuery = `query($first: Int, $after: String, $filter: InboxFilter) {
+  inbox(first: $first, after: $after, filter: $filter) {
+    totalCount unreadTotal
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      conversationId kind unreadCount totalMessages viewerRole
+      subject { __typename ... on Booking { bookingId workshop { orgNr name } carOwner { userId } }
+                           ... on Listing { listingId title seller { userId } } }
+      participants { role name isViewer }
+      lastMessage { body isMine sender { userId } }
+    }
+  }
+}`
+
+type inboxResult struct {
+	Inbox struct {
+		TotalCount  int
+		UnreadTotal int
+		PageInfo    struct {
+			HasNextPage bool
+			EndCursor   *string
+		}
+		Nodes []struct {
+			ConversationID int
+			Kind           string
+			UnreadCount    int
+			TotalMessages  int
+			ViewerRole     string
+			Subject        struct {
+				Typename  string `json:"__typename"`
+				BookingID int
+				ListingID string
+				Workshop  struct{ OrgNr, Name string }
+				CarOwner  struct{ UserID string }
+			}
+			Participants []struct {
+				Role, Name string
+				IsViewer   bool
+			}
+			LastMessage *struct {
+				Body   string
+				IsMine bool
+			}
+		}
+	}
+}
+
+func inbox(t *testing.T, e *apptest.Env, c apptest.Creds, vars map[string]any) inboxResult {
+	t.Helper()
+	var out inboxResult
+	e.GQL(t, c, inboxQuery, vars).Decode(t, &out)
+	return out
+}
+
+func TestInboxShowsOnlyTheViewersThreads(t *testing.T) {
+	e := apptest.New(t)
+	cases := []struct {
+		user     string
+		bookings []int
+		listings []string
+		unread   int
+	}{
+		{"co-ola", []int{1003, 1001}, nil, 3}, // 1003's message is newest; 2 + 1 from workshops
+		{"co-kari", []int{1002}, nil, 1},
+		{"ws-bilfix", []int{1001}, nil, 1},
+		{"ws-dekk", []int{1003, 1002}, nil, 1},
+		{"usr_per", nil, []string{"tesla3"}, 1},
+		{"usr_anne", nil, []string{"tesla3"}, 1},
+		{"usr_jon", nil, []string{"golf7"}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.user, func(t *testing.T) {
+			got := inbox(t, e, e.User(t, c.user), nil).Inbox
+			var bookings []int
+			var listings []string
+			for _, n := range got.Nodes {
+				if n.Subject.BookingID != 0 {
+					bookings = append(bookings, n.Subject.BookingID)
+				} else {
+					listings = append(listings, n.Subject.ListingID)
+				}
+			}
+			if !equal(bookings, c.bookings) || !equal(listings, c.listings) {
+				t.Fatalf("inbox = bookings %v listings %v, want %v %v", bookings, listings, c.bookings, c.listings)
+			}
+			if got.TotalCount != len(c.bookings)+len(c.listings) || got.UnreadTotal != c.unread {
+				t.Fatalf("totalCount %d unreadTotal %d, want %d %d", got.TotalCount, got.UnreadTotal, len(c.bookings)+len(c.listings), c.unread)
+			}
+		})
+	}
+}
+
+func TestInboxRowCarriesSubjectParticipantsAndLastMessage(t *testing.T) {
+	e := apptest.New(t)
+	got := inbox(t, e, e.User(t, "co-kari"), nil).Inbox.Nodes
+	if len(got) != 1 {
+		t.Fatalf("want one thread, got %d", len(got))
+	}
+	n := got[0]
+	if n.Kind != "BOOKING" || n.ViewerRole != "CAR_OWNER" || n.TotalMessages != 2 || n.UnreadCount != 1 {
+		t.Fatalf("row = %+v", n)
+	}
+	if n.Subject.Typename != "Booking" || n.Subject.Workshop.OrgNr != "923609016" || n.Subject.CarOwner.UserID != "co-kari" {
+		t.Fatalf("subject = %+v", n.Subject)
+	}
+	if n.LastMessage == nil || n.LastMessage.Body != "Ja, kl. 10 passer fint. Velkommen!" || n.LastMessage.IsMine {
+		t.Fatalf("lastMessage = %+v", n.LastMessage)
+	}
+	roles := map[string]bool{}
+	for _, p := range n.Participants {
+		roles[p.Role] = p.IsViewer
+	}
+	if len(n.Participants) != 2 || !roles["CAR_OWNER"] || roles["WORKSHOP"] {
+		t.Fatalf("participants = %+v", n.Participants)
+	}
+}
+
+func TestInboxFilters(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	ids := func(r inboxResult) []int {
+		var out []int
+		for _, n := range r.Inbox.Nodes {
+			out = append(out, n.Subject.BookingID)
+		}
+		return out
+	}
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"query": "dekk"}})); !equal(got, []int{1003}) {
+		t.Errorf("query 'dekk' = %v, want [1003] (workshop name)", got)
+	}
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"query": "bremsene"}})); !equal(got, []int{1001}) {
+		t.Errorf("query 'bremsene' = %v, want [1001] (message text)", got)
+	}
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"kind": "LISTING"}})); len(got) != 0 {
+		t.Errorf("kind LISTING for a car owner = %v, want none", got)
+	}
+	markRead(t, e, ola, threadOf(t, e, 1001), "")
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"status": "UNREAD"}})); !equal(got, []int{1003}) {
+		t.Errorf("UNREAD = %v, want [1003]", got)
+	}
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"status": "READ"}})); !equal(got, []int{1001}) {
+		t.Errorf("READ = %v, want [1001]", got)
+	}
+	if got := ids(inbox(t, e, ola, map[string]any{"filter": map[string]any{"status": "ARCHIVED"}})); len(got) != 0 {
+		t.Errorf("ARCHIVED = %v, want none", got)
+	}
+	jon := e.User(t, "usr_jon")
+	roleIDs := func(role string) int {
+		return len(inbox(t, e, jon, map[string]any{"filter": map[string]any{"role": role}}).Inbox.Nodes)
+	}
+	if roleIDs("SELLER") != 1 || roleIDs("BUYER") != 0 {
+		t.Errorf("role filter: seller %d buyer %d, want 1 and 0", roleIDs("SELLER"), roleIDs("BUYER"))
+	}
+}
+
+func TestInboxPagesWithCursors(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	p1 := inbox(t, e, ola, map[string]any{"first": 1}).Inbox
+	if len(p1.Nodes) != 1 || !p1.PageInfo.HasNextPage || p1.TotalCount != 2 {
+		t.Fatalf("page 1 = %+v", p1)
+	}
+	p2 := inbox(t, e, ola, map[string]any{"first": 1, "after": *p1.PageInfo.EndCursor}).Inbox
+	if len(p2.Nodes) != 1 || p2.PageInfo.HasNextPage || p2.Nodes[0].Subject.BookingID == p1.Nodes[0].Subject.BookingID {
+		t.Fatalf("page 2 = %+v", p2)
+	}
+	p3 := inbox(t, e, ola, map[string]any{"first": 1, "after": *p2.PageInfo.EndCursor}).Inbox
+	if len(p3.Nodes) != 0 || p3.PageInfo.HasNextPage {
+		t.Fatalf("past the end = %+v", p3)
+	}
+}
+
+func equal[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
