@@ -1,0 +1,18 @@
+.PHONY: run test generate lint bench
+
+# Serve on :8080 with the demo data set; tokens are printed at start.
+run:
+	go run ./cmd/parley serve --seed
+
+test:
+	go test ./...
+
+generate:
+	go tool gqlgen generate
+
+lint:
+	go vet ./...
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+bench:
+	go test ./resolvers/ -run '^$$' -bench . -benchtime 3s
