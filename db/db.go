@@ -27,10 +27,17 @@ func Invalid(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// Rule reports a well-formed request that breaks a rule (REST answers it with 422).
+func Rule(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Rule: true}
+}
+
 // FieldError is an ErrInvalidInput that names the offending field.
 type FieldError struct {
 	Field string
 	Msg   string
+	// Rule is set for a valid request that breaks a rule, as opposed to a malformed one.
+	Rule bool
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }

@@ -3,18 +3,21 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 )
 
 // MessagePage selects a window of a thread by id. With Before or neither, it is the newest
 // Limit messages before that id (the default, newest page first); with After, the oldest Limit
-// after it; Offset skips from the oldest (page-numbered clients). Results are always oldest first.
+// after it. Offset skips that many from where the page starts (page-numbered clients);
+// BeforeTime keeps messages sent before it. Results are always oldest first.
 type MessagePage struct {
-	Limit  int
-	Before int64
-	After  int64
-	Offset int
+	Limit      int
+	Before     int64
+	After      int64
+	Offset     int
+	BeforeTime *time.Time
 	// FromOldest pages forward from the start of the thread (with Offset, or After).
 	FromOldest bool
 }
@@ -43,15 +46,19 @@ func (s *Store) Messages(ctx context.Context, v Viewer, t *Thread, p MessagePage
 		Where("m.conversation_id = ?", t.ID).
 		Where("m.id > ?", t.HiddenUpTo).
 		Limit(p.Limit + 1)
+	if p.BeforeTime != nil {
+		q.Where("m.created_at < ?", *p.BeforeTime)
+	}
 	switch {
 	case p.After > 0 || p.FromOldest:
-		q.Where("m.id > ?", p.After).Order("m.id ASC").Offset(p.Offset)
+		q.Where("m.id > ?", p.After).Order("m.id ASC")
 	default:
 		if p.Before > 0 {
 			q.Where("m.id < ?", p.Before)
 		}
 		q.Order("m.id DESC")
 	}
+	q.Offset(p.Offset)
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}

@@ -18,18 +18,25 @@ type ReadResult struct {
 	ReadAt      *time.Time
 }
 
-// MarkThreadRead marks the messages sent to the viewer read, up to and including upTo
-// (the whole thread when upTo is 0). The viewer's own messages are never touched.
-func (s *Store) MarkThreadRead(ctx context.Context, v Viewer, conversationID, upTo int64) (*ReadResult, error) {
+// MarkThreadRead marks the messages sent to the viewer read, up to and including upTo, or
+// every message sent up to until, or the whole thread when neither is given. The viewer's own
+// messages are never touched.
+func (s *Store) MarkThreadRead(ctx context.Context, v Viewer, conversationID, upTo int64, until *time.Time) (*ReadResult, error) {
 	res := &ReadResult{}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, last, err := lockParticipant(ctx, tx, v, conversationID)
 		if err != nil {
 			return err
 		}
-		if upTo == 0 {
+		switch {
+		case upTo > 0:
+			err = checkInThread(ctx, tx, conversationID, upTo)
+		case until != nil:
+			upTo, err = lastSentBy(ctx, tx, conversationID, *until)
+		default:
 			upTo = last
-		} else if err := checkInThread(ctx, tx, conversationID, upTo); err != nil {
+		}
+		if err != nil {
 			return err
 		}
 		floor := max(p.LastReadMessageID, p.HiddenUpTo)
@@ -101,6 +108,17 @@ func lockParticipant(ctx context.Context, tx bun.Tx, v Viewer, conversationID in
 		return nil, 0, fmt.Errorf("load last message: %w", err)
 	}
 	return p, last.Int64, nil
+}
+
+// lastSentBy is the id of the thread's last message sent at or before t (0 if none).
+func lastSentBy(ctx context.Context, tx bun.Tx, conversationID int64, t time.Time) (int64, error) {
+	var id int64
+	err := tx.NewSelect().Table("messages").ColumnExpr("coalesce(max(id), 0)").
+		Where("conversation_id = ? AND created_at <= ?", conversationID, t).Scan(ctx, &id)
+	if err != nil {
+		return 0, fmt.Errorf("find last message by time: %w", err)
+	}
+	return id, nil
 }
 
 func checkInThread(ctx context.Context, tx bun.Tx, conversationID, messageID int64) error {

@@ -36,7 +36,7 @@ func (in *SendInput) Validate() error {
 	}
 	in.Body = strings.TrimSpace(in.Body)
 	if in.Body == "" && len(in.Attachments) == 0 {
-		return Invalid("body", "a message needs text or at least one attachment")
+		return Rule("body", "a message needs text or at least one attachment")
 	}
 	if n := utf8.RuneCountInString(in.Body); n > MaxBodyRunes {
 		return Invalid("body", "is %d characters, more than the %d allowed", n, MaxBodyRunes)

@@ -38,7 +38,7 @@ func (s *Store) StartListingConversation(ctx context.Context, v Viewer, listingI
 			return fmt.Errorf("load listing: %w", err)
 		}
 		if sellerID == v.UserID {
-			return Invalid("listingId", "this is your own listing")
+			return Rule("listingId", "this is your own listing")
 		}
 		conv := &Conversation{Kind: KindListing, ListingID: &listingID, BuyerID: &v.UserID}
 		if res.Created, err = ensureConversation(ctx, tx, conv, "listing_id = ? AND buyer_id = ?", listingID, v.UserID); err != nil {

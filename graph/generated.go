@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Notification() NotificationResolver
 	Participant() ParticipantResolver
 	Query() QueryResolver
+	Report() ReportResolver
 	User() UserResolver
 	Workshop() WorkshopResolver
 	WorkshopSearchResult() WorkshopSearchResultResolver
@@ -95,6 +96,14 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConversationPayload struct {
+		Conversation func(childComplexity int) int
+	}
+
+	DeleteConversationPayload struct {
+		ConversationID func(childComplexity int) int
 	}
 
 	IssuedToken struct {
@@ -164,14 +173,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ArchiveConversation      func(childComplexity int, conversationID string) int
 		CreateMessageTemplate    func(childComplexity int, input CreateMessageTemplateInput) int
+		DeleteConversation       func(childComplexity int, conversationID string) int
 		IssueToken               func(childComplexity int, input IssueTokenInput) int
 		MarkAllNotificationsRead func(childComplexity int) int
 		MarkConversationRead     func(childComplexity int, input MarkConversationReadInput) int
 		MarkMessagesRead         func(childComplexity int, input MarkMessagesReadInput) int
 		MarkNotificationsRead    func(childComplexity int, ids []string) int
+		ReportMessage            func(childComplexity int, input ReportMessageInput) int
 		SendMessage              func(childComplexity int, input SendMessageInput) int
 		StartConversation        func(childComplexity int, input StartConversationInput) int
+		UnarchiveConversation    func(childComplexity int, conversationID string) int
 		UpsertBooking            func(childComplexity int, input UpsertBookingInput) int
 		UpsertListing            func(childComplexity int, input UpsertListingInput) int
 		UpsertUser               func(childComplexity int, input UpsertUserInput) int
@@ -227,13 +240,23 @@ type ComplexityRoot struct {
 		Conversation        func(childComplexity int, id string) int
 		Inbox               func(childComplexity int, first *int, after *string, offset *int, filter *InboxFilter) int
 		MessageTemplates    func(childComplexity int) int
-		Messages            func(childComplexity int, conversationID string, first *int, after *string, last *int, before *string) int
+		Messages            func(childComplexity int, conversationID string, first *int, after *string, last *int, before *string, offset *int, beforeTime *time.Time) int
 		Node                func(childComplexity int, id string) int
 		Notification        func(childComplexity int, id string) int
 		Notifications       func(childComplexity int, first *int, after *string, offset *int, filter *NotificationFilter) int
 		SearchWorkshops     func(childComplexity int, query string, near *GeoPoint, first *int) int
 		UnreadCounts        func(childComplexity int) int
 		Viewer              func(childComplexity int) int
+	}
+
+	Report struct {
+		CreatedAt func(childComplexity int) int
+		Details   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		MessageID func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		ReportID  func(childComplexity int) int
+		Status    func(childComplexity int) int
 	}
 
 	SendMessagePayload struct {
@@ -371,6 +394,10 @@ type MutationResolver interface {
 	MarkNotificationsRead(ctx context.Context, ids []string) (*MarkNotificationsReadPayload, error)
 	MarkAllNotificationsRead(ctx context.Context) (*MarkNotificationsReadPayload, error)
 	CreateMessageTemplate(ctx context.Context, input CreateMessageTemplateInput) (*db.MessageTemplate, error)
+	ArchiveConversation(ctx context.Context, conversationID string) (*ConversationPayload, error)
+	UnarchiveConversation(ctx context.Context, conversationID string) (*ConversationPayload, error)
+	DeleteConversation(ctx context.Context, conversationID string) (*DeleteConversationPayload, error)
+	ReportMessage(ctx context.Context, input ReportMessageInput) (*db.Report, error)
 	UpsertUser(ctx context.Context, input UpsertUserInput) (*db.User, error)
 	UpsertWorkshop(ctx context.Context, input UpsertWorkshopInput) (*db.Workshop, error)
 	UpsertBooking(ctx context.Context, input UpsertBookingInput) (*db.Booking, error)
@@ -401,12 +428,20 @@ type QueryResolver interface {
 	Inbox(ctx context.Context, first *int, after *string, offset *int, filter *InboxFilter) (*ConversationConnection, error)
 	Conversation(ctx context.Context, id string) (*db.Thread, error)
 	BookingConversation(ctx context.Context, bookingID int) (*db.Thread, error)
-	Messages(ctx context.Context, conversationID string, first *int, after *string, last *int, before *string) (*MessageConnection, error)
+	Messages(ctx context.Context, conversationID string, first *int, after *string, last *int, before *string, offset *int, beforeTime *time.Time) (*MessageConnection, error)
 	Notifications(ctx context.Context, first *int, after *string, offset *int, filter *NotificationFilter) (*NotificationConnection, error)
 	Notification(ctx context.Context, id string) (*db.Notification, error)
 	UnreadCounts(ctx context.Context) (*db.UnreadCounts, error)
 	MessageTemplates(ctx context.Context) ([]*db.MessageTemplate, error)
 	SearchWorkshops(ctx context.Context, query string, near *GeoPoint, first *int) (*WorkshopSearchResults, error)
+}
+type ReportResolver interface {
+	ID(ctx context.Context, obj *db.Report) (string, error)
+	ReportID(ctx context.Context, obj *db.Report) (int, error)
+	MessageID(ctx context.Context, obj *db.Report) (string, error)
+	Reason(ctx context.Context, obj *db.Report) (ReportReason, error)
+
+	Status(ctx context.Context, obj *db.Report) (ReportStatus, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *db.User) (string, error)
@@ -658,6 +693,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "ConversationPayload.conversation":
+		if e.ComplexityRoot.ConversationPayload.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationPayload.Conversation(childComplexity), true
+
+	case "DeleteConversationPayload.conversationId":
+		if e.ComplexityRoot.DeleteConversationPayload.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteConversationPayload.ConversationID(childComplexity), true
 
 	case "IssuedToken.expiresAt":
 		if e.ComplexityRoot.IssuedToken.ExpiresAt == nil {
@@ -919,6 +968,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageTemplate.Variables(childComplexity), true
 
+	case "Mutation.archiveConversation":
+		if e.ComplexityRoot.Mutation.ArchiveConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveConversation(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.createMessageTemplate":
 		if e.ComplexityRoot.Mutation.CreateMessageTemplate == nil {
 			break
@@ -930,6 +990,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMessageTemplate(childComplexity, args["input"].(CreateMessageTemplateInput)), true
+	case "Mutation.deleteConversation":
+		if e.ComplexityRoot.Mutation.DeleteConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteConversation(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.issueToken":
 		if e.ComplexityRoot.Mutation.IssueToken == nil {
 			break
@@ -980,6 +1051,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]string)), true
+	case "Mutation.reportMessage":
+		if e.ComplexityRoot.Mutation.ReportMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportMessage(childComplexity, args["input"].(ReportMessageInput)), true
 	case "Mutation.sendMessage":
 		if e.ComplexityRoot.Mutation.SendMessage == nil {
 			break
@@ -1002,6 +1084,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartConversation(childComplexity, args["input"].(StartConversationInput)), true
+	case "Mutation.unarchiveConversation":
+		if e.ComplexityRoot.Mutation.UnarchiveConversation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unarchiveConversation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnarchiveConversation(childComplexity, args["conversationId"].(string)), true
 	case "Mutation.upsertBooking":
 		if e.ComplexityRoot.Mutation.UpsertBooking == nil {
 			break
@@ -1276,7 +1369,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Messages(childComplexity, args["conversationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Messages(childComplexity, args["conversationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["offset"].(*int), args["beforeTime"].(*time.Time)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1333,6 +1426,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "Report.createdAt":
+		if e.ComplexityRoot.Report.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CreatedAt(childComplexity), true
+	case "Report.details":
+		if e.ComplexityRoot.Report.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Details(childComplexity), true
+	case "Report.id":
+		if e.ComplexityRoot.Report.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ID(childComplexity), true
+	case "Report.messageId":
+		if e.ComplexityRoot.Report.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.MessageID(childComplexity), true
+	case "Report.reason":
+		if e.ComplexityRoot.Report.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Reason(childComplexity), true
+	case "Report.reportId":
+		if e.ComplexityRoot.Report.ReportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ReportID(childComplexity), true
+	case "Report.status":
+		if e.ComplexityRoot.Report.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Status(childComplexity), true
 
 	case "SendMessagePayload.conversation":
 		if e.ComplexityRoot.SendMessagePayload.Conversation == nil {
@@ -1604,6 +1740,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputMarkConversationReadInput,
 		ec.unmarshalInputMarkMessagesReadInput,
 		ec.unmarshalInputNotificationFilter,
+		ec.unmarshalInputReportMessageInput,
 		ec.unmarshalInputSendMessageInput,
 		ec.unmarshalInputStartConversationInput,
 		ec.unmarshalInputUpsertBookingInput,
@@ -1992,8 +2129,10 @@ type Query {
   """
   A thread's messages. The newest page comes first: ` + "`" + `last` + "`" + ` (default 50) ends at the newest
   message, and ` + "`" + `before` + "`" + ` pages back into older ones; ` + "`" + `first` + "`" + `/` + "`" + `after` + "`" + ` pages forward from a cursor.
+  ` + "`" + `offset` + "`" + ` skips that many (from the newest with ` + "`" + `last` + "`" + `, from the oldest with ` + "`" + `first` + "`" + `), for
+  page-numbered clients; ` + "`" + `beforeTime` + "`" + ` keeps only messages sent before that time.
   """
-  messages(conversationId: ID!, first: Int, after: String, last: Int, before: String): MessageConnection!
+  messages(conversationId: ID!, first: Int, after: String, last: Int, before: String, offset: Int, beforeTime: Time): MessageConnection!
   notifications(first: Int = 20, after: String, offset: Int, filter: NotificationFilter): NotificationConnection!
   notification(id: ID!): Notification
   unreadCounts: UnreadCounts!
@@ -2048,6 +2187,8 @@ input MarkConversationReadInput {
   conversationId: ID!
   "Read up to and including this message; the whole thread when omitted."
   upToMessageId: ID
+  "Or: read every message sent up to this time."
+  upToTime: Time
 }
 
 type MarkReadPayload {
@@ -2061,6 +2202,45 @@ type MarkReadPayload {
 input MarkMessagesReadInput {
   conversationId: ID!
   messageIds: [ID!]!
+}
+
+type ConversationPayload {
+  conversation: Conversation!
+}
+
+type DeleteConversationPayload {
+  "The deleted conversation's id. It is gone for the viewer only; the others keep it."
+  conversationId: ID!
+}
+
+enum ReportReason {
+  SPAM
+  HARASSMENT
+  FRAUD
+  INAPPROPRIATE
+  OTHER
+}
+
+enum ReportStatus {
+  OPEN
+  DISMISSED
+  REMOVED
+}
+
+type Report implements Node {
+  id: ID!
+  reportId: Int!
+  messageId: ID!
+  reason: ReportReason!
+  details: String!
+  status: ReportStatus!
+  createdAt: Time!
+}
+
+input ReportMessageInput {
+  messageId: ID!
+  reason: ReportReason!
+  details: String
 }
 
 type MarkNotificationsReadPayload {
@@ -2142,6 +2322,13 @@ type Mutation {
   markNotificationsRead(ids: [ID!]!): MarkNotificationsReadPayload!
   markAllNotificationsRead: MarkNotificationsReadPayload!
   createMessageTemplate(input: CreateMessageTemplateInput!): MessageTemplate!
+  "Hide a conversation from the viewer's inbox until a new message arrives."
+  archiveConversation(conversationId: ID!): ConversationPayload!
+  unarchiveConversation(conversationId: ID!): ConversationPayload!
+  "Delete a conversation for the viewer, permanently: its messages so far stay hidden from them."
+  deleteConversation(conversationId: ID!): DeleteConversationPayload!
+  "Report a message someone else sent, once."
+  reportMessage(input: ReportMessageInput!): Report!
 
   "Back-office (X-API-Key only)."
   upsertUser(input: UpsertUserInput!): User!
@@ -2258,6 +2445,22 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversation":
+		return ec.fieldContext_ConversationPayload_conversation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteConversationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversationId":
+		return ec.fieldContext_DeleteConversationPayload_conversationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteConversationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_IssuedToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2478,6 +2681,26 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_isViewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
+}
+
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Report_id(ctx, field)
+	case "reportId":
+		return ec.fieldContext_Report_reportId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_Report_messageId(ctx, field)
+	case "reason":
+		return ec.fieldContext_Report_reason(ctx, field)
+	case "details":
+		return ec.fieldContext_Report_details(ctx, field)
+	case "status":
+		return ec.fieldContext_Report_status(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Report_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
 }
 
 func (ec *executionContext) childFields_SendMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2764,6 +2987,20 @@ func (ec *executionContext) field_Conversation_messages_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createMessageTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2775,6 +3012,20 @@ func (ec *executionContext) field_Mutation_createMessageTemplate_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -2834,6 +3085,20 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reportMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ReportMessageInput, error) {
+			return ec.unmarshalNReportMessageInput2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_sendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2859,6 +3124,20 @@ func (ec *executionContext) field_Mutation_startConversation_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unarchiveConversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "conversationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["conversationId"] = arg0
 	return args, nil
 }
 
@@ -3041,6 +3320,22 @@ func (ec *executionContext) field_Query_messages_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "beforeTime",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["beforeTime"] = arg6
 	return args, nil
 }
 
@@ -4091,6 +4386,61 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConversationPayload_conversation(ctx context.Context, field graphql.CollectedField, obj *ConversationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationPayload_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Thread) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐThread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationPayload_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteConversationPayload_conversationId(ctx context.Context, field graphql.CollectedField, obj *DeleteConversationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteConversationPayload_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteConversationPayload_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteConversationPayload", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _IssuedToken_token(ctx context.Context, field graphql.CollectedField, obj *IssuedToken) (ret graphql.Marshaler) {
@@ -5427,6 +5777,182 @@ func (ec *executionContext) fieldContext_Mutation_createMessageTemplate(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_archiveConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveConversation(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConversationPayload) graphql.Marshaler {
+			return ec.marshalNConversationPayload2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐConversationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unarchiveConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unarchiveConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnarchiveConversation(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConversationPayload) graphql.Marshaler {
+			return ec.marshalNConversationPayload2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐConversationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unarchiveConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unarchiveConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteConversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteConversation(ctx, fc.Args["conversationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DeleteConversationPayload) graphql.Marshaler {
+			return ec.marshalNDeleteConversationPayload2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐDeleteConversationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteConversation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteConversationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportMessage(ctx, fc.Args["input"].(ReportMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_upsertUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6604,7 +7130,7 @@ func (ec *executionContext) _Query_messages(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Messages(ctx, fc.Args["conversationId"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Messages(ctx, fc.Args["conversationId"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["offset"].(*int), fc.Args["beforeTime"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *MessageConnection) graphql.Marshaler {
@@ -6908,6 +7434,167 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Report_id(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Report_reportId(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_reportId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ReportID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_reportId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Report_messageId(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().MessageID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Report_reason(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ReportReason) graphql.Marshaler {
+			return ec.marshalNReportReason2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, errors.New("field of type ReportReason does not have child fields"))
+}
+
+func (ec *executionContext) _Report_details(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Report_status(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ReportStatus) graphql.Marshaler {
+			return ec.marshalNReportStatus2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, errors.New("field of type ReportStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Report_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _SendMessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *SendMessagePayload) (ret graphql.Marshaler) {
@@ -9238,7 +9925,7 @@ func (ec *executionContext) unmarshalInputMarkConversationReadInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"conversationId", "upToMessageId"}
+	fieldsInOrder := [...]string{"conversationId", "upToMessageId", "upToTime"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9259,6 +9946,13 @@ func (ec *executionContext) unmarshalInputMarkConversationReadInput(ctx context.
 				return it, err
 			}
 			it.UpToMessageID = data
+		case "upToTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("upToTime"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpToTime = data
 		}
 	}
 	return it, nil
@@ -9344,6 +10038,50 @@ func (ec *executionContext) unmarshalInputNotificationFilter(ctx context.Context
 				return it, err
 			}
 			it.Since = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReportMessageInput(ctx context.Context, obj any) (ReportMessageInput, error) {
+	var it ReportMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"messageId", "reason", "details"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "messageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReportReason2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "details":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("details"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Details = data
 		}
 	}
 	return it, nil
@@ -9850,6 +10588,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case db.Report:
+		return ec._Report(ctx, sel, &obj)
+	case *db.Report:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Report(ctx, sel, obj)
 	case db.Notification:
 		return ec._Notification(ctx, sel, &obj)
 	case *db.Notification:
@@ -10916,6 +11661,82 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var conversationPayloadImplementors = []string{"ConversationPayload"}
+
+func (ec *executionContext) _ConversationPayload(ctx context.Context, sel ast.SelectionSet, obj *ConversationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationPayload")
+		case "conversation":
+			out.Values[i] = ec._ConversationPayload_conversation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deleteConversationPayloadImplementors = []string{"DeleteConversationPayload"}
+
+func (ec *executionContext) _DeleteConversationPayload(ctx context.Context, sel ast.SelectionSet, obj *DeleteConversationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteConversationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteConversationPayload")
+		case "conversationId":
+			out.Values[i] = ec._DeleteConversationPayload_conversationId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12011,6 +12832,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "archiveConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unarchiveConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unarchiveConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteConversation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "upsertUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertUser(ctx, field)
@@ -13047,6 +13896,239 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				return ec._Query___schema(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reportImplementors = []string{"Report", "Node"}
+
+func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *db.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Report")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Report_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reportId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Report_reportId(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "messageId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Report_messageId(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Report_reason(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "details":
+			out.Values[i] = ec._Report_details(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Report_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._Report_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -14390,6 +15472,16 @@ func (ec *executionContext) marshalNConversationKind2githubᚗcomᚋparleyᚋpar
 	return v
 }
 
+func (ec *executionContext) marshalNConversationPayload2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐConversationPayload(ctx context.Context, sel ast.SelectionSet, v *ConversationPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ConversationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConversationSubject2githubᚗcomᚋparleyᚋparleyᚋdbᚐSubject(ctx context.Context, sel ast.SelectionSet, v db.Subject) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -14403,6 +15495,16 @@ func (ec *executionContext) marshalNConversationSubject2githubᚗcomᚋparleyᚋ
 func (ec *executionContext) unmarshalNCreateMessageTemplateInput2githubᚗcomᚋparleyᚋparleyᚋgraphᚐCreateMessageTemplateInput(ctx context.Context, v any) (CreateMessageTemplateInput, error) {
 	res, err := ec.unmarshalInputCreateMessageTemplateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteConversationPayload2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐDeleteConversationPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteConversationPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DeleteConversationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -14792,6 +15894,41 @@ func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋparleyᚋparle
 		return graphql.Null
 	}
 	return ec._Participant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐReport(ctx context.Context, sel ast.SelectionSet, v *db.Report) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportMessageInput2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportMessageInput(ctx context.Context, v any) (ReportMessageInput, error) {
+	res, err := ec.unmarshalInputReportMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReportReason2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportReason(ctx context.Context, v any) (ReportReason, error) {
+	var res ReportReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportReason2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportReason(ctx context.Context, sel ast.SelectionSet, v ReportReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportStatus2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportStatus(ctx context.Context, v any) (ReportStatus, error) {
+	var res ReportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportStatus2githubᚗcomᚋparleyᚋparleyᚋgraphᚐReportStatus(ctx context.Context, sel ast.SelectionSet, v ReportStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋparleyᚋparleyᚋgraphᚐRole(ctx context.Context, v any) (Role, error) {

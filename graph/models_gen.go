@@ -36,10 +36,19 @@ type ConversationEdge struct {
 	Node   *db.Thread `json:"node"`
 }
 
+type ConversationPayload struct {
+	Conversation *db.Thread `json:"conversation"`
+}
+
 type CreateMessageTemplateInput struct {
 	Name     string  `json:"name"`
 	Category *string `json:"category,omitempty"`
 	Content  string  `json:"content"`
+}
+
+type DeleteConversationPayload struct {
+	// The deleted conversation's id. It is gone for the viewer only; the others keep it.
+	ConversationID string `json:"conversationId"`
 }
 
 type GeoPoint struct {
@@ -74,6 +83,8 @@ type MarkConversationReadInput struct {
 	ConversationID string `json:"conversationId"`
 	// Read up to and including this message; the whole thread when omitted.
 	UpToMessageID *string `json:"upToMessageId,omitempty"`
+	// Or: read every message sent up to this time.
+	UpToTime *time.Time `json:"upToTime,omitempty"`
 }
 
 type MarkMessagesReadInput struct {
@@ -138,6 +149,12 @@ type PageInfo struct {
 }
 
 type Query struct {
+}
+
+type ReportMessageInput struct {
+	MessageID string       `json:"messageId"`
+	Reason    ReportReason `json:"reason"`
+	Details   *string      `json:"details,omitempty"`
 }
 
 type SendMessageInput struct {
@@ -511,6 +528,124 @@ func (e *NotificationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e NotificationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportReason string
+
+const (
+	ReportReasonSpam          ReportReason = "SPAM"
+	ReportReasonHarassment    ReportReason = "HARASSMENT"
+	ReportReasonFraud         ReportReason = "FRAUD"
+	ReportReasonInappropriate ReportReason = "INAPPROPRIATE"
+	ReportReasonOther         ReportReason = "OTHER"
+)
+
+var AllReportReason = []ReportReason{
+	ReportReasonSpam,
+	ReportReasonHarassment,
+	ReportReasonFraud,
+	ReportReasonInappropriate,
+	ReportReasonOther,
+}
+
+func (e ReportReason) IsValid() bool {
+	switch e {
+	case ReportReasonSpam, ReportReasonHarassment, ReportReasonFraud, ReportReasonInappropriate, ReportReasonOther:
+		return true
+	}
+	return false
+}
+
+func (e ReportReason) String() string {
+	return string(e)
+}
+
+func (e *ReportReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportReason", str)
+	}
+	return nil
+}
+
+func (e ReportReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportStatus string
+
+const (
+	ReportStatusOpen      ReportStatus = "OPEN"
+	ReportStatusDismissed ReportStatus = "DISMISSED"
+	ReportStatusRemoved   ReportStatus = "REMOVED"
+)
+
+var AllReportStatus = []ReportStatus{
+	ReportStatusOpen,
+	ReportStatusDismissed,
+	ReportStatusRemoved,
+}
+
+func (e ReportStatus) IsValid() bool {
+	switch e {
+	case ReportStatusOpen, ReportStatusDismissed, ReportStatusRemoved:
+		return true
+	}
+	return false
+}
+
+func (e ReportStatus) String() string {
+	return string(e)
+}
+
+func (e *ReportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportStatus", str)
+	}
+	return nil
+}
+
+func (e ReportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -187,7 +187,7 @@ func (r *conversationResolver) LastReadAt(_ context.Context, t *db.Thread) (*tim
 	return t.LastReadAt, nil
 }
 func (r *conversationResolver) Messages(ctx context.Context, t *db.Thread, first *int, before *string, last *int, after *string) (*graph.MessageConnection, error) {
-	return r.threadMessages(ctx, t, first, after, last, before, nil)
+	return r.threadMessages(ctx, t, messageArgs{first: first, after: after, last: last, before: before})
 }
 
 // Attachment

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -72,7 +73,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.Inbox = func(child int, first *int, _ *string, _ *int, _ *graph.InboxFilter) int {
 		return perPage(child, first, 20)
 	}
-	c.Query.Messages = func(child int, _ string, first *int, _ *string, last *int, _ *string) int {
+	c.Query.Messages = func(child int, _ string, first *int, _ *string, last *int, _ *string, _ *int, _ *time.Time) int {
 		return perPage(child, firstOf(first, last), defaultMessages)
 	}
 	c.Conversation.Messages = func(child int, first *int, _ *string, last *int, _ *string) int {

@@ -140,7 +140,7 @@ func (r *mutationResolver) MarkConversationRead(ctx context.Context, in graph.Ma
 			return nil, err
 		}
 	}
-	res, err := r.Store.MarkThreadRead(ctx, v, cid, upTo)
+	res, err := r.Store.MarkThreadRead(ctx, v, cid, upTo, in.UpToTime)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
@@ -110,21 +111,31 @@ func (r *queryResolver) BookingConversation(ctx context.Context, bookingID int) 
 	return r.Store.ThreadByBooking(ctx, v, int64(bookingID))
 }
 
-func (r *queryResolver) Messages(ctx context.Context, conversationID string, first *int, after *string, last *int, before *string) (*graph.MessageConnection, error) {
+func (r *queryResolver) Messages(ctx context.Context, conversationID string, first *int, after *string, last *int, before *string, offset *int, beforeTime *time.Time) (*graph.MessageConnection, error) {
 	t, err := r.Conversation(ctx, conversationID)
 	if err != nil {
 		return nil, err
 	}
-	return r.threadMessages(ctx, t, first, after, last, before, nil)
+	return r.threadMessages(ctx, t, messageArgs{first, after, last, before, offset, beforeTime})
+}
+
+// messageArgs are the paging arguments of a thread's messages.
+type messageArgs struct {
+	first      *int
+	after      *string
+	last       *int
+	before     *string
+	offset     *int
+	beforeTime *time.Time
 }
 
 // threadMessages pages a thread the viewer is already authorised for.
-func (r *Resolver) threadMessages(ctx context.Context, t *db.Thread, first *int, after *string, last *int, before *string, offset *int) (*graph.MessageConnection, error) {
+func (r *Resolver) threadMessages(ctx context.Context, t *db.Thread, a messageArgs) (*graph.MessageConnection, error) {
 	v, err := viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := messagePage(first, after, last, before, offset)
+	p, err := messagePage(a)
 	if err != nil {
 		return nil, err
 	}
@@ -137,12 +148,9 @@ func (r *Resolver) threadMessages(ctx context.Context, t *db.Thread, first *int,
 		Nodes: list.Messages, TotalCount: t.VisibleMessages(),
 		Edges: make([]*graph.MessageEdge, len(list.Messages)),
 		PageInfo: &graph.PageInfo{
-			HasNextPage:     forward && list.HasMore,
-			HasPreviousPage: (!forward && list.HasMore) || p.After > 0 || p.Offset > 0,
+			HasNextPage:     (forward && list.HasMore) || (!forward && (p.Before > 0 || p.Offset > 0)),
+			HasPreviousPage: (!forward && list.HasMore) || (forward && (p.After > 0 || p.Offset > 0)),
 		},
-	}
-	if !forward && p.Before > 0 {
-		conn.PageInfo.HasNextPage = true // newer messages exist after a before-cursor
 	}
 	for i, m := range list.Messages {
 		conn.Edges[i] = &graph.MessageEdge{Cursor: messageCursor(m.ID), Node: m}
@@ -151,28 +159,28 @@ func (r *Resolver) threadMessages(ctx context.Context, t *db.Thread, first *int,
 	return conn, nil
 }
 
-func messagePage(first *int, after *string, last *int, before *string, offset *int) (db.MessagePage, error) {
-	var p db.MessagePage
+func messagePage(a messageArgs) (db.MessagePage, error) {
+	p := db.MessagePage{BeforeTime: a.beforeTime}
 	var err error
-	if first != nil && last != nil {
+	if a.first != nil && a.last != nil {
 		return p, db.Invalid("first", "give first or last, not both")
 	}
-	if p.After, err = parseMessageCursor("after", after); err != nil {
+	if p.After, err = parseMessageCursor("after", a.after); err != nil {
 		return p, err
 	}
-	if p.Before, err = parseMessageCursor("before", before); err != nil {
+	if p.Before, err = parseMessageCursor("before", a.before); err != nil {
 		return p, err
 	}
 	if p.After > 0 && p.Before > 0 {
 		return p, db.Invalid("after", "give after or before, not both")
 	}
-	if p.Offset, err = offsetArg(offset); err != nil {
+	if p.Offset, err = offsetArg(a.offset); err != nil {
 		return p, err
 	}
-	p.FromOldest = first != nil || p.Offset > 0
-	size, name := last, "last"
-	if first != nil {
-		size, name = first, "first"
+	p.FromOldest = a.first != nil
+	size, name := a.last, "last"
+	if a.first != nil {
+		size, name = a.first, "first"
 	}
 	p.Limit, err = pageSize(name, size, defaultMessages, maxPage)
 	return p, err
