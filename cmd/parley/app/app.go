@@ -32,7 +32,13 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := blobs.NewDir(filepath.Join(cfg.DataDir, "files"))
+	blobURL := cfg.BlobURL
+	if blobURL == "" {
+		if blobURL, err = blobs.FolderURL(filepath.Join(cfg.DataDir, "files")); err != nil {
+			return nil, err
+		}
+	}
+	files, err := blobs.Open(ctx, blobURL)
 	if err != nil {
 		return nil, err
 	}

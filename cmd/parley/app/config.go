@@ -21,6 +21,8 @@ type Config struct {
 	MaxUploadBytes int64    // PARLEY_MAX_UPLOAD_MB
 	LogLevel       string   // PARLEY_LOG_LEVEL
 	MaxQueryDepth  int      // PARLEY_MAX_QUERY_DEPTH
+	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
+	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -33,12 +35,10 @@ func ConfigFromEnv() (Config, error) {
 		DataDir:       envOr("PARLEY_DATA_DIR", ".parley"),
 		Introspection: true,
 		LogLevel:      envOr("PARLEY_LOG_LEVEL", "info"),
+		BlobURL:       os.Getenv("PARLEY_BLOB_URL"),
+		CORSOrigins:   splitList(envOr("PARLEY_CORS_ORIGINS", "*")),
 	}
-	for _, k := range strings.Split(os.Getenv("PARLEY_API_KEYS"), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.APIKeys = append(c.APIKeys, k)
-		}
-	}
+	c.APIKeys = splitList(os.Getenv("PARLEY_API_KEYS"))
 	if v := os.Getenv("PARLEY_INTROSPECTION"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -71,4 +71,14 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
