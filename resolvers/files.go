@@ -132,7 +132,7 @@ func describedAttachment(field string, a *graph.AttachmentInput) (*db.Attachment
 }
 
 func (r *Resolver) uploadedAttachment(field string, up *graphql.Upload) (*db.Attachment, []byte, error) {
-	limit := r.maxUpload()
+	limit := r.MaxUpload()
 	body, err := io.ReadAll(io.LimitReader(up.File, limit+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read upload: %w", err)
@@ -154,7 +154,8 @@ func (r *Resolver) uploadedAttachment(field string, up *graphql.Upload) (*db.Att
 	}, body, nil
 }
 
-func (r *Resolver) maxUpload() int64 {
+// MaxUpload is the largest file one attachment may be.
+func (r *Resolver) MaxUpload() int64 {
 	if r.MaxUploadBytes > 0 {
 		return r.MaxUploadBytes
 	}

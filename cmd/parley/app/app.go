@@ -16,6 +16,7 @@ import (
 	"github.com/parley/parley/db/blobs"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/resolvers/auth"
+	restcompat "github.com/parley/parley/rest-compat"
 )
 
 // App is a wired Parley: the store, the authenticator, the resolvers and the HTTP routes.
@@ -59,7 +60,9 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
-	return requestID(logRequests(recoverPanics(a.Auth.Middleware(mux))))
+	restcompat.Register(mux, a.Resolver)
+	var h http.Handler = resolvers.LoaderMiddleware(a.Store, restcompat.Envelope(mux))
+	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(h)))))
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

@@ -67,7 +67,7 @@ func start(t testing.TB, change func(*app.Config)) *Env {
 	quietLogs()
 	store := db.NewStore(dbtest.New(t))
 	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
-		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12}
+		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12, CORSOrigins: []string{"*"}}
 	if change != nil {
 		change(&cfg)
 	}

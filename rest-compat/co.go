@@ -1,0 +1,341 @@
+package restcompat
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+// coMessage is a message as the car-owner and workshop routes show it. The aliases exist for
+// older clients and always agree: text = message = content = message_text,
+// sender_role = from = sender_type, unread = !is_read.
+type coMessage struct {
+	ID            int64            `json:"id"`
+	BookingID     int64            `json:"booking_id"`
+	WorkshopOrgNr string           `json:"workshop_org_nr"`
+	SenderType    string           `json:"sender_type"`
+	MessageText   string           `json:"message_text"`
+	Attachments   []attachmentWire `json:"attachments"`
+	IsRead        bool             `json:"is_read"`
+	CreatedAt     string           `json:"created_at"`
+	Text          string           `json:"text"`
+	Message       string           `json:"message"`
+	Content       string           `json:"content"`
+	SenderRole    string           `json:"sender_role"`
+	From          string           `json:"from"`
+	Unread        bool             `json:"unread"`
+}
+
+func (d *display) coMessage(m *db.Message, b *db.Booking) coMessage {
+	text := messageText(m)
+	out := coMessage{ID: m.ID, SenderType: m.SenderRole, MessageText: text, Attachments: d.attachmentsOf(m.ID),
+		IsRead: m.ReadAt != nil, CreatedAt: ts(m.CreatedAt), Text: text, Message: text, Content: text,
+		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil}
+	if b != nil {
+		out.BookingID, out.WorkshopOrgNr = b.ID, b.WorkshopOrgNr
+	}
+	return out
+}
+
+// coInboxRow is a booking thread in an inbox. Workshops see the car owner named instead.
+type coInboxRow struct {
+	ID            int64   `json:"id"`
+	ThreadID      string  `json:"thread_id"`
+	BookingID     int64   `json:"booking_id"`
+	WorkshopOrgNr string  `json:"workshop_org_nr"`
+	WorkshopName  string  `json:"workshop_name,omitempty"`
+	CarOwnerID    string  `json:"car_owner_id,omitempty"`
+	CarOwnerName  string  `json:"car_owner_name,omitempty"`
+	OrgNr         string  `json:"org_nr"`
+	LastMessage   any     `json:"last_message"`
+	UnreadCount   int     `json:"unread_count"`
+	TotalMessages int     `json:"total_messages"`
+	UpdatedAt     string  `json:"updated_at"`
+	ReadAt        *string `json:"read_at"`
+}
+
+func (d *display) inboxRow(t *db.Thread, forWorkshop bool) coInboxRow {
+	b := d.bookings[deref(t.BookingID)]
+	row := coInboxRow{ID: t.ID, ThreadID: strconv.FormatInt(t.ID, 10), UnreadCount: t.UnreadCount,
+		TotalMessages: t.VisibleMessages(), UpdatedAt: ts(t.LastActivityAt), ReadAt: timeString(t.LastReadAt),
+		LastMessage: map[string]any{}}
+	if b != nil {
+		row.BookingID, row.WorkshopOrgNr, row.OrgNr = b.ID, b.WorkshopOrgNr, b.WorkshopOrgNr
+		if forWorkshop {
+			row.CarOwnerID, row.CarOwnerName = b.CarOwnerID, d.userName(b.CarOwnerID)
+		} else {
+			row.WorkshopName = d.workshopName(b.WorkshopOrgNr)
+		}
+	}
+	if m := d.lastMsgs[t.ID]; m != nil {
+		row.LastMessage = d.coMessage(m, b)
+	}
+	return row
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		return *p
+	}
+	return zero
+}
+
+// bookingInbox serves the inbox of booking threads for CO and WS.
+func (a *api) bookingInbox(w http.ResponseWriter, r *http.Request, fam family) {
+	page, err := intParam(r, 1, 1, 100000, "page")
+	if err == nil {
+		var size int
+		if size, err = intParam(r, 20, 1, 100, "page_size", "size"); err == nil {
+			a.writeInbox(w, r, fam, page, size)
+			return
+		}
+	}
+	fail(w, r, fam, err)
+}
+
+func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, page, size int) {
+	v, _ := auth.User(r.Context())
+	filter := &graph.InboxFilter{Kind: ptr(graph.ConversationKindBooking)}
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		filter.Query = &q
+	}
+	conn, err := a.res.QueryRoot().Inbox(r.Context(), &size, nil, ptr((page-1)*size), filter)
+	if err != nil {
+		fail(w, r, fam, err)
+		return
+	}
+	d, err := a.loadDisplay(r.Context(), v.Party(), conn.Nodes, nil)
+	if err != nil {
+		fail(w, r, fam, err)
+		return
+	}
+	rows := make([]coInboxRow, len(conn.Nodes))
+	for i, t := range conn.Nodes {
+		rows[i] = d.inboxRow(t, fam == familyWS)
+	}
+	m := pageMeta(page, size, conn.TotalCount)
+	m["unread_total"] = conn.UnreadTotal
+	body := map[string]any{"data": rows, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	if fam == familyWS {
+		body["success"], body["message"] = true, "OK"
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (a *api) coInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w, r, familyCO) }
+
+// bookingThread serves a booking thread's messages, oldest first, by page.
+func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, bookingID int) {
+	page, err := intParam(r, 1, 1, 100000, "page")
+	size := 0
+	if err == nil {
+		size, err = intParam(r, 50, 1, 100, "size", "page_size")
+	}
+	var t *db.Thread
+	if err == nil {
+		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
+	}
+	var conn *graph.MessageConnection
+	if err == nil {
+		conn, err = a.res.QueryRoot().Messages(r.Context(), strconv.FormatInt(t.ID, 10), &size, nil, nil, nil, ptr((page-1)*size), nil)
+	}
+	if err != nil {
+		fail(w, r, fam, err)
+		return
+	}
+	v, _ := auth.User(r.Context())
+	d, err := a.loadDisplay(r.Context(), v.Party(), []*db.Thread{t}, conn.Nodes)
+	if err != nil {
+		fail(w, r, fam, err)
+		return
+	}
+	b := d.bookings[int64(bookingID)]
+	msgs := make([]coMessage, len(conn.Nodes))
+	for i, m := range conn.Nodes {
+		msgs[i] = d.coMessage(m, b)
+	}
+	m := pageMeta(page, size, conn.TotalCount)
+	m["org_nr"], m["unread_count"] = b.WorkshopOrgNr, t.UnreadCount
+	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	if fam == familyWS {
+		body["success"], body["message"] = true, "OK"
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (a *api) coThread(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "booking_id")
+	if err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	a.bookingThread(w, r, familyCO, id)
+}
+
+// readBody is the body of mark-read and read-up-to.
+type readBody struct {
+	ThreadID   any    `json:"thread_id"`
+	LastReadID *int64 `json:"last_read_id"`
+	LastReadAt string `json:"last_read_at"`
+}
+
+// markThreadRead marks a thread read for the caller and writes the legacy counts.
+func (a *api) markThreadRead(w http.ResponseWriter, r *http.Request, conversationID int64, body readBody) {
+	in := graph.MarkConversationReadInput{ConversationID: strconv.FormatInt(conversationID, 10)}
+	if body.LastReadID != nil {
+		if *body.LastReadID <= 0 {
+			fail(w, r, familyCO, db.Invalid("last_read_id", "must be a positive message id"))
+			return
+		}
+		in.UpToMessageID = ptr(strconv.FormatInt(*body.LastReadID, 10))
+	} else if body.LastReadAt != "" {
+		t, err := parseTime("last_read_at", body.LastReadAt)
+		if err != nil {
+			fail(w, r, familyCO, err)
+			return
+		}
+		in.UpToTime = t
+	}
+	res, err := a.res.MutationRoot().MarkConversationRead(r.Context(), in)
+	if err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"updated": res.Updated, "json_updated": res.Updated,
+		"unread_count": res.UnreadCount, "read_at": timeString(res.ReadAt)})
+}
+
+func (a *api) coMarkRead(w http.ResponseWriter, r *http.Request) {
+	var body readBody
+	if err := decodeJSON(r, &body); err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	id, err := threadIDParam(body.ThreadID)
+	if err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	a.markThreadRead(w, r, id, body)
+}
+
+// threadIDParam reads thread_id, a string (or, leniently, a number) holding a conversation id.
+func threadIDParam(v any) (int64, error) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case nil:
+		return 0, db.Invalid("thread_id", "is required")
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, db.Invalid("thread_id", "%q is not a thread id", s)
+	}
+	return n, nil
+}
+
+func (a *api) coReadUpTo(w http.ResponseWriter, r *http.Request) {
+	bookingID, err := pathInt(r, "booking_id")
+	var body readBody
+	if err == nil {
+		err = decodeJSON(r, &body)
+	}
+	if err == nil && body.LastReadID == nil && body.LastReadAt == "" {
+		err = db.Invalid("last_read_id", "is required")
+	}
+	var t *db.Thread
+	if err == nil {
+		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
+	}
+	if err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	a.markThreadRead(w, r, t.ID, body)
+}
+
+// sendBody is a JSON send on the car-owner and workshop routes.
+type sendBody struct {
+	ThreadID    any          `json:"thread_id"`
+	BookingID   *int         `json:"booking_id"`
+	Message     string       `json:"message"`
+	OrgNr       string       `json:"org_nr"`
+	Attachments []descriptor `json:"attachments"`
+}
+
+// readSend reads a JSON or multipart send: text, and attachment descriptors or files.
+func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*graph.AttachmentInput, error) {
+	var body sendBody
+	if !isMultipart(r) {
+		err := decodeJSON(r, &body)
+		var atts []*graph.AttachmentInput
+		for _, d := range body.Attachments {
+			atts = append(atts, d.input())
+		}
+		return body, atts, err
+	}
+	if err := a.parseMultipart(w, r); err != nil {
+		return body, nil, err
+	}
+	body.ThreadID, body.Message, body.OrgNr = r.FormValue("thread_id"), r.FormValue("message"), r.FormValue("org_nr")
+	if r.FormValue("thread_id") == "" {
+		body.ThreadID = nil
+	}
+	if raw := r.FormValue("booking_id"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n <= 0 {
+			return body, nil, db.Invalid("booking_id", "%q is not a booking id", raw)
+		}
+		body.BookingID = &n
+	}
+	atts, err := uploads(r, "files")
+	return body, atts, err
+}
+
+// sendToThread sends into a booking thread and writes the message with the thread's unread count.
+func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t *db.Thread, body sendBody, atts []*graph.AttachmentInput) {
+	v, _ := auth.User(r.Context())
+	d, err := a.loadDisplay(r.Context(), v.Party(), []*db.Thread{t}, nil)
+	if err == nil && body.OrgNr != "" && d.bookings[deref(t.BookingID)].WorkshopOrgNr != body.OrgNr {
+		err = db.Rule("org_nr", "%s is not the workshop of this thread", body.OrgNr)
+	}
+	var res *graph.SendMessagePayload
+	if err == nil {
+		res, err = a.res.MutationRoot().SendMessage(r.Context(), graph.SendMessageInput{
+			ConversationID: strconv.FormatInt(t.ID, 10), Body: &body.Message, Attachments: atts})
+	}
+	if err == nil {
+		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
+	}
+	if err != nil {
+		fail(w, r, fam, err)
+		return
+	}
+	out := map[string]any{"message": d.coMessage(res.Message, d.bookings[deref(t.BookingID)]), "unread_count": res.Conversation.UnreadCount}
+	ok(w, fam, http.StatusCreated, "Message sent", out)
+}
+
+func (a *api) coSend(w http.ResponseWriter, r *http.Request) {
+	body, atts, err := a.readSend(w, r)
+	var id int64
+	if err == nil {
+		id, err = threadIDParam(body.ThreadID)
+	}
+	var t *db.Thread
+	if err == nil {
+		t, err = a.res.QueryRoot().Conversation(r.Context(), strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		fail(w, r, familyCO, err)
+		return
+	}
+	a.sendToThread(w, r, familyCO, t, body, atts)
+}

@@ -1,0 +1,171 @@
+package restcompat
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/parley/parley/db"
+)
+
+// display is the data rows show beside what the resolvers returned: subjects, names, last
+// messages and attachments, loaded in one batch per kind for rows already authorised.
+type display struct {
+	bookings    map[int64]*db.Booking
+	workshops   map[string]*db.Workshop
+	users       map[string]*db.User
+	listings    map[string]*db.Listing
+	lastMsgs    map[int64]*db.Message
+	attachments map[int64][]*db.Attachment
+}
+
+// loadDisplay loads what threads and messages refer to, as party sees them.
+func (a *api) loadDisplay(ctx context.Context, party string, threads []*db.Thread, msgs []*db.Message) (*display, error) {
+	d := &display{bookings: map[int64]*db.Booking{}, workshops: map[string]*db.Workshop{}, users: map[string]*db.User{},
+		listings: map[string]*db.Listing{}, lastMsgs: map[int64]*db.Message{}, attachments: map[int64][]*db.Attachment{}}
+	var bookingIDs, lastIDs []int64
+	var listingIDs []string
+	for _, t := range threads {
+		if t.BookingID != nil {
+			bookingIDs = append(bookingIDs, *t.BookingID)
+		}
+		if t.ListingID != nil {
+			listingIDs = append(listingIDs, *t.ListingID)
+		}
+		if t.LastMessageID != nil && *t.LastMessageID > t.HiddenUpTo {
+			lastIDs = append(lastIDs, *t.LastMessageID)
+		}
+	}
+	if err := d.loadSubjects(ctx, a.store, bookingIDs, listingIDs); err != nil {
+		return nil, err
+	}
+	if len(lastIDs) > 0 {
+		last, err := a.store.MessagesByID(ctx, party, lastIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range last {
+			d.lastMsgs[m.ConversationID] = m
+		}
+		msgs = append(msgs, last...)
+	}
+	return d, d.loadAttachments(ctx, a.store, msgs)
+}
+
+func (d *display) loadSubjects(ctx context.Context, s *db.Store, bookingIDs []int64, listingIDs []string) error {
+	var userIDs, orgNrs []string
+	if len(bookingIDs) > 0 {
+		bs, err := s.BookingsByID(ctx, bookingIDs)
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			d.bookings[b.ID] = b
+			userIDs, orgNrs = append(userIDs, b.CarOwnerID), append(orgNrs, b.WorkshopOrgNr)
+		}
+	}
+	if len(listingIDs) > 0 {
+		ls, err := s.ListingsByID(ctx, listingIDs)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			d.listings[l.ID] = l
+			userIDs = append(userIDs, l.SellerID)
+		}
+	}
+	return d.loadPeople(ctx, s, userIDs, orgNrs)
+}
+
+// loadPeople adds users and workshops by id.
+func (d *display) loadPeople(ctx context.Context, s *db.Store, userIDs, orgNrs []string) error {
+	if len(userIDs) > 0 {
+		us, err := s.UsersByID(ctx, userIDs)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			d.users[u.ID] = u
+		}
+	}
+	if len(orgNrs) > 0 {
+		ws, err := s.WorkshopsByOrgNr(ctx, orgNrs)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			d.workshops[w.OrgNr] = w
+		}
+	}
+	return nil
+}
+
+func (d *display) loadAttachments(ctx context.Context, s *db.Store, msgs []*db.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	as, err := s.AttachmentsByMessage(ctx, ids)
+	if err != nil {
+		return err
+	}
+	d.attachments = as
+	return nil
+}
+
+func (d *display) userName(id string) string {
+	if u := d.users[id]; u != nil {
+		return u.Name
+	}
+	return ""
+}
+
+func (d *display) workshopName(orgNr string) string {
+	if w := d.workshops[orgNr]; w != nil {
+		return w.Name
+	}
+	return ""
+}
+
+// attachmentWire is an attachment as every family shows it.
+type attachmentWire struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+func (d *display) attachmentsOf(messageID int64) []attachmentWire {
+	out := []attachmentWire{}
+	for _, a := range d.attachments[messageID] {
+		url := a.URL
+		if a.StorageKey != "" {
+			url = "/attachments/" + strconv.FormatInt(a.ID, 10)
+		}
+		out = append(out, attachmentWire{ID: a.ID, Name: a.Name, URL: url, ContentType: a.ContentType, Size: a.SizeBytes})
+	}
+	return out
+}
+
+// timeString is t in RFC 3339 (UTC), or nil.
+func timeString(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// messageText is what a message says, or nothing once a moderator removed it.
+func messageText(m *db.Message) string {
+	if m.RemovedAt != nil {
+		return ""
+	}
+	return m.Body
+}

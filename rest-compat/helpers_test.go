@@ -1,0 +1,99 @@
+package restcompat_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+)
+
+// reply is an HTTP answer with its JSON body decoded.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+// call sends a request with a JSON body (nil for none) and decodes the JSON answer.
+func call(t *testing.T, e *apptest.Env, c apptest.Creds, method, path string, body any) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return do(t, c, req)
+}
+
+func do(t *testing.T, c apptest.Creds, req *http.Request) reply {
+	t.Helper()
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.APIKey != "" {
+		req.Header.Set("X-API-Key", c.APIKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			t.Fatalf("%s %s answered %d with non-JSON: %s", req.Method, req.URL.Path, resp.StatusCode, raw)
+		}
+	}
+	return out
+}
+
+// threadOf is the conversation id of a seeded booking's thread.
+func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string {
+	t.Helper()
+	for _, b := range e.Seed.Bookings {
+		if b.ID == bookingID {
+			return b.ThreadID
+		}
+	}
+	t.Fatalf("no seeded booking %d", bookingID)
+	return ""
+}
+
+// convOf is the conv_ id of a seeded marketplace conversation about a listing.
+func convOf(t *testing.T, e *apptest.Env, listingID string) string {
+	t.Helper()
+	for _, c := range e.Seed.Conversations {
+		if c.ListingID == "lst_"+listingID {
+			return c.ID
+		}
+	}
+	t.Fatalf("no seeded conversation about %s", listingID)
+	return ""
+}
+
+// get walks a decoded JSON value by keys and indexes.
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
