@@ -300,6 +300,9 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 	return body, atts, err
 }
 
+// sendFieldNames are the booking routes' names for the send arguments.
+var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id"}
+
 // sendToThread sends into a booking thread and writes the message with the thread's unread count.
 func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t *db.Thread, body sendBody, atts []*graph.AttachmentInput) {
 	v, _ := auth.User(r.Context())
@@ -316,7 +319,7 @@ func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t
 		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
 	}
 	if err != nil {
-		fail(w, r, fam, err)
+		fail(w, r, fam, sendFieldNames.rename(err))
 		return
 	}
 	out := map[string]any{"message": d.coMessage(res.Message, d.bookings[deref(t.BookingID)]), "unread_count": res.Conversation.UnreadCount}

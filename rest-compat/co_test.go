@@ -49,3 +49,20 @@ func TestCOInboxThreadSendAndRead(t *testing.T) {
 		t.Fatalf("OPTIONS = %d %s", r.Status, r.Raw)
 	}
 }
+
+// A literal route path asked with another method is 405, not a malformed id of the parameter
+// route beside it.
+func TestWrongMethodOnLiteralPathsIs405(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	for _, path := range []string{"/api/co/messages/send", "/api/co/messages/mark-read", "/api/co/notifications/read-all", "/api/co/notifications/mark-read"} {
+		r := call(t, e, ola, "GET", path, nil)
+		if r.Status != 405 || get(r.Body, "error", "code") != "METHOD_NOT_ALLOWED" || r.Header.Get("Allow") == "" {
+			t.Errorf("GET %s = %d %s", path, r.Status, r.Raw)
+		}
+	}
+	r := call(t, e, ola, "POST", "/api/co/messages/send", map[string]any{"thread_id": threadOf(t, e, 1001), "message": ""})
+	if r.Status != 422 || get(r.Body, "error", "field") != "message" {
+		t.Errorf("empty send names %v: %s", get(r.Body, "error", "field"), r.Raw)
+	}
+}

@@ -159,3 +159,20 @@ func (d descriptor) input() *graph.AttachmentInput {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fieldNames maps the argument names resolver errors carry to the request fields of a route,
+// so a client is told about the field it sent (listing_id, not listingId).
+type fieldNames map[string]string
+
+func (n fieldNames) rename(err error) error {
+	var fe *db.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	base, _, _ := strings.Cut(fe.Field, "[") // attachments[2] is the attachment field
+	name, ok := n[base]
+	if !ok {
+		return err
+	}
+	return &db.FieldError{Field: name, Msg: fe.Msg, Rule: fe.Rule}
+}

@@ -5,6 +5,7 @@ package restcompat
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/parley/parley/db"
@@ -128,10 +129,10 @@ func Register(mux *http.ServeMux, res *resolvers.Resolver) {
 			shared[rt.Method+" "+rt.muxPath] = append(shared[rt.Method+" "+rt.muxPath], rt)
 			continue
 		}
-		mux.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+		mux.Handle(rt.Method+" "+rt.Path, wrongMethodGuard(a.handler(rt)))
 	}
 	for pattern, rts := range shared {
-		mux.Handle(pattern, a.dispatch(rts))
+		mux.Handle(pattern, wrongMethodGuard(a.dispatch(rts)))
 	}
 	seen := map[string]bool{}
 	for _, rt := range routes {
@@ -140,6 +141,36 @@ func Register(mux *http.ServeMux, res *resolvers.Resolver) {
 			mux.HandleFunc(p, a.preflight)
 		}
 	}
+	mux.HandleFunc("GET /openapi.json", ServeOpenAPI)
+}
+
+// literalMethods are the methods of each route path without parameters.
+func literalMethods() map[string][]string {
+	out := map[string][]string{}
+	for _, rt := range routes {
+		if !strings.Contains(rt.Path, "{") {
+			out[rt.Path] = append(out[rt.Path], rt.Method)
+		}
+	}
+	return out
+}
+
+// wrongMethodGuard answers 405 for a literal route path asked with another method, which
+// the mux would otherwise hand to a parameter route beside it (GET /api/co/messages/send
+// matches GET /api/co/messages/{booking_id}).
+func wrongMethodGuard(next http.Handler) http.Handler {
+	literal := literalMethods()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods, ok := literal[r.URL.Path]
+		if !ok || slices.Contains(methods, r.Method) || (r.Method == http.MethodHead && slices.Contains(methods, http.MethodGet)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		allow := strings.Join(append([]string{http.MethodOptions}, methods...), ", ")
+		w.Header().Set("Allow", allow)
+		writeError(w, r, familyOf(r.URL.Path), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			r.Method+" is not allowed here; allowed: "+allow, "")
+	})
 }
 
 func (a *api) handler(rt route) http.Handler {

@@ -1,10 +1,79 @@
 package restcompat
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"strings"
 
-// STUB: owned by the workshop-routes work; replaced there.
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/graph"
+)
 
-func (a *api) wsInbox(w http.ResponseWriter, r *http.Request)         { notYet(w, r) }
-func (a *api) wsSendByBooking(w http.ResponseWriter, r *http.Request) { notYet(w, r) }
-func (a *api) wsThread(w http.ResponseWriter, r *http.Request)        { notYet(w, r) }
-func (a *api) wsSendToThread(w http.ResponseWriter, r *http.Request)  { notYet(w, r) }
+// The workshop routes are the car-owner thread model seen from the workshop's org_nr: the same
+// inbox rows (naming the car owner instead of the workshop), the same message wire type and
+// paging, all wrapped in the workshop envelope {success, message, data, ...}.
+
+func (a *api) wsInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w, r, familyWS) }
+
+// wsThread serves /thread/{booking_id} and /thread?id=<booking_id>.
+func (a *api) wsThread(w http.ResponseWriter, r *http.Request) {
+	var id int
+	var err error
+	if r.PathValue("booking_id") != "" {
+		id, err = pathInt(r, "booking_id")
+	} else {
+		id, err = bookingIDQuery(r)
+	}
+	if err != nil {
+		fail(w, r, familyWS, err)
+		return
+	}
+	a.bookingThread(w, r, familyWS, id)
+}
+
+// bookingIDQuery reads the required ?id=<booking_id> of the query form of the thread route.
+func bookingIDQuery(r *http.Request) (int, error) {
+	raw := strings.TrimSpace(r.URL.Query().Get("id"))
+	if raw == "" {
+		return 0, db.Invalid("id", "is required: the booking id, as ?id=<booking_id>")
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n <= 0 {
+		return 0, db.Invalid("id", "%q is not a booking id", raw)
+	}
+	return n, nil
+}
+
+// wsSendByBooking sends to the thread of the booking named in the body.
+func (a *api) wsSendByBooking(w http.ResponseWriter, r *http.Request) {
+	body, atts, err := a.readSend(w, r)
+	if err == nil && body.BookingID == nil {
+		err = db.Invalid("booking_id", "is required")
+	}
+	a.wsSend(w, r, body.BookingID, body, atts, err)
+}
+
+// wsSendToThread sends to the thread of the booking in the path.
+func (a *api) wsSendToThread(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "booking_id")
+	if err != nil {
+		fail(w, r, familyWS, err)
+		return
+	}
+	body, atts, err := a.readSend(w, r)
+	a.wsSend(w, r, &id, body, atts, err)
+}
+
+// wsSend finds the booking's thread (the resolver decides whether the workshop may see it)
+// and sends into it, unless reading the request already failed.
+func (a *api) wsSend(w http.ResponseWriter, r *http.Request, bookingID *int, body sendBody, atts []*graph.AttachmentInput, err error) {
+	var t *db.Thread
+	if err == nil {
+		t, err = a.res.QueryRoot().BookingConversation(r.Context(), *bookingID)
+	}
+	if err != nil {
+		fail(w, r, familyWS, err)
+		return
+	}
+	a.sendToThread(w, r, familyWS, t, body, atts)
+}

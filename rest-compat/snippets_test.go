@@ -1,0 +1,177 @@
+package restcompat_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+)
+
+// The documents hold 27 endpoints with an axios and a fetch snippet each.
+const minSnippets = 54
+
+// specDir is the legacy REST documentation: shared/spec beside the repository.
+const specDir = "../../shared/spec"
+
+type snippetResult struct {
+	Doc    string `json:"doc"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+}
+
+// TestDocumentedSnippets runs every Node.js axios and fetch snippet of the documents against a
+// real server (jstest/run-snippets.mjs does the extracting and the placeholders) and wants a 2xx
+// for each.
+func TestDocumentedSnippets(t *testing.T) {
+	node := lookPath(t, "node")
+	ensureNodeModules(t)
+	want := countSnippets(t)
+	if want < minSnippets {
+		t.Fatalf("found %d snippets in %s, want at least %d", want, specDir, minSnippets)
+	}
+
+	e := apptest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "run-snippets.mjs", mustAbs(t, specDir))
+	cmd.Dir = "jstest"
+	cmd.Env = append(os.Environ(), snippetEnv(t, e)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	results := parseResults(t, out)
+	if err != nil && len(results) == 0 {
+		t.Fatalf("run-snippets: %v\n%s", err, stderr.String())
+	}
+	failed := 0
+	for _, r := range results {
+		t.Logf("| %s | %s | %s | %s | %d |", r.Doc, r.Method, r.Path, r.Kind, r.Status)
+		if r.Status < 200 || r.Status > 299 {
+			failed++
+			t.Errorf("%s %s %s (%s) = %d: %s", r.Doc, r.Kind, r.Method, r.Path, r.Status, r.Error)
+		}
+	}
+	if len(results) != want {
+		t.Errorf("ran %d snippets, the documents hold %d", len(results), want)
+	}
+	t.Logf("%d snippets, %d failed", len(results), failed)
+}
+
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is needed to run the documented JavaScript snippets: %v", name, err)
+	}
+	return p
+}
+
+// ensureNodeModules runs npm ci in jstest when axios is not installed there yet.
+func ensureNodeModules(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("jstest/node_modules/axios/package.json"); err == nil {
+		return
+	}
+	npm := lookPath(t, "npm")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = "jstest"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in rest-compat/jstest: %v\n%s", err, out)
+	}
+}
+
+// countSnippets counts the snippet headings of the documents, independently of the script.
+func countSnippets(t *testing.T) int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(specDir, "[0-9][0-9][0-9]_*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no documents in %s (shared/spec must sit beside the repository): %v", specDir, err)
+	}
+	heading := regexp.MustCompile(`(?m)^\s*(Node\.js Axios example|Fetch example)\s*$`)
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(heading.FindAll(b, -1))
+	}
+	return n
+}
+
+// snippetEnv gives the snippets their tokens and real ids: booking 1001 of co-ola at the
+// workshop of ws-bilfix, its thread, its newest message and co-ola's notifications.
+func snippetEnv(t *testing.T, e *apptest.Env) []string {
+	t.Helper()
+	ola := e.User(t, "co-ola")
+	thread := threadOf(t, e, 1001)
+	var msgs struct {
+		Messages struct{ Nodes []struct{ MessageID int } }
+	}
+	e.GQL(t, ola, `query($c: ID!) { messages(conversationId: $c, last: 1) { nodes { messageId } } }`, map[string]any{"c": thread}).Decode(t, &msgs)
+	var notes struct {
+		Notifications struct {
+			Nodes []struct{ NotificationID int }
+		}
+	}
+	e.GQL(t, ola, `{ notifications(first: 50) { nodes { notificationId } } }`, nil).Decode(t, &notes)
+	if len(msgs.Messages.Nodes) == 0 || len(notes.Notifications.Nodes) == 0 {
+		t.Fatalf("seed has no message or notification for co-ola: %+v %+v", msgs, notes)
+	}
+	var ids []string
+	for _, n := range notes.Notifications.Nodes {
+		ids = append(ids, strconv.Itoa(n.NotificationID))
+	}
+	return []string{
+		"MINBIL_API_BASE_URL=" + e.URL,
+		"MINBIL_ACCESS_TOKEN=" + ola.Token,
+		"MINBIL_WS_ACCESS_TOKEN=" + e.User(t, "ws-bilfix").Token,
+		"SNIPPET_BOOKING_ID=1001",
+		"SNIPPET_THREAD_ID=" + thread,
+		"SNIPPET_MESSAGE_ID=" + strconv.Itoa(msgs.Messages.Nodes[0].MessageID),
+		"SNIPPET_NOTIFICATION_IDS=" + strings.Join(ids, ","),
+		"SNIPPET_SEARCH_WORD=bremser",
+		"SNIPPET_READ_AT=" + time.Now().UTC().Format(time.RFC3339),
+	}
+}
+
+func parseResults(t *testing.T, out []byte) []snippetResult {
+	t.Helper()
+	var rs []snippetResult
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r snippetResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("run-snippets printed a line that is not JSON: %q", sc.Text())
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(fmt.Errorf("abs %s: %w", p, err))
+	}
+	return abs
+}
