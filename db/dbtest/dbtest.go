@@ -121,28 +121,11 @@ func buildTemplate(ctx context.Context, conn *sql.Conn, name string) error {
 	return err
 }
 
-// dropStale removes half-built and outdated templates left by earlier runs.
+// dropStale removes a half-built template left by a run that died. Templates of other
+// migration sets stay: another checkout may be testing with them right now.
 func dropStale(ctx context.Context, conn *sql.Conn, building string) error {
-	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'parley\\_tpl\\_%'")
-	if err != nil {
-		return err
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	for _, n := range names {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", n)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", building))
+	return err
 }
 
 func migrationsHash() string {
