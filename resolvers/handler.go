@@ -41,13 +41,13 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	cfg := graph.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
+	if r.Hub != nil {
+		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20})
-	if r.Hub != nil {
-		addLiveTransports(srv, o)
-	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(shapeLimit{maxBytes: o.MaxQueryBytes, maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
 	if o.Introspection {

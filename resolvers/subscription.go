@@ -41,16 +41,18 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 	return v, cid, err
 }
 
-// ending tells the client why its subscription ended, in the subscription's own error.
-func ending(ctx context.Context, resume func() string) func(error) {
+// ending tells the client why its subscription ended, in the subscription's own error. It
+// runs under the subscription's lock: it must not call back into it.
+func ending(ctx context.Context) func(error) {
 	return func(err error) {
 		ext := map[string]any{"code": CodeInternal}
+		var slow *live.SlowError
 		switch {
+		case errors.As(err, &slow):
+			ext["code"] = CodeSlowConsumer
+			ext["resumeAfter"] = messageCursor(slow.After)
 		case errors.Is(err, live.ErrSlow):
 			ext["code"] = CodeSlowConsumer
-			if resume != nil {
-				ext["resumeAfter"] = resume()
-			}
 		case errors.Is(err, errTokenExpired):
 			ext["code"] = CodeUnauthenticated
 		case errors.Is(err, live.ErrStopped):
@@ -79,8 +81,7 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 	if err != nil {
 		return nil, err
 	}
-	var s *live.MessageSub
-	s = r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", ending(ctx, func() string { return messageCursor(s.Last()) }))
+	s := r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -90,7 +91,7 @@ func (r *subscriptionResolver) ConversationUpdated(ctx context.Context) (<-chan 
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Inbox(ctx, v, ending(ctx, nil))
+	s := r.Hub.Inbox(ctx, v, ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -100,7 +101,7 @@ func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *d
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Notifications(ctx, v, ending(ctx, nil))
+	s := r.Hub.Notifications(ctx, v, ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -110,7 +111,7 @@ func (r *subscriptionResolver) UnreadCountsChanged(ctx context.Context) (<-chan 
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Unread(ctx, v, ending(ctx, nil))
+	s := r.Hub.Unread(ctx, v, ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -120,7 +121,7 @@ func (r *subscriptionResolver) ReadReceipt(ctx context.Context, conversationID *
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Receipts(ctx, v, cid, ending(ctx, nil))
+	s := r.Hub.Receipts(ctx, v, cid, ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -130,7 +131,7 @@ func (r *subscriptionResolver) Typing(ctx context.Context, conversationID *strin
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Typing(ctx, v, cid, ending(ctx, nil))
+	s := r.Hub.Typing(ctx, v, cid, ending(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }

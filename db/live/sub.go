@@ -5,14 +5,24 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/parley/parley/db"
 )
 
 // ErrSlow ends a subscriber that fell too far behind; it resumes from its cursor.
 var ErrSlow = errors.New("subscriber fell behind")
+
+// SlowError is ErrSlow with the cursor to resume from.
+type SlowError struct{ After int64 }
+
+func (e *SlowError) Error() string { return ErrSlow.Error() }
+
+// Unwrap makes errors.Is(err, ErrSlow) hold.
+func (e *SlowError) Unwrap() error { return ErrSlow }
 
 // ErrStopped ends subscribers when the server shuts down.
 var ErrStopped = errors.New("server shutting down")
@@ -27,6 +37,8 @@ type Sub[T any] struct {
 	mu    sync.Mutex
 	done  bool
 	onEnd func(error)
+	// cursor, read under mu, is where a subscriber ended as slow resumes from.
+	cursor func() int64
 }
 
 func newSub[T any](v db.Viewer, conv int64, size int, onEnd func(error)) *Sub[T] {
@@ -70,6 +82,9 @@ func (s *Sub[T]) endLocked(err error) {
 		return
 	}
 	s.done = true
+	if errors.Is(err, ErrSlow) && s.cursor != nil {
+		err = &SlowError{After: s.cursor()}
+	}
 	if err != nil && s.onEnd != nil {
 		s.onEnd(err)
 	}
@@ -77,12 +92,16 @@ func (s *Sub[T]) endLocked(err error) {
 }
 
 // MessageSub is a message subscription with a cursor: every message after it arrives once, in
-// id order, whether it was replayed from the database or delivered live.
+// id order, whether it was replayed from the database or delivered live. While the replay
+// runs, the replay goroutine is the channel's only writer: live messages wait in pending, and
+// an end asked for meanwhile is carried out when the replay stops.
 type MessageSub struct {
 	*Sub[*db.Message]
 	last      int64
 	replaying bool
 	pending   []*db.Message
+	stopping  bool
+	stopErr   error
 }
 
 // Last is the id of the last message handed over: the cursor to resume from.
@@ -92,19 +111,36 @@ func (m *MessageSub) Last() int64 {
 	return m.last
 }
 
+// End closes the subscription (after the replay, if one runs).
+func (m *MessageSub) End(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stopLocked(err)
+}
+
+func (m *MessageSub) stopLocked(err error) {
+	if !m.replaying {
+		m.endLocked(err)
+		return
+	}
+	if !m.stopping {
+		m.stopping, m.stopErr = true, err
+	}
+}
+
 // offer hands over a live message, or holds it while the replay runs.
 func (m *MessageSub) offer(msg *db.Message) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.replaying {
-		if len(m.pending) >= 4*cap(m.out) {
-			m.endLocked(ErrSlow)
-			return
-		}
-		m.pending = append(m.pending, msg)
+	if !m.replaying {
+		m.sendLocked(msg)
 		return
 	}
-	m.sendLocked(msg)
+	if len(m.pending) >= 4*cap(m.out) {
+		m.stopLocked(ErrSlow)
+		return
+	}
+	m.pending = append(m.pending, msg)
 }
 
 func (m *MessageSub) sendLocked(msg *db.Message) bool {
@@ -118,28 +154,56 @@ func (m *MessageSub) sendLocked(msg *db.Message) bool {
 	return true
 }
 
-// replayed hands over messages read from the database during the replay.
-func (m *MessageSub) replayed(msgs []*db.Message) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// replayWait is how long a replayed message may wait for a subscriber that reads nothing.
+const replayWait = 10 * time.Second
+
+// replayed hands over messages read from the database, waiting for the subscriber to take
+// each (it is the only writer meanwhile). It reports whether to go on.
+func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
+	timer := time.NewTimer(replayWait)
+	defer timer.Stop()
 	for _, msg := range msgs {
-		if !m.sendLocked(msg) {
+		m.mu.Lock()
+		stopping, last := m.stopping, m.last
+		m.mu.Unlock()
+		if stopping || ctx.Err() != nil {
 			return false
 		}
+		if msg.ID <= last {
+			continue
+		}
+		timer.Reset(replayWait)
+		select {
+		case m.out <- msg:
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			m.End(ErrSlow)
+			return false
+		}
+		m.mu.Lock()
+		m.last = msg.ID
+		m.mu.Unlock()
 	}
-	return !m.done
+	return true
 }
 
-// goLive ends the replay: held live messages follow in order.
+// goLive ends the replay: held live messages follow in order, or the end asked for meanwhile
+// is carried out.
 func (m *MessageSub) goLive() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.replaying = false
+	if m.stopping {
+		m.endLocked(m.stopErr)
+		return
+	}
 	for _, msg := range m.pending {
 		if !m.sendLocked(msg) {
 			break
 		}
 	}
-	m.pending, m.replaying = nil, false
+	m.pending = nil
 }
 
 // UnreadSub sends unread counts when they change.

@@ -16,6 +16,7 @@ import (
 // then the live ones, with no gap and no repeat at the seam.
 func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, replay bool, onEnd func(error)) *MessageSub {
 	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, onEnd), replaying: replay}
+	s.cursor = func() int64 { return s.last }
 	h.mu.Lock()
 	if !replay {
 		s.last = h.msgPos // live from here
@@ -24,7 +25,7 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 	}
 	h.messages.add(v.Party(), s)
 	h.mu.Unlock()
-	h.track(ctx, v, s.Sub, func() { h.messages.remove(v.Party(), s) })
+	h.track(ctx, v, s, func() { h.messages.remove(v.Party(), s) })
 	if replay {
 		go h.replay(ctx, s)
 	}
@@ -32,6 +33,7 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 }
 
 func (h *Hub) replay(ctx context.Context, s *MessageSub) {
+	defer s.goLive() // always: it flushes, or carries out an end asked for meanwhile
 	for cursor := s.Last(); ; {
 		msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, batch)
 		if err != nil {
@@ -41,15 +43,14 @@ func (h *Hub) replay(ctx context.Context, s *MessageSub) {
 			}
 			return
 		}
-		if !s.replayed(msgs) {
-			return
+		if !s.replayed(ctx, msgs) {
+			break
 		}
 		if len(msgs) < batch {
 			break
 		}
 		cursor = msgs[len(msgs)-1].ID
 	}
-	s.goLive()
 }
 
 // Notifications subscribes to the viewer's new notifications.

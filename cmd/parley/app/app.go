@@ -45,7 +45,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{})
+	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer})
 	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes, Hub: hub}
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
 }
