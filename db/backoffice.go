@@ -194,7 +194,10 @@ func ensureConversation(ctx context.Context, tx bun.Tx, conv *Conversation, wher
 	if err := tx.NewSelect().Model(conv).Where(where, args...).Scan(ctx); err != nil {
 		return false, fmt.Errorf("load conversation: %w", err)
 	}
-	return n == 1, nil
+	if n == 1 {
+		return true, emit(ctx, tx, ChannelState, "c", conv.ID)
+	}
+	return false, nil
 }
 
 // setParticipants makes parties (party id -> role) the participants of a conversation, keeping

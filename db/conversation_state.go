@@ -24,7 +24,7 @@ func (s *Store) SetArchived(ctx context.Context, v Viewer, conversationID int64,
 		if err != nil {
 			return fmt.Errorf("archive: %w", err)
 		}
-		return nil
+		return emit(ctx, tx, ChannelState, "c", conversationID)
 	})
 }
 
@@ -48,7 +48,7 @@ func (s *Store) DeleteConversation(ctx context.Context, v Viewer, conversationID
 		if err != nil {
 			return fmt.Errorf("clear notifications: %w", err)
 		}
-		return nil
+		return emit(ctx, tx, ChannelState, "c", conversationID)
 	})
 }
 

@@ -78,3 +78,6 @@ func isUniqueViolation(err error) bool {
 	var pgErr pgdriver.Error
 	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505"
 }
+
+// pgArray passes a Go slice as a PostgreSQL array parameter.
+func pgArray(v any) any { return pgdialect.Array(v) }

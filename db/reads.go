@@ -53,6 +53,9 @@ func (s *Store) MarkThreadRead(ctx context.Context, v Viewer, conversationID, up
 		if err != nil {
 			return fmt.Errorf("advance read position: %w", err)
 		}
+		if err := emit(ctx, tx, ChannelState, "r", conversationID, v.Party(), upTo); err != nil {
+			return err
+		}
 		return readNotificationsAbout(ctx, tx, v, "conversation_id = ? AND message_id <= ?", conversationID, upTo)
 	})
 	return res, err
@@ -153,10 +156,12 @@ func markRead(ctx context.Context, tx bun.IDB, party, cond string, args ...any) 
 		), upd AS (
 			UPDATE participants AS p SET unread_count = GREATEST(0, p.unread_count - per.n), last_read_at = now()
 			FROM per WHERE p.conversation_id = per.conversation_id AND p.party_id = ?P
-			RETURNING per.n
+			RETURNING per.n, per.conversation_id
 		)
-		SELECT coalesce(sum(n), 0) FROM upd`, "?P", partyArg)
-	err := tx.NewRaw(query, args...).Scan(ctx, &n)
+		SELECT coalesce(sum(n), 0), count(pg_notify('`+ChannelState+`', 'r ' || conversation_id || ' ' || ?P || ' 0'))
+		FROM upd`, "?P", partyArg)
+	var notified int
+	err := tx.NewRaw(query, args...).Scan(ctx, &n, &notified)
 	if err != nil {
 		return 0, fmt.Errorf("mark messages read: %w", err)
 	}

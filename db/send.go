@@ -94,6 +94,9 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 	if in.ClientMessageID != "" {
 		msg.ClientMessageID = &in.ClientMessageID
 	}
+	if err := lockMessageOrder(ctx, tx); err != nil {
+		return nil, false, err
+	}
 	if _, err := tx.NewInsert().Model(msg).Returning("id, created_at").Exec(ctx); err != nil {
 		return nil, false, fmt.Errorf("insert message: %w", err)
 	}
@@ -104,6 +107,9 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 		return nil, false, err
 	}
 	if err := notifyRecipients(ctx, tx, v, msg); err != nil {
+		return nil, false, err
+	}
+	if err := emit(ctx, tx, ChannelMessages, "m", msg.ID, msg.ConversationID); err != nil {
 		return nil, false, err
 	}
 	return msg, true, nil
@@ -172,14 +178,17 @@ func notifyRecipients(ctx context.Context, tx bun.Tx, v Viewer, msg *Message) er
 	if v.Name != "" {
 		title = "New message from " + v.Name
 	}
-	_, err = tx.NewRaw(`INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
-		SELECT u.id, 'message.received', ?, ?, ?::jsonb || jsonb_strip_nulls(jsonb_build_object(
-			'booking_id', c.booking_id, 'listing_id', c.listing_id)), c.id, ?
-		FROM participants p
-		JOIN conversations c ON c.id = p.conversation_id
-		JOIN users u ON u.id = p.party_id OR (p.party_id = 'org:' || u.org_nr AND u.role = 'workshop')
-		WHERE p.conversation_id = ? AND p.party_id <> ? AND u.id <> ?`,
-		title, preview(msg), string(data), msg.ID, msg.ConversationID, msg.SenderPartyID, v.UserID).Exec(ctx)
+	_, err = tx.NewRaw(`WITH ins AS (
+			INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
+			SELECT u.id, 'message.received', ?, ?, ?::jsonb || jsonb_strip_nulls(jsonb_build_object(
+				'booking_id', c.booking_id, 'listing_id', c.listing_id)), c.id, ?
+			FROM participants p
+			JOIN conversations c ON c.id = p.conversation_id
+			JOIN users u ON u.id = p.party_id OR (p.party_id = 'org:' || u.org_nr AND u.role = 'workshop')
+			WHERE p.conversation_id = ? AND p.party_id <> ? AND u.id <> ?
+			RETURNING id, user_id)
+		SELECT pg_notify(?, 'n ' || user_id || ' ' || id) FROM ins`,
+		title, preview(msg), string(data), msg.ID, msg.ConversationID, msg.SenderPartyID, v.UserID, ChannelState).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("insert notifications: %w", err)
 	}

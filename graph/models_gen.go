@@ -191,6 +191,13 @@ type StartConversationPayload struct {
 	Created bool `json:"created"`
 }
 
+// Live updates, over WebSocket (graphql-transport-ws or subscriptions-transport-ws) or
+// Server-Sent Events. Every event is checked against the subscriber's access when delivered.
+// A subscriber that falls too far behind gets an error with extensions.code SLOW_CONSUMER and
+// extensions.resumeAfter, and resumes with messageAdded(after:).
+type Subscription struct {
+}
+
 type UpsertBookingInput struct {
 	BookingID     int    `json:"bookingId"`
 	CarOwnerID    string `json:"carOwnerId"`

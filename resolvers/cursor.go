@@ -16,7 +16,7 @@ func messageCursor(id int64) string {
 }
 
 func parseMessageCursor(field string, c *string) (int64, error) {
-	if c == nil || *c == "" {
+	if c == nil || *c == "" || *c == "0" { // "0": before the first message
 		return 0, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(*c)

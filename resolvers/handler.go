@@ -1,10 +1,12 @@
 package resolvers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -13,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers/auth"
 )
 
 // Options tune the GraphQL endpoint's defences.
@@ -22,6 +25,10 @@ type Options struct {
 	MaxDepth        int
 	MaxAliases      int
 	MaxQueryBytes   int
+	// Auth authenticates WebSocket connections from their connection_init payload.
+	Auth *auth.Authenticator
+	// Origins are the browser origins allowed to open WebSockets ("*" for any).
+	Origins []string
 }
 
 // DefaultOptions are the limits Parley serves with.
@@ -34,6 +41,9 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	cfg := graph.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
+	if r.Hub != nil {
+		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -45,6 +55,10 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		// Fresh loaders for every response: a subscription's events never see stale rows.
+		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))
+	})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	return srv
@@ -52,7 +66,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 
 // Handler serves GraphQL at its path for programs, and GraphiQL to a browser that opens it.
 func Handler(r *Resolver, o Options) http.Handler {
-	api := LoaderMiddleware(r.Store, NewServer(r, o))
+	api := NewServer(r, o)
 	ide := playground.Handler("Parley", "/graphql")
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodGet && req.URL.Query().Get("query") == "" &&

@@ -23,6 +23,7 @@ type Loaders struct {
 	attachments  *dataloadgen.Loader[int64, []*db.Attachment]
 	participants *dataloadgen.Loader[int64, []*db.Participant]
 	threads      *dataloadgen.Loader[int64, *db.Thread]
+	online       *dataloadgen.Loader[string, bool]
 }
 
 const loaderWait = 500 * time.Microsecond
@@ -43,6 +44,18 @@ func newLoaders(s *db.Store) *Loaders {
 		}, w),
 		attachments:  dataloadgen.NewMappedLoader(s.AttachmentsByMessage, w),
 		participants: dataloadgen.NewMappedLoader(s.Participants, w),
+		online: dataloadgen.NewMappedLoader(func(ctx context.Context, parties []string) (map[string]bool, error) {
+			on, err := s.Online(ctx, parties)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range parties {
+				if !on[p] {
+					on[p] = false // absent means offline, not missing
+				}
+			}
+			return on, nil
+		}, w),
 		threads: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*db.Thread, error) {
 			v, err := auth.User(ctx)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers/auth"
 )
@@ -24,6 +25,8 @@ type Resolver struct {
 	Files FileStore
 	// MaxUploadBytes bounds one uploaded file.
 	MaxUploadBytes int64
+	// Hub delivers live updates to subscriptions.
+	Hub *live.Hub
 	// MaxTokenTTL bounds issueToken's lifetime.
 	MaxTokenTTL time.Duration
 }

@@ -238,13 +238,13 @@ func TestListenFinishesInFlightRequests(t *testing.T) {
 func TestMigrateDownAndUp(t *testing.T) {
 	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	runParley(t, environ, "migrate", "up")
-	if out, _ := runParley(t, environ, "migrate", "down"); !strings.Contains(out, "rolled back 1") {
+	if out, _ := runParley(t, environ, "migrate", "down"); !strings.Contains(out, "rolled back") {
 		t.Fatalf("down: %s", out)
 	}
 	if out, _ := runParley(t, environ, "migrate", "status"); !strings.Contains(out, "pending") {
 		t.Fatalf("status after down: %s", out)
 	}
-	if out, _ := runParley(t, environ, "migrate", "up"); !strings.Contains(out, "applied 1") {
+	if out, _ := runParley(t, environ, "migrate", "up"); !strings.Contains(out, "applied") || strings.Contains(out, "applied 0") {
 		t.Fatalf("up again: %s", out)
 	}
 }

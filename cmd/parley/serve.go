@@ -39,6 +39,11 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	hubDone, err := a.StartLive(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { <-hubDone }()
 	if *doSeed {
 		data, err := app.Seed(ctx, a)
 		if err != nil {

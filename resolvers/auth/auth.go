@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/parley/parley/db"
 )
@@ -22,6 +23,8 @@ var (
 type Principal struct {
 	User   *db.Viewer
 	APIKey bool
+	// Expires is when a user's token stops being valid (zero for an API key).
+	Expires time.Time
 }
 
 type ctxKey struct{}

@@ -83,41 +83,54 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization, apiKey 
 	if !ok || strings.TrimSpace(token) == "" {
 		return nil, fmt.Errorf("the Authorization header must be 'Bearer <token>': %w", ErrUnauthenticated)
 	}
-	v, err := a.Verify(strings.TrimSpace(token))
+	v, exp, err := a.verify(strings.TrimSpace(token))
 	if err != nil {
 		return nil, err
 	}
 	if err := a.touch(ctx, v); err != nil {
 		return nil, err
 	}
-	return &Principal{User: &v}, nil
+	return &Principal{User: &v, Expires: exp}, nil
 }
 
 // Verify checks a token's signature, expiry and claims.
 func (a *Authenticator) Verify(token string) (db.Viewer, error) {
+	v, _, err := a.verify(token)
+	return v, err
+}
+
+func (a *Authenticator) verify(token string) (db.Viewer, time.Time, error) {
+	v, c, err := a.parse(token)
+	if err != nil || c.ExpiresAt == nil {
+		return v, time.Time{}, err
+	}
+	return v, c.ExpiresAt.Time, nil
+}
+
+func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, a.key,
 		jwt.WithValidMethods([]string{"HS256", "RS256", "ES256"}),
 		jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return db.Viewer{}, fmt.Errorf("token expired: %w", ErrUnauthenticated)
+		return db.Viewer{}, nil, fmt.Errorf("token expired: %w", ErrUnauthenticated)
 	case err != nil:
-		return db.Viewer{}, fmt.Errorf("invalid token: %w", ErrUnauthenticated)
+		return db.Viewer{}, nil, fmt.Errorf("invalid token: %w", ErrUnauthenticated)
 	}
 	v := db.Viewer{UserID: c.Subject, Role: c.Role, OrgNr: c.OrgNr, Name: c.Name}
 	switch {
 	case v.UserID == "" || len(v.UserID) > 128 || strings.HasPrefix(v.UserID, "org:"):
-		return db.Viewer{}, fmt.Errorf("token has no usable sub claim: %w", ErrUnauthenticated)
+		return db.Viewer{}, nil, fmt.Errorf("token has no usable sub claim: %w", ErrUnauthenticated)
 	case !db.ValidRole(v.Role):
-		return db.Viewer{}, fmt.Errorf("token role must be car_owner, workshop, buyer or seller: %w", ErrUnauthenticated)
+		return db.Viewer{}, nil, fmt.Errorf("token role must be car_owner, workshop, buyer or seller: %w", ErrUnauthenticated)
 	case v.Role == db.RoleWorkshop && !db.ValidOrgNr(v.OrgNr):
-		return db.Viewer{}, fmt.Errorf("a workshop token needs a valid org_nr claim: %w", ErrUnauthenticated)
+		return db.Viewer{}, nil, fmt.Errorf("a workshop token needs a valid org_nr claim: %w", ErrUnauthenticated)
 	}
 	if v.Role != db.RoleWorkshop {
 		v.OrgNr = ""
 	}
-	return v, nil
+	return v, &c, nil
 }
 
 func (a *Authenticator) key(t *jwt.Token) (any, error) {

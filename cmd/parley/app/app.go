@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/blobs"
+	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/resolvers/auth"
 	restcompat "github.com/parley/parley/rest-compat"
@@ -21,6 +22,7 @@ import (
 
 // App is a wired Parley: the store, the authenticator, the resolvers and the HTTP routes.
 type App struct {
+	Hub      *live.Hub
 	Store    *db.Store
 	Auth     *auth.Authenticator
 	Resolver *resolvers.Resolver
@@ -43,14 +45,28 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes}
-	return &App{Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
+	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer})
+	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes, Hub: hub}
+	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
+}
+
+// StartLive runs the live hub until ctx ends, and returns once it is ready to deliver.
+func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
+	errc := make(chan error, 1)
+	go func() { errc <- a.Hub.Run(ctx) }()
+	select {
+	case <-a.Hub.Ready():
+		return errc, nil
+	case err := <-errc:
+		return nil, fmt.Errorf("start live hub: %w", err)
+	}
 }
 
 // Handler is the whole HTTP surface with its middleware.
 func (a *App) Handler() http.Handler {
 	opts := resolvers.DefaultOptions()
 	opts.Introspection = a.Config.Introspection
+	opts.Auth, opts.Origins = a.Auth, a.Config.CORSOrigins
 	if a.Config.MaxQueryDepth > 0 {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}

@@ -23,6 +23,7 @@ type Config struct {
 	MaxQueryDepth  int      // PARLEY_MAX_QUERY_DEPTH
 	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
 	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
+	LiveBuffer     int      // PARLEY_LIVE_BUFFER: events a subscriber may lag before it is ended
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -56,6 +57,14 @@ func ConfigFromEnv() (Config, error) {
 	}
 	c.MaxUploadBytes = int64(mb) << 20
 	c.MaxQueryDepth = 12
+	c.LiveBuffer = 256
+	if v := os.Getenv("PARLEY_LIVE_BUFFER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return c, fmt.Errorf("PARLEY_LIVE_BUFFER=%q: want a whole number from 1 to 100000", v)
+		}
+		c.LiveBuffer = n
+	}
 	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 100 {

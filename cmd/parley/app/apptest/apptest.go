@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,15 +76,26 @@ func start(t testing.TB, change func(*app.Config)) *Env {
 	if err != nil {
 		t.Fatalf("wire app: %v", err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, err := a.StartLive(ctx)
+	if err != nil {
+		t.Fatalf("start live hub: %v", err)
+	}
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	return &Env{URL: srv.URL, App: a, Store: store}
 }
 
 // Token signs a token for v that lives an hour.
 func Token(t testing.TB, v db.Viewer) string {
 	t.Helper()
-	tok, _, err := auth.Mint([]byte(Secret), v, time.Hour)
+	return TokenFor(t, v, time.Hour)
+}
+
+// TokenFor signs a token for v that lives ttl.
+func TokenFor(t testing.TB, v db.Viewer, ttl time.Duration) string {
+	t.Helper()
+	tok, _, err := auth.Mint([]byte(Secret), v, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +131,14 @@ func (r *Response) Decode(t testing.TB, v any) {
 	if err := json.Unmarshal(r.Data, v); err != nil {
 		t.Fatalf("decode data %s: %v", r.Data, err)
 	}
+}
+
+// Into unmarshals data into v, or says why it cannot (safe off the test goroutine).
+func (r *Response) Into(v any) error {
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("GraphQL errors: %+v", r.Errors)
+	}
+	return json.Unmarshal(r.Data, v)
 }
 
 // Creds are the credentials of a request: a bearer token or an API key.

@@ -1,0 +1,212 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parley/parley/db"
+)
+
+const batch = 500
+
+// catchUp reads every message and notification past the hub's positions, in id order, and
+// hands each to the subscribers allowed to see it now.
+func (h *Hub) catchUp(ctx context.Context) {
+	for {
+		h.mu.Lock()
+		pos := h.msgPos
+		h.mu.Unlock()
+		msgs, err := h.store.MessagesAfter(ctx, pos, batch)
+		if err != nil || len(msgs) == 0 {
+			logFailure("read new messages", err)
+			break
+		}
+		if err := h.dispatchMessages(ctx, msgs); err != nil {
+			logFailure("dispatch messages", err)
+			break
+		}
+	}
+	h.catchUpNotifications(ctx)
+}
+
+func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
+	auds, err := h.store.Audiences(ctx, conversationsOf(msgs))
+	if err != nil {
+		return err
+	}
+	touched := map[int64]bool{}
+	h.mu.Lock()
+	for _, m := range msgs {
+		aud := auds[m.ConversationID]
+		if aud == nil {
+			continue
+		}
+		for party := range aud.Parties {
+			h.messages.each(party, func(s *MessageSub) {
+				if s.wants(m.ConversationID) && aud.Sees(s.Viewer, m.ID) {
+					s.offer(forParty(m, party))
+				}
+			})
+		}
+		touched[m.ConversationID] = true
+	}
+	h.msgPos = msgs[len(msgs)-1].ID
+	h.mu.Unlock()
+	for conv := range touched {
+		h.refreshAudience(ctx, conv, auds[conv])
+	}
+	return nil
+}
+
+// forParty is a copy of a new message as one party sees it (nobody has read it yet).
+func forParty(m *db.Message, party string) *db.Message {
+	c := *m
+	c.ViewerParty, c.ReadAt = party, nil
+	return &c
+}
+
+func conversationsOf(msgs []*db.Message) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, m := range msgs {
+		if !seen[m.ConversationID] {
+			seen[m.ConversationID] = true
+			ids = append(ids, m.ConversationID)
+		}
+	}
+	return ids
+}
+
+func (h *Hub) catchUpNotifications(ctx context.Context) {
+	for {
+		h.mu.Lock()
+		pos := h.notePos
+		h.mu.Unlock()
+		ns, err := h.store.NotificationsAfter(ctx, pos, batch)
+		if err != nil || len(ns) == 0 {
+			logFailure("read new notifications", err)
+			return
+		}
+		h.mu.Lock()
+		for _, n := range ns {
+			h.notes.each(n.UserID, func(s *Sub[*db.Notification]) { s.push(n) })
+		}
+		h.notePos = ns[len(ns)-1].ID
+		h.mu.Unlock()
+	}
+}
+
+// refreshConversation re-reads a conversation's row and the unread counts for everyone on it
+// who has an inbox or unread subscription here.
+func (h *Hub) refreshConversation(ctx context.Context, conv int64) {
+	auds, err := h.store.Audiences(ctx, []int64{conv})
+	if err != nil {
+		logFailure("load audience", err)
+		return
+	}
+	h.refreshAudience(ctx, conv, auds[conv])
+}
+
+func (h *Hub) refreshAudience(ctx context.Context, conv int64, aud *db.Audience) {
+	if aud == nil {
+		return
+	}
+	var inboxes []*Sub[*db.Thread]
+	var unreads []*UnreadSub
+	h.mu.Lock()
+	for party := range aud.Parties {
+		h.inboxes.each(party, func(s *Sub[*db.Thread]) { inboxes = append(inboxes, s) })
+		h.unreads.each(party, func(s *UnreadSub) { unreads = append(unreads, s) })
+	}
+	h.mu.Unlock()
+	for _, s := range inboxes {
+		if t, err := h.store.Thread(ctx, s.Viewer, conv); err == nil {
+			s.push(t)
+		}
+	}
+	for _, s := range unreads {
+		h.pushUnread(ctx, s)
+	}
+}
+
+func (h *Hub) pushUnread(ctx context.Context, s *UnreadSub) {
+	u, err := h.store.Unread(ctx, s.Viewer)
+	if err != nil {
+		logFailure("count unread", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last != nil && *s.last == *u {
+		return
+	}
+	if s.pushLocked(u) {
+		s.last = u
+	}
+}
+
+// readReceipt tells the other participants how far a party has read.
+func (h *Hub) readReceipt(ctx context.Context, ev db.Event) {
+	auds, err := h.store.Audiences(ctx, []int64{ev.ConversationID})
+	aud := auds[ev.ConversationID]
+	if err != nil || aud == nil || aud.Parties[ev.Party] == nil {
+		logFailure("load audience", err)
+		return
+	}
+	r := &Receipt{ConversationID: ev.ConversationID, Participant: aud.Parties[ev.Party]}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for party := range aud.Parties {
+		if party == ev.Party {
+			continue
+		}
+		h.receipts.each(party, func(s *Sub[*Receipt]) {
+			if s.wants(ev.ConversationID) && aud.Includes(s.Viewer) {
+				s.push(r)
+			}
+		})
+	}
+}
+
+// typing tells the other participants a user is typing; nothing of it is stored.
+func (h *Hub) typing(ctx context.Context, ev db.Event) {
+	auds, err := h.store.Audiences(ctx, []int64{ev.ConversationID})
+	users, err2 := h.store.UsersByID(ctx, []string{ev.UserID})
+	aud := auds[ev.ConversationID]
+	if err != nil || err2 != nil || aud == nil || len(users) == 0 {
+		logFailure("load typing audience", err)
+		return
+	}
+	u := users[0]
+	typer := db.Viewer{UserID: u.ID, Role: u.Role, OrgNr: deref(u.OrgNr)}
+	t := &Typing{ConversationID: ev.ConversationID, User: u, ExpiresAtUnix: time.Now().Add(TypingTTL).Unix()}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for party := range aud.Parties {
+		if party == typer.Party() {
+			continue
+		}
+		h.typings.each(party, func(s *Sub[*Typing]) {
+			if s.wants(ev.ConversationID) && aud.Includes(s.Viewer) {
+				s.push(t)
+			}
+		})
+	}
+}
+
+// TypingTTL is how long a "typing" lasts unless repeated.
+const TypingTTL = 6 * time.Second
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func logFailure(what string, err error) {
+	if err != nil && err != context.Canceled {
+		slog.Warn("live: "+what, "err", err)
+	}
+}

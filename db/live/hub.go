@@ -1,0 +1,181 @@
+package live
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/parley/parley/db"
+)
+
+// Source wakes the hub with events from every replica. It calls resync whenever it
+// (re)connects, so the hub catches up on anything it may have missed meanwhile.
+type Source interface {
+	Run(ctx context.Context, events chan<- db.Event, resync func()) error
+}
+
+// Options tune a hub.
+type Options struct {
+	// Buffer is how many events a subscriber may have waiting before it counts as slow.
+	Buffer int
+	// Poll is how often the hub reads the database even without a wake-up: the safety net
+	// for a lost notification.
+	Poll time.Duration
+}
+
+// Hub fans changes out to this replica's subscribers.
+type Hub struct {
+	store   *db.Store
+	source  Source
+	opts    Options
+	replica string
+
+	mu       sync.Mutex
+	messages registry[*MessageSub]            // by party
+	notes    registry[*Sub[*db.Notification]] // by user id
+	inboxes  registry[*Sub[*db.Thread]]       // by party
+	unreads  registry[*UnreadSub]             // by party
+	receipts registry[*Sub[*Receipt]]         // by party
+	typings  registry[*Sub[*Typing]]          // by party
+	users    map[string]int                   // live subscriptions per user, for presence
+	msgPos   int64
+	notePos  int64
+	stopped  bool
+
+	wake   chan struct{}
+	events chan db.Event
+	ready  chan struct{}
+}
+
+// NewHub makes a hub; Run starts it.
+func NewHub(store *db.Store, source Source, opts Options) *Hub {
+	if opts.Buffer <= 0 {
+		opts.Buffer = 256
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	return &Hub{store: store, source: source, opts: opts, replica: replicaID(),
+		messages: registry[*MessageSub]{}, notes: registry[*Sub[*db.Notification]]{},
+		inboxes: registry[*Sub[*db.Thread]]{}, unreads: registry[*UnreadSub]{},
+		receipts: registry[*Sub[*Receipt]]{}, typings: registry[*Sub[*Typing]]{},
+		users: map[string]int{}, wake: make(chan struct{}, 1), events: make(chan db.Event, 4096),
+		ready: make(chan struct{})}
+}
+
+func replicaID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return host + "-" + hex.EncodeToString(b)
+}
+
+// Ready is closed once the hub knows its starting positions.
+func (h *Hub) Ready() <-chan struct{} { return h.ready }
+
+// Run delivers until ctx ends, then ends every subscription.
+func (h *Hub) Run(ctx context.Context) error {
+	if err := h.start(ctx); err != nil {
+		return err
+	}
+	close(h.ready)
+	sourceDone := make(chan struct{})
+	go func() {
+		defer close(sourceDone)
+		if err := h.source.Run(ctx, h.events, h.poke); err != nil && ctx.Err() == nil {
+			slog.Error("live source stopped", "err", err)
+		}
+	}()
+	defer func() { <-sourceDone }()
+	poll := time.NewTicker(h.opts.Poll)
+	beat := time.NewTicker(db.PresenceTTL / 3)
+	defer poll.Stop()
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			h.stop()
+			return nil
+		case <-h.wake:
+			h.catchUp(ctx)
+		case <-poll.C:
+			h.catchUp(ctx)
+		case ev := <-h.events:
+			h.handle(ctx, ev)
+		case <-beat.C:
+			if err := h.store.PresenceHeartbeat(ctx, h.replica); err != nil {
+				slog.Warn("presence heartbeat", "err", err)
+			}
+		}
+	}
+}
+
+func (h *Hub) start(ctx context.Context) error {
+	var err error
+	if h.msgPos, err = h.store.MaxMessageID(ctx); err != nil {
+		return err
+	}
+	if h.notePos, err = h.store.MaxNotificationID(ctx); err != nil {
+		return err
+	}
+	return h.store.ClearPresence(ctx, h.replica)
+}
+
+// poke asks the loop to read the database now.
+func (h *Hub) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Hub) handle(ctx context.Context, ev db.Event) {
+	switch ev.Kind {
+	case 'm', 'n':
+		h.catchUp(ctx)
+	case 'r':
+		h.catchUp(ctx) // messages read may have been sent just before
+		h.readReceipt(ctx, ev)
+		h.refreshConversation(ctx, ev.ConversationID)
+	case 'c':
+		h.refreshConversation(ctx, ev.ConversationID)
+	case 't':
+		h.typing(ctx, ev)
+	}
+}
+
+func (h *Hub) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	endAll(h.messages, func(s *MessageSub) { s.End(ErrStopped) })
+	endAll(h.notes, func(s *Sub[*db.Notification]) { s.End(ErrStopped) })
+	endAll(h.inboxes, func(s *Sub[*db.Thread]) { s.End(ErrStopped) })
+	endAll(h.unreads, func(s *UnreadSub) { s.End(ErrStopped) })
+	endAll(h.receipts, func(s *Sub[*Receipt]) { s.End(ErrStopped) })
+	endAll(h.typings, func(s *Sub[*Typing]) { s.End(ErrStopped) })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = h.store.ClearPresence(ctx, h.replica)
+}
+
+func endAll[S comparable](r registry[S], end func(S)) {
+	for _, subs := range r {
+		for s := range subs {
+			end(s)
+		}
+	}
+}
+
+// Counts reports live subscriptions by kind, for tests and benchmarks.
+func (h *Hub) Counts() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return map[string]int{"messages": h.messages.count(), "notifications": h.notes.count(),
+		"inbox": h.inboxes.count(), "unread": h.unreads.count(), "receipts": h.receipts.count(),
+		"typing": h.typings.count()}
+}

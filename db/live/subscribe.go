@@ -1,0 +1,143 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parley/parley/db"
+)
+
+// Subscriptions end when their context ends (the client unsubscribed or went away): no
+// goroutine waits on them meanwhile.
+
+// Messages subscribes to new messages in one conversation (or all of the viewer's when conv
+// is 0). With replay, every message after the cursor is sent first, read from the database,
+// then the live ones, with no gap and no repeat at the seam.
+func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, replay bool, onEnd func(error)) *MessageSub {
+	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, onEnd), replaying: replay}
+	s.cursor = func() int64 { return s.last }
+	h.mu.Lock()
+	if !replay {
+		s.last = h.msgPos // live from here
+	} else {
+		s.last = after
+	}
+	h.messages.add(v.Party(), s)
+	h.mu.Unlock()
+	h.track(ctx, v, s, func() { h.messages.remove(v.Party(), s) })
+	if replay {
+		go h.replay(ctx, s)
+	}
+	return s
+}
+
+func (h *Hub) replay(ctx context.Context, s *MessageSub) {
+	defer s.goLive() // always: it flushes, or carries out an end asked for meanwhile
+	for cursor := s.Last(); ; {
+		msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				slog.Warn("live: replay", "err", err)
+				s.End(err)
+			}
+			return
+		}
+		if !s.replayed(ctx, msgs) {
+			break
+		}
+		if len(msgs) < batch {
+			break
+		}
+		cursor = msgs[len(msgs)-1].ID
+	}
+}
+
+// Notifications subscribes to the viewer's new notifications.
+func (h *Hub) Notifications(ctx context.Context, v db.Viewer, onEnd func(error)) *Sub[*db.Notification] {
+	s := newSub[*db.Notification](v, 0, h.opts.Buffer, onEnd)
+	h.register(ctx, v, s, func() { h.notes.add(v.UserID, s) }, func() { h.notes.remove(v.UserID, s) })
+	return s
+}
+
+// Inbox subscribes to changes of the viewer's conversation rows.
+func (h *Hub) Inbox(ctx context.Context, v db.Viewer, onEnd func(error)) *Sub[*db.Thread] {
+	s := newSub[*db.Thread](v, 0, h.opts.Buffer, onEnd)
+	h.register(ctx, v, s, func() { h.inboxes.add(v.Party(), s) }, func() { h.inboxes.remove(v.Party(), s) })
+	return s
+}
+
+// Unread subscribes to the viewer's unread counts: the current ones first, then each change.
+func (h *Hub) Unread(ctx context.Context, v db.Viewer, onEnd func(error)) *UnreadSub {
+	s := &UnreadSub{Sub: newSub[*db.UnreadCounts](v, 0, h.opts.Buffer, onEnd)}
+	h.register(ctx, v, s.Sub, func() { h.unreads.add(v.Party(), s) }, func() { h.unreads.remove(v.Party(), s) })
+	h.pushUnread(ctx, s)
+	return s
+}
+
+// Receipts subscribes to how far the other participants have read.
+func (h *Hub) Receipts(ctx context.Context, v db.Viewer, conv int64, onEnd func(error)) *Sub[*Receipt] {
+	s := newSub[*Receipt](v, conv, h.opts.Buffer, onEnd)
+	h.register(ctx, v, s, func() { h.receipts.add(v.Party(), s) }, func() { h.receipts.remove(v.Party(), s) })
+	return s
+}
+
+// Typing subscribes to "is typing" signals of the other participants.
+func (h *Hub) Typing(ctx context.Context, v db.Viewer, conv int64, onEnd func(error)) *Sub[*Typing] {
+	s := newSub[*Typing](v, conv, h.opts.Buffer, onEnd)
+	h.register(ctx, v, s, func() { h.typings.add(v.Party(), s) }, func() { h.typings.remove(v.Party(), s) })
+	return s
+}
+
+func (h *Hub) register(ctx context.Context, v db.Viewer, s interface{ End(error) }, add, remove func()) {
+	h.mu.Lock()
+	add()
+	h.mu.Unlock()
+	h.track(ctx, v, s, remove)
+}
+
+// track counts the subscription for presence and removes it when ctx ends.
+func (h *Hub) track(ctx context.Context, v db.Viewer, s interface{ End(error) }, remove func()) {
+	h.mu.Lock()
+	stopped := h.stopped
+	h.users[v.UserID]++
+	first := h.users[v.UserID] == 1
+	h.mu.Unlock()
+	if stopped {
+		s.End(ErrStopped)
+	}
+	if first {
+		h.presence(v.UserID, true)
+	}
+	context.AfterFunc(ctx, func() {
+		h.mu.Lock()
+		remove()
+		h.users[v.UserID]--
+		last := h.users[v.UserID] == 0
+		if last {
+			delete(h.users, v.UserID)
+		}
+		h.mu.Unlock()
+		s.End(nil)
+		if last {
+			h.presence(v.UserID, false)
+		}
+	})
+}
+
+func (h *Hub) presence(userID string, up bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if up {
+		err = h.store.PresenceUp(ctx, h.replica, userID)
+	} else {
+		err = h.store.PresenceDown(ctx, h.replica, userID)
+	}
+	logFailure("presence", err)
+}
+
+// Typing announces that v is typing in a conversation v takes part in.
+func (h *Hub) AnnounceTyping(ctx context.Context, v db.Viewer, conv int64) error {
+	return h.store.AnnounceTyping(ctx, v, conv)
+}

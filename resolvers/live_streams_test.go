@@ -1,0 +1,197 @@
+package resolvers_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/cmd/parley/app/gqlws"
+)
+
+func TestStreamsOfInboxUnreadNotificationsReceiptsAndTyping(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari, shop := e.User(t, "co-kari"), e.User(t, "ws-dekk")
+	c := dial(t, e, shop)
+	subscribe(t, c, "unread", `subscription { unreadCountsChanged { messages conversationsWithUnread } }`, nil)
+	var u struct {
+		UnreadCountsChanged struct{ Messages, ConversationsWithUnread int }
+	}
+	next(t, c, time.Second, &u) // the current counts first
+	if u.UnreadCountsChanged.Messages != 1 {
+		t.Fatalf("initial unread = %+v", u)
+	}
+	subscribe(t, c, "inbox", `subscription { conversationUpdated { conversationId unreadCount lastMessage { body } } }`, nil)
+	subscribe(t, c, "notes", `subscription { notificationAdded { type body } }`, nil)
+	subscribe(t, c, "typing", `subscription($c: ID) { typing(conversationId: $c) { user { userId } expiresAt } }`, map[string]any{"c": conv})
+	subscribe(t, c, "receipts", `subscription { readReceipt { conversationId lastReadMessageId participant { role } } }`, nil)
+	time.Sleep(150 * time.Millisecond)
+
+	if r := e.GQL(t, kari, `mutation($c: ID!) { setTyping(conversationId: $c) }`, map[string]any{"c": conv}); r.Code() != "" {
+		t.Fatalf("setTyping: %+v", r.Errors)
+	}
+	got := collect(t, c, 1)
+	if !strings.Contains(got["typing"], `"userId":"co-kari"`) {
+		t.Fatalf("typing event: %v", got)
+	}
+	send(t, e, kari, conv, "Er bilen klar?")
+	got = collect(t, c, 3) // unread, inbox row, notification
+	if !strings.Contains(got["unread"], `"messages":2`) || !strings.Contains(got["inbox"], "Er bilen klar?") ||
+		!strings.Contains(got["notes"], `"type":"message.received"`) {
+		t.Fatalf("after a send: %v", got)
+	}
+	markRead(t, e, kari, conv, "") // the car owner reads: the workshop gets a receipt
+	got = collect(t, c, 2)         // receipt + inbox row (read by the other side)
+	if !strings.Contains(got["receipts"], `"role":"CAR_OWNER"`) {
+		t.Fatalf("receipt: %v", got)
+	}
+}
+
+// collect reads n events and keys their payloads by subscription id.
+func collect(t *testing.T, c *gqlws.Conn, n int) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for i := 0; i < n; i++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		m, err := c.Next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("event %d of %d: %v (so far %v)", i+1, n, err, out)
+		}
+		out[m.ID] += string(m.Payload)
+	}
+	return out
+}
+
+// A participant removed from a conversation stops receiving it at once, though their
+// subscription was allowed when it started.
+func TestDeliveryIsAuthorizedWhenDelivered(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1003) // co-ola and 923609016
+	c := dial(t, e, e.User(t, "co-ola"))
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	time.Sleep(100 * time.Millisecond)
+	shop := e.User(t, "ws-dekk")
+	send(t, e, shop, conv, "before")
+	var got added
+	next(t, c, time.Second, &got)
+	// The back office moves the booking to another car owner: co-ola leaves the thread.
+	if r := e.GQL(t, apptest.Office(), `mutation { upsertBooking(input: {bookingId: 1003, carOwnerId: "co-kari", workshopOrgNr: "923609016"}) { bookingId } }`, nil); r.Code() != "" {
+		t.Fatal(r.Errors)
+	}
+	send(t, e, shop, conv, "after")
+	quiet(t, c, 500*time.Millisecond)
+}
+
+func TestSlowConsumerIsEndedWithACursorToResumeFrom(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.LiveBuffer = 4 })
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	c := dial(t, e, e.User(t, "ws-dekk"))
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	time.Sleep(100 * time.Millisecond)
+	// The subscriber reads nothing while ~11 MB of messages pile up: more than the socket
+	// buffers hold, so the server's writes stall and its small event buffer overflows.
+	big := strings.Repeat("x", 9000)
+	for i := 0; i < 1200; i++ {
+		send(t, e, kari, conv, big)
+	}
+	var last string
+	for n := 0; ; n++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		m, err := c.Next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("no SLOW_CONSUMER error after %d messages: %v", n, err)
+		}
+		if m.Type == "error" {
+			if !strings.Contains(string(m.Payload), "SLOW_CONSUMER") || !strings.Contains(string(m.Payload), "resumeAfter") {
+				t.Fatalf("error = %s", m.Payload)
+			}
+			last = string(m.Payload)
+			break
+		}
+	}
+	t.Logf("ended with %s", last)
+}
+
+func TestLegacySubscriptionsTransportWS(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	write := func(v any) {
+		b, _ := json.Marshal(v)
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(want string) map[string]any {
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", want, err)
+			}
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			if m["type"] == want {
+				return m
+			}
+		}
+	}
+	write(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": e.User(t, "ws-dekk").Token}})
+	read("connection_ack")
+	write(map[string]any{"type": "start", "id": "1", "payload": map[string]any{"query": messageAddedSub, "variables": map[string]any{"c": conv}}})
+	time.Sleep(100 * time.Millisecond)
+	send(t, e, e.User(t, "co-kari"), conv, "legacy")
+	m := read("data")
+	if b, _ := json.Marshal(m); !strings.Contains(string(b), "legacy") {
+		t.Fatalf("data = %s", b)
+	}
+}
+
+func TestServerSentEvents(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	body, _ := json.Marshal(map[string]any{"query": messageAddedSub, "variables": map[string]any{"c": conv}})
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+e.User(t, "ws-dekk").Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		send(t, e, e.User(t, "co-kari"), conv, "over sse")
+	}()
+	sc := bufio.NewScanner(resp.Body)
+	deadline := time.AfterFunc(3*time.Second, func() { resp.Body.Close() })
+	defer deadline.Stop()
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "data:") && strings.Contains(line, "over sse") {
+			return
+		}
+	}
+	t.Fatal("no event over SSE")
+}

@@ -1,0 +1,319 @@
+package resolvers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/cmd/parley/app/gqlws"
+)
+
+const messageAddedSub = `subscription($c: ID, $after: String) { messageAdded(conversationId: $c, after: $after) { messageId body isMine } }`
+
+type added struct {
+	MessageAdded struct {
+		MessageID int
+		Body      string
+		IsMine    bool
+	}
+}
+
+func dial(t *testing.T, e *apptest.Env, c apptest.Creds) *gqlws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	conn, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"Authorization": "Bearer " + c.Token})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
+func subscribe(t *testing.T, conn *gqlws.Conn, id, query string, vars map[string]any) {
+	t.Helper()
+	if err := conn.Subscribe(t.Context(), id, query, vars); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next reads the next event, failing after d.
+func next(t *testing.T, conn *gqlws.Conn, d time.Duration, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	m, err := conn.Next(ctx)
+	if err != nil {
+		t.Fatalf("no event within %v: %v", d, err)
+	}
+	if err := m.Data(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// quiet checks nothing arrives within d.
+func quiet(t *testing.T, conn *gqlws.Conn, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	if m, err := conn.Next(ctx); err == nil {
+		t.Fatalf("unexpected event: %s %s", m.Type, m.Payload)
+	}
+}
+
+func TestMessageAddedReachesParticipantsOnly(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	shop := dial(t, e, e.User(t, "ws-bilfix"))
+	subscribe(t, shop, "1", messageAddedSub, map[string]any{"c": conv})
+	stranger := dial(t, e, e.User(t, "co-kari"))
+	subscribe(t, stranger, "1", messageAddedSub, nil) // all of kari's conversations
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	sent := send(t, e, e.User(t, "co-ola"), conv, "live hello")
+	var got added
+	next(t, shop, time.Second, &got)
+	if got.MessageAdded.MessageID != sent.SendMessage.Message.MessageID || got.MessageAdded.Body != "live hello" || got.MessageAdded.IsMine {
+		t.Fatalf("got %+v", got)
+	}
+	t.Logf("delivered in %v", time.Since(start))
+	quiet(t, stranger, 300*time.Millisecond)
+	// A stranger cannot subscribe to someone else's conversation at all.
+	other := dial(t, e, e.User(t, "co-kari"))
+	subscribe(t, other, "2", messageAddedSub, map[string]any{"c": conv})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	m, err := other.Next(ctx)
+	if err != nil || m.Type == "next" && m.Data(&got) == nil {
+		t.Fatalf("stranger's subscription: %v %s", err, m.Payload)
+	}
+}
+
+func TestMessageAddedResumesFromCursor(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	first := send(t, e, kari, conv, "one").SendMessage.Message.MessageID
+	send(t, e, kari, conv, "two")
+	send(t, e, kari, conv, "three")
+	c := dial(t, e, e.User(t, "ws-dekk"))
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv, "after": strconv.Itoa(first)})
+	for _, want := range []string{"two", "three"} {
+		var got added
+		next(t, c, time.Second, &got)
+		if got.MessageAdded.Body != want {
+			t.Fatalf("replay got %q, want %q", got.MessageAdded.Body, want)
+		}
+	}
+	send(t, e, kari, conv, "four")
+	var got added
+	next(t, c, time.Second, &got)
+	if got.MessageAdded.Body != "four" {
+		t.Fatalf("live got %q", got.MessageAdded.Body)
+	}
+}
+
+// While 1,000 messages are sent concurrently, a subscriber drops and resumes several times
+// with after; it ends with every message exactly once, in id order.
+func TestMessageAddedGapFreeAcrossReconnects(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	const total = 1000
+	var wg sync.WaitGroup
+	sentIDs := make(chan int, total)
+	for s := 0; s < 4; s++ {
+		who := ola
+		if s%2 == 1 {
+			who = shop
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < total/4; i++ {
+				r := e.GQL(t, who, sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": fmt.Sprintf("s%d-%d", s, i)}})
+				var out sent
+				if len(r.Errors) > 0 || r.Into(&out) != nil {
+					t.Errorf("send: %+v", r.Errors)
+					return
+				}
+				sentIDs <- out.SendMessage.Message.MessageID
+			}
+		}()
+	}
+	seen := map[int]bool{}
+	var order []int
+	cursor := ""
+	for round := 0; len(order) < total && round < 100; round++ {
+		c := dial(t, e, ola)
+		vars := map[string]any{"c": conv}
+		if cursor != "" {
+			vars["after"] = cursor
+		} else {
+			vars["after"] = "0"
+		}
+		subscribe(t, c, "1", `subscription($c: ID, $after: String) { messageAdded(conversationId: $c, after: $after) { messageId body } }`, vars)
+		for n := 0; n < 150 && len(order) < total; n++ {
+			var got added
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			m, err := c.Next(ctx)
+			cancel()
+			if err != nil || m.Data(&got) != nil {
+				t.Fatalf("round %d: %v %s", round, err, m.Payload)
+			}
+			id := got.MessageAdded.MessageID
+			if !isSeedBody(got.MessageAdded.Body) {
+				if seen[id] {
+					t.Fatalf("message %d delivered twice", id)
+				}
+				seen[id] = true
+				order = append(order, id)
+			}
+			cursor = strconv.Itoa(id)
+		}
+		c.CloseNow() // vanish mid-stream, then resume
+	}
+	wg.Wait()
+	close(sentIDs)
+	for id := range sentIDs {
+		if !seen[id] {
+			t.Errorf("message %d never delivered", id)
+		}
+	}
+	if len(order) != total {
+		t.Fatalf("delivered %d of %d", len(order), total)
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] <= order[i-1] {
+			t.Fatalf("out of order at %d: %d after %d", i, order[i], order[i-1])
+		}
+	}
+}
+
+func isSeedBody(b string) bool { return len(b) < 2 || b[0] != 's' || (b[1] < '0' || b[1] > '9') }
+
+func TestListenerKilledMidStreamLosesNothing(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	c := dial(t, e, e.User(t, "ws-dekk"))
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	time.Sleep(100 * time.Millisecond)
+	var want []int
+	for i := 0; i < 30; i++ {
+		if i == 10 || i == 20 {
+			var killed int
+			err := e.Store.DB.NewRaw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(t.Context(), &killed)
+			if err != nil || killed == 0 {
+				t.Fatalf("kill the listener: %v (killed %d)", err, killed)
+			}
+		}
+		want = append(want, send(t, e, kari, conv, fmt.Sprintf("k%d", i)).SendMessage.Message.MessageID)
+	}
+	for _, id := range want {
+		var got added
+		next(t, c, 5*time.Second, &got)
+		if got.MessageAdded.MessageID != id {
+			t.Fatalf("got message %d, want %d", got.MessageAdded.MessageID, id)
+		}
+	}
+}
+
+func TestSubscriptionsDoNotLeakGoroutines(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	conv := threadOf(t, e, 1001)
+	settle := func() int {
+		for i := 0; i < 50; i++ {
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond)
+		}
+		return runtime.NumGoroutine()
+	}
+	c := dial(t, e, ola)
+	subscribe(t, c, "warm", messageAddedSub, map[string]any{"c": conv})
+	c.Complete(t.Context(), "warm")
+	before := settle()
+	var wg sync.WaitGroup
+	for w := 0; w < 10; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				conn, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"Authorization": "Bearer " + ola.Token})
+				if err != nil {
+					cancel()
+					t.Errorf("dial: %v", err)
+					return
+				}
+				_ = conn.Subscribe(ctx, "1", messageAddedSub, map[string]any{"c": conv})
+				if i%2 == 0 {
+					_ = conn.Complete(ctx, "1")
+					_ = conn.Close()
+				} else {
+					_ = conn.CloseNow()
+				}
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		after := settle()
+		counts := e.App.Hub.Counts()
+		if after <= before+5 && counts["messages"] == 0 {
+			t.Logf("goroutines before %d, after 1,000 subscriptions %d", before, after)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines before %d, after %d; live subscriptions left %v", before, after, counts)
+		}
+	}
+}
+
+func TestWebSocketAuthentication(t *testing.T) {
+	e := apptest.New(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var ce *gqlws.CloseError
+	if _, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, nil); !errors.As(err, &ce) || ce.Code != 4401 {
+		t.Fatalf("no credentials: %v", err)
+	}
+	if _, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"authToken": "garbage"}); !errors.As(err, &ce) || ce.Code != 4403 {
+		t.Fatalf("bad token: %v", err)
+	}
+	header := map[string][]string{"Authorization": {"Bearer " + e.User(t, "co-ola").Token}}
+	conn, err := gqlws.Dial(ctx, e.URL+"/graphql", header, nil)
+	if err != nil {
+		t.Fatalf("token on the upgrade request: %v", err)
+	}
+	conn.Close()
+	conn, err = gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"authToken": e.User(t, "co-ola").Token})
+	if err != nil {
+		t.Fatalf("authToken in connection_init: %v", err)
+	}
+	conn.Close()
+}
+
+func TestSubscriptionEndsWhenTokenExpires(t *testing.T) {
+	e := apptest.New(t)
+	tok := apptest.TokenFor(t, viewerFor("co-ola", "car_owner", ""), 1500*time.Millisecond)
+	c := dial(t, e, apptest.Bearer(tok))
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": threadOf(t, e, 1001)})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := c.Next(ctx)
+	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Fatalf("expiry: %v %s %s", err, m.Type, m.Payload)
+	}
+}

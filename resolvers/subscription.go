@@ -1,0 +1,195 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/live"
+	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers/auth"
+)
+
+type subscriptionResolver struct{ *Resolver }
+
+var _ graph.SubscriptionResolver = (*subscriptionResolver)(nil)
+
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
+// CodeSlowConsumer ends a subscription whose client fell too far behind.
+const CodeSlowConsumer = "SLOW_CONSUMER"
+
+var errTokenExpired = errors.New("token expired: subscribe again with a fresh token")
+
+// liveViewer is the subscriber, with a conversation it named checked for access.
+func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.Viewer, int64, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return v, 0, err
+	}
+	if conversationID == nil {
+		return v, 0, nil
+	}
+	cid, err := parseIntID("conversationId", "Conversation", *conversationID)
+	if err == nil {
+		_, err = r.Store.Thread(ctx, v, cid)
+	}
+	return v, cid, err
+}
+
+// ending tells the client why its subscription ended, in the subscription's own error. It
+// runs under the subscription's lock: it must not call back into it.
+func ending(ctx context.Context) func(error) {
+	return func(err error) {
+		ext := map[string]any{"code": CodeInternal}
+		var slow *live.SlowError
+		switch {
+		case errors.As(err, &slow):
+			ext["code"] = CodeSlowConsumer
+			ext["resumeAfter"] = messageCursor(slow.After)
+		case errors.Is(err, live.ErrSlow):
+			ext["code"] = CodeSlowConsumer
+		case errors.Is(err, errTokenExpired):
+			ext["code"] = CodeUnauthenticated
+		case errors.Is(err, live.ErrStopped):
+			ext["code"] = "UNAVAILABLE"
+		}
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{Message: err.Error(), Extensions: ext})
+	}
+}
+
+// expireWithToken ends a subscription when the token it was opened with expires.
+func expireWithToken(ctx context.Context, end func(error)) {
+	p, err := auth.PrincipalFrom(ctx)
+	if err != nil || p.Expires.IsZero() {
+		return
+	}
+	t := time.AfterFunc(time.Until(p.Expires), func() { end(errTokenExpired) })
+	context.AfterFunc(ctx, func() { t.Stop() })
+}
+
+func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID *string, after *string) (<-chan *db.Message, error) {
+	v, cid, err := r.liveViewer(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	from, err := parseMessageCursor("after", after)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *subscriptionResolver) ConversationUpdated(ctx context.Context) (<-chan *db.Thread, error) {
+	v, _, err := r.liveViewer(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Inbox(ctx, v, ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *db.Notification, error) {
+	v, _, err := r.liveViewer(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Notifications(ctx, v, ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *subscriptionResolver) UnreadCountsChanged(ctx context.Context) (<-chan *db.UnreadCounts, error) {
+	v, _, err := r.liveViewer(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Unread(ctx, v, ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *subscriptionResolver) ReadReceipt(ctx context.Context, conversationID *string) (<-chan *live.Receipt, error) {
+	v, cid, err := r.liveViewer(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Receipts(ctx, v, cid, ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *subscriptionResolver) Typing(ctx context.Context, conversationID *string) (<-chan *live.Typing, error) {
+	v, cid, err := r.liveViewer(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	s := r.Hub.Typing(ctx, v, cid, ending(ctx))
+	expireWithToken(ctx, s.End)
+	return s.C(), nil
+}
+
+func (r *mutationResolver) SetTyping(ctx context.Context, conversationID string) (bool, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return false, err
+	}
+	cid, err := parseIntID("conversationId", "Conversation", conversationID)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Store.AnnounceTyping(ctx, v, cid)
+}
+
+type readReceiptResolver struct{ *Resolver }
+
+func (r *Resolver) ReadReceipt() graph.ReadReceiptResolver { return &readReceiptResolver{r} }
+
+func (r *readReceiptResolver) ConversationID(_ context.Context, rc *live.Receipt) (string, error) {
+	return intGlobalID("Conversation", rc.ConversationID), nil
+}
+func (r *readReceiptResolver) LastReadMessageID(_ context.Context, rc *live.Receipt) (*string, error) {
+	if rc.Participant.LastReadMessageID == 0 {
+		return nil, nil
+	}
+	id := intGlobalID("Message", rc.Participant.LastReadMessageID)
+	return &id, nil
+}
+func (r *readReceiptResolver) ReadAt(_ context.Context, rc *live.Receipt) (*time.Time, error) {
+	return rc.Participant.LastReadAt, nil
+}
+
+type typingEventResolver struct{ *Resolver }
+
+func (r *Resolver) TypingEvent() graph.TypingEventResolver { return &typingEventResolver{r} }
+
+func (r *typingEventResolver) ConversationID(_ context.Context, t *live.Typing) (string, error) {
+	return intGlobalID("Conversation", t.ConversationID), nil
+}
+func (r *typingEventResolver) ExpiresAt(_ context.Context, t *live.Typing) (*time.Time, error) {
+	at := time.Unix(t.ExpiresAtUnix, 0).UTC()
+	return &at, nil
+}
+
+func (r *participantResolver) Online(ctx context.Context, p *db.Participant) (bool, error) {
+	online, err := r.loaders(ctx).online.Load(ctx, p.PartyID)
+	return online, err
+}
+
+func (r *participantResolver) LastSeenAt(ctx context.Context, p *db.Participant) (*time.Time, error) {
+	if p.OrgNr() != "" {
+		return nil, nil
+	}
+	u, err := optional(loadOne(ctx, r.loaders(ctx).users, p.PartyID))
+	if u == nil || err != nil {
+		return nil, err
+	}
+	return u.LastSeenAt, nil
+}
