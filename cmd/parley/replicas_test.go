@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/app/gqlws"
+	"github.com/parley/parley/db/dbtest"
+)
+
+// Two replicas share one database: a message sent through the second reaches a subscriber
+// on the first within a second, and nobody else.
+func TestMessageCrossesReplicas(t *testing.T) {
+	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
+	out, _ := runParley(t, environ, "seed", "--json")
+	var seed app.SeedData
+	if err := json.Unmarshal([]byte(out), &seed); err != nil {
+		t.Fatal(err)
+	}
+	first, second := freeAddr(t), freeAddr(t)
+	serveParley(t, environ, first)
+	serveParley(t, environ, second)
+	token := func(id string) string {
+		all := append(append([]app.SeedUser{}, seed.CarOwners...), seed.Workshops[0].Users...)
+		for _, u := range all {
+			if u.ID == id {
+				return u.Token
+			}
+		}
+		t.Fatalf("no seeded %s", id)
+		return ""
+	}
+	thread := seed.Bookings[0].ThreadID // booking 1001: co-ola and workshop 921460929
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	sub := func(id string) *gqlws.Conn {
+		c, err := gqlws.Dial(ctx, "http://"+first+"/graphql", nil, map[string]any{"Authorization": "Bearer " + token(id)})
+		if err != nil {
+			t.Fatalf("dial first replica: %v", err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		if err := c.Subscribe(ctx, "1", `subscription { messageAdded { messageId body } }`, nil); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	workshop, stranger := sub("ws-bilfix"), sub("co-kari")
+	time.Sleep(200 * time.Millisecond)
+	body := fmt.Sprintf("across replicas %d", time.Now().UnixNano())
+	sent := time.Now()
+	res := graphql(t, second, token("co-ola"), fmt.Sprintf(`mutation { sendMessage(input: {conversationId: %q, body: %q}) { message { messageId } } }`, thread, body))
+	if res["errors"] != nil {
+		t.Fatalf("send through the second replica: %v", res["errors"])
+	}
+	recvCtx, recvCancel := context.WithTimeout(ctx, time.Second)
+	defer recvCancel()
+	m, err := workshop.Next(recvCtx)
+	if err != nil {
+		t.Fatalf("nothing reached the first replica's subscriber within a second: %v", err)
+	}
+	var got struct{ MessageAdded struct{ Body string } }
+	if err := m.Data(&got); err != nil || got.MessageAdded.Body != body {
+		t.Fatalf("got %s (%v)", m.Payload, err)
+	}
+	t.Logf("delivered across replicas in %v", time.Since(sent))
+	quietCtx, quietCancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer quietCancel()
+	if m, err := stranger.Next(quietCtx); err == nil {
+		t.Fatalf("a non-participant received %s", m.Payload)
+	} else if !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("stranger's connection: %v", err)
+	}
+}
