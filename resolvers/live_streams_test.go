@@ -195,3 +195,48 @@ func TestServerSentEvents(t *testing.T) {
 	}
 	t.Fatal("no event over SSE")
 }
+
+// A participant is online while they hold a subscription, and last seen when they let go.
+func TestPresenceFollowsSubscriptions(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	shop := e.User(t, "ws-bilfix")
+	ola := func() (online bool, lastSeen *string) {
+		var out struct {
+			Conversation struct {
+				Participants []struct {
+					Role       string
+					Online     bool
+					LastSeenAt *string
+				}
+			}
+		}
+		e.GQL(t, shop, `query($c: ID!) { conversation(id: $c) { participants { role online lastSeenAt } } }`, map[string]any{"c": conv}).Decode(t, &out)
+		for _, p := range out.Conversation.Participants {
+			if p.Role == "CAR_OWNER" {
+				return p.Online, p.LastSeenAt
+			}
+		}
+		t.Fatal("no car owner in the thread")
+		return false, nil
+	}
+	if on, _ := ola(); on {
+		t.Fatal("online before subscribing")
+	}
+	c := dial(t, e, e.User(t, "co-ola"))
+	subscribe(t, c, "1", messageAddedSub, nil)
+	waitFor(t, func() bool { on, _ := ola(); return on })
+	c.Close()
+	waitFor(t, func() bool { on, seen := ola(); return !on && seen != nil })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 3s")
+}
