@@ -106,7 +106,9 @@ func (s *Store) Message(ctx context.Context, v Viewer, id int64) (*Message, erro
 // AttachmentsByMessage loads the attachments of the given messages, by message.
 func (s *Store) AttachmentsByMessage(ctx context.Context, messageIDs []int64) (map[int64][]*Attachment, error) {
 	var as []*Attachment
-	err := s.DB.NewSelect().Model(&as).Where("message_id IN (?)", bun.In(messageIDs)).Order("id").Scan(ctx)
+	err := s.DB.NewSelect().Model(&as).Where("message_id IN (?)", bun.In(messageIDs)).
+		Where("NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.id = a.message_id AND m.removed_at IS NOT NULL)").
+		Order("id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load attachments: %w", err)
 	}

@@ -18,4 +18,6 @@ type Report struct {
 	Status     string     `bun:"status,notnull"`
 	CreatedAt  time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	ResolvedAt *time.Time `bun:"resolved_at"`
+	// ResolutionNote is what the moderator wrote when resolving.
+	ResolutionNote string `bun:"resolution_note,notnull"`
 }

@@ -87,6 +87,9 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 			return prior, false, err
 		}
 	}
+	if err := checkNotBlocked(ctx, tx, v, in.ConversationID); err != nil {
+		return nil, false, err
+	}
 	msg := &Message{
 		ConversationID: in.ConversationID, SenderPartyID: v.Party(), SenderUserID: &v.UserID,
 		SenderRole: role, Type: in.Type, Body: in.Body, TemplateID: in.TemplateID, ViewerParty: v.Party(),

@@ -151,10 +151,27 @@ type PageInfo struct {
 type Query struct {
 }
 
+type ReportConnection struct {
+	Edges    []*ReportEdge `json:"edges"`
+	Nodes    []*db.Report  `json:"nodes"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type ReportEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *db.Report `json:"node"`
+}
+
 type ReportMessageInput struct {
 	MessageID string       `json:"messageId"`
 	Reason    ReportReason `json:"reason"`
 	Details   *string      `json:"details,omitempty"`
+}
+
+type ResolveReportInput struct {
+	ReportID string       `json:"reportId"`
+	Action   ReportAction `json:"action"`
+	Note     *string      `json:"note,omitempty"`
 }
 
 type SendMessageInput struct {
@@ -535,6 +552,63 @@ func (e *NotificationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e NotificationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportAction string
+
+const (
+	// Close the report; the message stays.
+	ReportActionDismiss ReportAction = "DISMISS"
+	// Remove the message for both participants, and close every open report about it.
+	ReportActionRemoveMessage ReportAction = "REMOVE_MESSAGE"
+)
+
+var AllReportAction = []ReportAction{
+	ReportActionDismiss,
+	ReportActionRemoveMessage,
+}
+
+func (e ReportAction) IsValid() bool {
+	switch e {
+	case ReportActionDismiss, ReportActionRemoveMessage:
+		return true
+	}
+	return false
+}
+
+func (e ReportAction) String() string {
+	return string(e)
+}
+
+func (e *ReportAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportAction", str)
+	}
+	return nil
+}
+
+func (e ReportAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -26,7 +26,9 @@ type Loaders struct {
 	online       *dataloadgen.Loader[string, bool]
 }
 
-const loaderWait = 500 * time.Microsecond
+// loaderWait is the batching window: long enough that sibling fields land in one batch on a
+// busy 2-core machine.
+const loaderWait = time.Millisecond
 
 func newLoaders(s *db.Store) *Loaders {
 	w := dataloadgen.WithWait(loaderWait)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers/auth"
 )
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id string) (*graph.ConversationPayload, error) {
@@ -80,4 +81,88 @@ func (r *reportResolver) Reason(_ context.Context, rp *db.Report) (graph.ReportR
 }
 func (r *reportResolver) Status(_ context.Context, rp *db.Report) (graph.ReportStatus, error) {
 	return graph.ReportStatus(strings.ToUpper(rp.Status)), nil
+}
+
+func (r *reportResolver) Message(ctx context.Context, rp *db.Report) (*db.Message, error) {
+	return optional(loadOne(ctx, r.loaders(ctx).messages, rp.MessageID))
+}
+
+func (r *reportResolver) Reporter(ctx context.Context, rp *db.Report) (*db.User, error) {
+	return optional(loadOne(ctx, r.loaders(ctx).users, rp.ReporterID))
+}
+
+func (r *mutationResolver) BlockUser(ctx context.Context, userID string) (bool, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Store.Block(ctx, v, strings.TrimSpace(userID))
+}
+
+func (r *mutationResolver) UnblockUser(ctx context.Context, userID string) (bool, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, r.Store.Unblock(ctx, v, strings.TrimSpace(userID))
+}
+
+func (r *queryResolver) BlockedUsers(ctx context.Context) ([]*db.User, error) {
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := r.Store.Blocked(ctx, v)
+	if err != nil || len(ids) == 0 {
+		return []*db.User{}, err
+	}
+	return r.Store.UsersByID(ctx, ids)
+}
+
+// Reports is the back office's moderation queue.
+func (r *queryResolver) Reports(ctx context.Context, status *graph.ReportStatus, reason *graph.ReportReason, first *int, after *string) (*graph.ReportConnection, error) {
+	if err := auth.BackOffice(ctx); err != nil {
+		return nil, err
+	}
+	q := db.ReportQuery{}
+	var err error
+	if q.Limit, err = pageSize("first", first, 50, maxPage); err != nil {
+		return nil, err
+	}
+	if q.After, err = parseTimeCursor("after", after); err != nil {
+		return nil, err
+	}
+	if status != nil {
+		q.Status = strings.ToLower(string(*status))
+	}
+	if reason != nil {
+		q.Reason = strings.ToLower(string(*reason))
+	}
+	rs, more, err := r.Store.Reports(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	conn := &graph.ReportConnection{Nodes: rs, Edges: make([]*graph.ReportEdge, len(rs)),
+		PageInfo: &graph.PageInfo{HasNextPage: more, HasPreviousPage: q.After != nil}}
+	for i, rp := range rs {
+		conn.Edges[i] = &graph.ReportEdge{Cursor: timeCursor(rp.CreatedAt, rp.ID), Node: rp}
+	}
+	setPageEnds(conn.PageInfo, conn.Edges, func(e *graph.ReportEdge) string { return e.Cursor })
+	return conn, nil
+}
+
+// ResolveReport dismisses a report or removes the reported message (back office).
+func (r *mutationResolver) ResolveReport(ctx context.Context, in graph.ResolveReportInput) (*db.Report, error) {
+	if err := auth.BackOffice(ctx); err != nil {
+		return nil, err
+	}
+	id, err := parseIntID("reportId", "Report", in.ReportID)
+	if err != nil {
+		return nil, err
+	}
+	note := strings.TrimSpace(deref(in.Note))
+	if len([]rune(note)) > 2000 {
+		return nil, db.Invalid("note", "must be at most 2000 characters")
+	}
+	return r.Store.ResolveReport(ctx, id, in.Action == graph.ReportActionRemoveMessage, note)
 }
