@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Error codes carried in extensions.code.
@@ -20,10 +21,14 @@ const (
 	CodeBadUserInput    = "BAD_USER_INPUT"
 	CodeConflict        = "CONFLICT"
 	CodeInternal        = "INTERNAL"
+	CodeRateLimited     = "RATE_LIMITED"
 )
 
 // Code classifies an error from a resolver or the store. Anything unclassified is INTERNAL.
 func Code(err error) string {
+	if _, ok := ratelimit.IsLimited(err); ok {
+		return CodeRateLimited
+	}
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		return CodeUnauthenticated
@@ -70,6 +75,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	gerr.Extensions["code"] = code
 	if f := Field(err); f != "" {
 		gerr.Extensions["field"] = f
+	}
+	if l, ok := ratelimit.IsLimited(err); ok {
+		gerr.Extensions["retryAfter"] = l.RetryAfterSeconds()
 	}
 	if code == CodeInternal {
 		slog.ErrorContext(ctx, "resolver failed", "path", gerr.Path.String(), "err", err)

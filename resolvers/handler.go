@@ -55,6 +55,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.AroundOperations(r.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
 		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))

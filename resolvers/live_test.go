@@ -317,3 +317,7 @@ func TestSubscriptionEndsWhenTokenExpires(t *testing.T) {
 		t.Fatalf("expiry: %v %s %s", err, m.Type, m.Payload)
 	}
 }
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Resolver is the root of the resolver tree.
@@ -27,6 +28,10 @@ type Resolver struct {
 	MaxUploadBytes int64
 	// Hub delivers live updates to subscriptions.
 	Hub *live.Hub
+	// Limiter keeps each caller within its request rates (nil: no limits).
+	Limiter *ratelimit.Limiter
+	// MaxSubscriptions caps one user's live subscriptions on a replica (0: no cap).
+	MaxSubscriptions int
 	// MaxTokenTTL bounds issueToken's lifetime.
 	MaxTokenTTL time.Duration
 }

@@ -31,6 +31,9 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 	if err != nil {
 		return v, 0, err
 	}
+	if err := r.subscriptionCap(v.UserID); err != nil {
+		return v, 0, err
+	}
 	if conversationID == nil {
 		return v, 0, nil
 	}

@@ -44,6 +44,8 @@ func status(err error) int {
 		return http.StatusUnprocessableEntity
 	}
 	switch resolvers.Code(err) {
+	case resolvers.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case resolvers.CodeUnauthenticated:
 		return http.StatusUnauthorized
 	case resolvers.CodeForbidden:

@@ -6,10 +6,12 @@ package restcompat
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/resolvers"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // family is a namespace of routes: who may call it and which envelope it answers in.
@@ -174,7 +176,27 @@ func wrongMethodGuard(next http.Handler) http.Handler {
 }
 
 func (a *api) handler(rt route) http.Handler {
-	return a.authorize(rt.Family, func(w http.ResponseWriter, r *http.Request) { rt.handler(a, w, r) })
+	return a.authorize(rt.Family, func(w http.ResponseWriter, r *http.Request) {
+		if err := a.res.Limit(r.Context(), rt.class()); err != nil {
+			if l, ok := ratelimit.IsLimited(err); ok {
+				w.Header().Set("Retry-After", strconv.Itoa(l.RetryAfterSeconds()))
+			}
+			fail(w, r, rt.Family, err)
+			return
+		}
+		rt.handler(a, w, r)
+	})
+}
+
+// class is the rate-limit bucket a route draws from: the same as its GraphQL twin's.
+func (rt route) class() ratelimit.Class {
+	switch {
+	case strings.Contains(rt.GraphQL, "sendMessage") || strings.Contains(rt.GraphQL, "startConversation"):
+		return ratelimit.Send
+	case rt.Method == http.MethodGet:
+		return ratelimit.Read
+	}
+	return ratelimit.Other
 }
 
 // dispatch serves the routes sharing one mux pattern: the first whose documented template

@@ -171,6 +171,13 @@ func endAll[S comparable](r registry[S], end func(S)) {
 	}
 }
 
+// Subscriptions is how many live subscriptions a user holds on this replica.
+func (h *Hub) Subscriptions(userID string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.users[userID]
+}
+
 // Counts reports live subscriptions by kind, for tests and benchmarks.
 func (h *Hub) Counts() map[string]int {
 	h.mu.Lock()

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +19,7 @@ import (
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/ratelimit"
 	restcompat "github.com/parley/parley/rest-compat"
 )
 
@@ -46,8 +49,42 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 		return nil, err
 	}
 	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer})
-	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes, Hub: hub}
+	limiter, err := newLimiter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
+		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions}
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
+}
+
+// newLimiter keeps rate buckets in Redis, so limits hold across replicas. Without a configured
+// Redis and none answering locally, buckets stay in this process (and say so).
+func newLimiter(ctx context.Context, cfg Config) (*ratelimit.Limiter, error) {
+	if cfg.Limits == nil {
+		return nil, nil
+	}
+	url := cfg.RedisURL
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		client.Close()
+		if cfg.RedisURL != "" {
+			return nil, fmt.Errorf("rate limits: Redis at %s: %w", cfg.RedisURL, err)
+		}
+		slog.Warn("rate limits: no Redis answered; buckets are kept per replica", "err", err)
+		return &ratelimit.Limiter{Store: &ratelimit.Local{}, Limits: *cfg.Limits}, nil
+	}
+	slog.Info("rate limits: buckets in Redis", "redis", opts.Addr)
+	return &ratelimit.Limiter{Store: ratelimit.Redis{Client: client}, Limits: *cfg.Limits, Prefix: cfg.RatePrefix}, nil
 }
 
 // StartLive runs the live hub until ctx ends, and returns once it is ready to deliver.

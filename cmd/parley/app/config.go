@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Config is everything Parley reads from its environment.
@@ -24,6 +26,15 @@ type Config struct {
 	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
 	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
 	LiveBuffer     int      // PARLEY_LIVE_BUFFER: events a subscriber may lag before it is ended
+	// Limits are the request rates (PARLEY_RATE_SEND, _READ, _OTHER, _API_KEY as rate:burst;
+	// PARLEY_RATE_LIMITS=false turns them off). Nil means no limits.
+	Limits *ratelimit.Limits
+	// RedisURL is where the rate buckets live (PARLEY_REDIS_URL, default the local Redis).
+	RedisURL string
+	// MaxSubscriptions caps one user's live subscriptions per replica (PARLEY_MAX_SUBSCRIPTIONS).
+	MaxSubscriptions int
+	// RatePrefix keeps test servers sharing one Redis apart.
+	RatePrefix string
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -57,6 +68,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	c.MaxUploadBytes = int64(mb) << 20
 	c.MaxQueryDepth = 12
+	if err := limitsFromEnv(&c); err != nil {
+		return c, err
+	}
 	c.LiveBuffer = 256
 	if v := os.Getenv("PARLEY_LIVE_BUFFER"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -90,4 +104,44 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func limitsFromEnv(c *Config) error {
+	c.RedisURL = os.Getenv("PARLEY_REDIS_URL")
+	c.MaxSubscriptions = 50
+	if v := os.Getenv("PARLEY_MAX_SUBSCRIPTIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("PARLEY_MAX_SUBSCRIPTIONS=%q: want a whole number, 0 for no cap", v)
+		}
+		c.MaxSubscriptions = n
+	}
+	if v := os.Getenv("PARLEY_RATE_LIMITS"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_LIMITS=%q: want true or false", v)
+		}
+		if !on {
+			return nil
+		}
+	}
+	l := ratelimit.DefaultLimits()
+	for env, class := range map[string]ratelimit.Class{"PARLEY_RATE_SEND": ratelimit.Send, "PARLEY_RATE_READ": ratelimit.Read, "PARLEY_RATE_OTHER": ratelimit.Other} {
+		if v := os.Getenv(env); v != "" {
+			r, err := ratelimit.ParseRule(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+			l.User[class] = r
+		}
+	}
+	if v := os.Getenv("PARLEY_RATE_API_KEY"); v != "" {
+		r, err := ratelimit.ParseRule(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_API_KEY: %w", err)
+		}
+		l.APIKey = r
+	}
+	c.Limits = &l
+	return nil
 }

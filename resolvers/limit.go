@@ -1,0 +1,64 @@
+package resolvers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/ratelimit"
+)
+
+// sendFields are the mutations that count as sending.
+var sendFields = map[string]bool{"sendMessage": true, "startConversation": true}
+
+// classify tells which bucket an operation draws from.
+func classify(op *ast.OperationDefinition) ratelimit.Class {
+	if op.Operation == ast.Query {
+		return ratelimit.Read
+	}
+	for _, sel := range op.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && sendFields[f.Name] {
+			return ratelimit.Send
+		}
+	}
+	return ratelimit.Other
+}
+
+// Limit takes a token for the caller of ctx; unauthenticated calls are left to the resolvers,
+// which refuse them anyway.
+func (r *Resolver) Limit(ctx context.Context, c ratelimit.Class) error {
+	p, err := auth.PrincipalFrom(ctx)
+	if err != nil || r.Limiter == nil {
+		return nil
+	}
+	if p.APIKey {
+		return r.Limiter.Allow(ctx, "api-key", true, c)
+	}
+	return r.Limiter.Allow(ctx, p.User.UserID, false, c)
+}
+
+// limitOperations refuses queries and mutations over the caller's rate with RATE_LIMITED.
+// Subscriptions are capped per user instead (see subscriptionCap).
+func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	if err := r.Limit(ctx, classify(oc.Operation)); err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+	}
+	return next(ctx)
+}
+
+// subscriptionCap refuses a new subscription when the user holds too many on this replica.
+func (r *Resolver) subscriptionCap(userID string) error {
+	if r.MaxSubscriptions <= 0 || r.Hub.Subscriptions(userID) < r.MaxSubscriptions {
+		return nil
+	}
+	return fmt.Errorf("at most %d live subscriptions per user: %w", r.MaxSubscriptions, &ratelimit.ErrLimited{Retry: 5 * time.Second})
+}
