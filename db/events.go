@@ -18,8 +18,8 @@ const (
 	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", conversation
 	// changes "c <conversationID>" and notifications "n <userID> <notificationID>".
 	ChannelState = "parley_state"
-	// ChannelEphemeral carries what is never stored: typing "t <conversationID> <userID>" and
-	// presence "p <userID>".
+	// ChannelEphemeral carries what is never stored: typing "t <conversationID> <userID>",
+	// presence "p <userID>", and sync markers "s <n>" (see live.Hub.Settle).
 	ChannelEphemeral = "parley_ephemeral"
 )
 
@@ -69,6 +69,8 @@ func ParseEvent(payload string) (Event, error) {
 		ev.ConversationID, ev.UserID = num(1), str(2)
 	case 'p':
 		ev.UserID = str(1)
+	case 's':
+		ev.MessageID = num(1)
 	default:
 		return Event{}, fmt.Errorf("unknown live event %q", payload)
 	}
@@ -97,4 +99,9 @@ func lockMessageOrder(ctx context.Context, tx bun.Tx) error {
 		return fmt.Errorf("take message order lock: %w", err)
 	}
 	return nil
+}
+
+// EmitSync sends a sync marker; listeners see it after every event committed before it.
+func (s *Store) EmitSync(ctx context.Context, n int64) error {
+	return emit(ctx, s.DB, ChannelEphemeral, "s", n)
 }

@@ -49,6 +49,10 @@ type Hub struct {
 	wake   chan struct{}
 	events chan db.Event
 	ready  chan struct{}
+
+	syncMu  sync.Mutex
+	syncs   map[int64]chan struct{}
+	syncSeq int64
 }
 
 // NewHub makes a hub; Run starts it.
@@ -145,6 +149,35 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 		h.refreshConversation(ctx, ev.ConversationID)
 	case 't':
 		h.typing(ctx, ev)
+	case 's':
+		h.syncMu.Lock()
+		if ch := h.syncs[ev.MessageID]; ch != nil {
+			close(ch)
+			delete(h.syncs, ev.MessageID)
+		}
+		h.syncMu.Unlock()
+	}
+}
+
+// Settle returns once the hub has handled every event committed before the call: tests use it
+// to start from a quiet hub.
+func (h *Hub) Settle(ctx context.Context) error {
+	h.syncMu.Lock()
+	if h.syncs == nil {
+		h.syncs = map[int64]chan struct{}{}
+	}
+	h.syncSeq++
+	n, ch := h.syncSeq, make(chan struct{})
+	h.syncs[n] = ch
+	h.syncMu.Unlock()
+	if err := h.store.EmitSync(ctx, n); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -45,7 +45,17 @@ func New(t testing.TB) *Env {
 		t.Fatalf("seed: %v", err)
 	}
 	e.Seed = seed
+	e.settle(t)
 	return e
+}
+
+// settle waits until the live hub has handled what seeding wrote, so live tests start quiet.
+func (e *Env) settle(t testing.TB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.App.Hub.Settle(ctx); err != nil {
+		t.Fatalf("settle the live hub: %v", err)
+	}
 }
 
 // NewEmpty starts a server on a fresh, empty database.
@@ -60,6 +70,7 @@ func NewWith(t testing.TB, change func(*app.Config)) *Env {
 		t.Fatalf("seed: %v", err)
 	}
 	e.Seed = seed
+	e.settle(t)
 	return e
 }
 
