@@ -29,6 +29,8 @@ type Resolver struct {
 	Hub *live.Hub
 	// MaxTokenTTL bounds issueToken's lifetime.
 	MaxTokenTTL time.Duration
+	// WebhookAllowPrivate accepts webhook URLs at loopback, private and link-local addresses.
+	WebhookAllowPrivate bool
 }
 
 type (
