@@ -85,7 +85,7 @@ func (e *Env) Replica(t testing.TB, change func(*app.Config)) *Env {
 func (e *Env) Stop() { e.stop() }
 
 // serveOn starts a server on the database at dsn. Test servers run a webhook worker that
-// polls every 50 ms and accepts receivers on loopback (httptest servers).
+// polls every 100 ms and accepts receivers on loopback (httptest servers).
 func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
 	t.Helper()
 	quietLogs()
@@ -97,7 +97,7 @@ func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
 	store := db.NewStore(bdb)
 	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
 		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12, CORSOrigins: []string{"*"},
-		WebhookWorker: true, WebhookAllowPrivate: true, WebhookPoll: 50 * time.Millisecond}
+		WebhookWorker: true, WebhookAllowPrivate: true, WebhookPoll: 100 * time.Millisecond}
 	if change != nil {
 		change(&cfg)
 	}
