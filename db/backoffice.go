@@ -139,10 +139,17 @@ func (s *Store) UpsertBooking(ctx context.Context, b *Booking) error {
 			return fmt.Errorf("upsert booking: %w", err)
 		}
 		conv := &Conversation{Kind: KindBooking, BookingID: &b.ID}
-		if _, err := ensureConversation(ctx, tx, conv, "booking_id = ?", b.ID); err != nil {
+		created, err := ensureConversation(ctx, tx, conv, "booking_id = ?", b.ID)
+		if err != nil {
 			return err
 		}
-		return setParticipants(ctx, tx, conv.ID, map[string]string{b.CarOwnerID: RoleCarOwner, OrgParty(b.WorkshopOrgNr): RoleWorkshop})
+		if err := setParticipants(ctx, tx, conv.ID, map[string]string{b.CarOwnerID: RoleCarOwner, OrgParty(b.WorkshopOrgNr): RoleWorkshop}); err != nil {
+			return err
+		}
+		if !created {
+			return nil
+		}
+		return conversationCreatedWebhook(ctx, tx, conv.ID)
 	})
 }
 

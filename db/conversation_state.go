@@ -72,12 +72,18 @@ func (s *Store) ReportMessage(ctx context.Context, v Viewer, messageID int64, re
 		return nil, Rule("messageId", "you cannot report your own message")
 	}
 	r := &Report{MessageID: messageID, ReporterID: v.UserID, Reason: reason, Details: details, Status: "open"}
-	_, err = s.DB.NewInsert().Model(r).Returning("id, created_at").Exec(ctx)
-	if isUniqueViolation(err) {
-		return nil, fmt.Errorf("you have already reported this message: %w", ErrConflict)
-	}
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(r).Returning("id, created_at").Exec(ctx)
+		if isUniqueViolation(err) {
+			return fmt.Errorf("you have already reported this message: %w", ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("insert report: %w", err)
+		}
+		return reportWebhook(ctx, tx, r, m)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("insert report: %w", err)
+		return nil, err
 	}
 	return r, nil
 }

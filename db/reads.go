@@ -151,21 +151,23 @@ func markRead(ctx context.Context, tx bun.IDB, party, cond string, args ...any) 
 			INSERT INTO message_reads (message_id, party_id)
 			SELECT id, ?P FROM targets ON CONFLICT DO NOTHING RETURNING message_id
 		), per AS (
-			SELECT t.conversation_id, count(*) AS n FROM ins JOIN targets AS t ON t.id = ins.message_id
+			SELECT t.conversation_id, count(*) AS n, array_agg(t.id) AS ids FROM ins JOIN targets AS t ON t.id = ins.message_id
 			GROUP BY t.conversation_id
 		), upd AS (
 			UPDATE participants AS p SET unread_count = GREATEST(0, p.unread_count - per.n), last_read_at = now()
 			FROM per WHERE p.conversation_id = per.conversation_id AND p.party_id = ?P
-			RETURNING per.n, per.conversation_id
+			RETURNING per.n, per.conversation_id, per.ids
 		)
-		SELECT coalesce(sum(n), 0), count(pg_notify('`+ChannelState+`', 'r ' || conversation_id || ' ' || ?P || ' 0'))
-		FROM upd`, "?P", partyArg)
-	var notified int
-	err := tx.NewRaw(query, args...).Scan(ctx, &n, &notified)
-	if err != nil {
+		SELECT conversation_id, n, ids FROM upd, pg_notify('`+ChannelState+`', 'r ' || conversation_id || ' ' || ?P || ' 0')`,
+		"?P", partyArg)
+	var batches []readBatch
+	if err := tx.NewRaw(query, args...).Scan(ctx, &batches); err != nil {
 		return 0, fmt.Errorf("mark messages read: %w", err)
 	}
-	return n, nil
+	for _, b := range batches {
+		n += b.N
+	}
+	return n, readWebhooks(ctx, tx, party, batches)
 }
 
 // readNotificationsAbout marks the viewer's notifications about messages now read as read too.

@@ -112,6 +112,9 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 	if err := notifyRecipients(ctx, tx, v, msg); err != nil {
 		return nil, false, err
 	}
+	if err := sendWebhooks(ctx, tx, msg, in.Attachments); err != nil {
+		return nil, false, err
+	}
 	if err := emit(ctx, tx, ChannelMessages, "m", msg.ID, msg.ConversationID); err != nil {
 		return nil, false, err
 	}

@@ -46,6 +46,9 @@ func (s *Store) StartListingConversation(ctx context.Context, v Viewer, listingI
 		}
 		if res.Created {
 			err = setParticipants(ctx, tx, conv.ID, map[string]string{v.UserID: RoleBuyer, sellerID: RoleSeller})
+			if err == nil {
+				err = conversationCreatedWebhook(ctx, tx, conv.ID)
+			}
 		} else {
 			// Starting again revives a conversation the buyer had deleted (its old messages stay hidden).
 			_, err = tx.NewUpdate().Table("participants").Set("deleted_at = NULL").

@@ -46,9 +46,30 @@ type CreateMessageTemplateInput struct {
 	Content  string  `json:"content"`
 }
 
+type CreateWebhookEndpointInput struct {
+	// An absolute http or https URL on the public internet.
+	URL         string   `json:"url"`
+	Events      []string `json:"events"`
+	Description *string  `json:"description,omitempty"`
+	// Scope to one workshop's events (at most one of orgNr and userId).
+	OrgNr *string `json:"orgNr,omitempty"`
+	// Scope to one user's events, such as a seller's.
+	UserID *string `json:"userId,omitempty"`
+}
+
+type CreateWebhookEndpointPayload struct {
+	Endpoint *WebhookEndpoint `json:"endpoint"`
+	// The signing secret (whsec_...). It is shown here only.
+	Secret string `json:"secret"`
+}
+
 type DeleteConversationPayload struct {
 	// The deleted conversation's id. It is gone for the viewer only; the others keep it.
 	ConversationID string `json:"conversationId"`
+}
+
+type DeleteWebhookEndpointPayload struct {
+	ID string `json:"id"`
 }
 
 type GeoPoint struct {
@@ -174,6 +195,12 @@ type ResolveReportInput struct {
 	Note     *string      `json:"note,omitempty"`
 }
 
+type RotateWebhookSecretPayload struct {
+	Endpoint *WebhookEndpoint `json:"endpoint"`
+	// The new signing secret, shown here only. The old one keeps signing until previousSecretExpiresAt.
+	Secret string `json:"secret"`
+}
+
 type SendMessageInput struct {
 	ConversationID string             `json:"conversationId"`
 	Type           *MessageType       `json:"type,omitempty"`
@@ -215,6 +242,15 @@ type StartConversationPayload struct {
 type Subscription struct {
 }
 
+type UpdateWebhookEndpointInput struct {
+	ID          string   `json:"id"`
+	URL         *string  `json:"url,omitempty"`
+	Events      []string `json:"events,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	// Turning an endpoint on again clears disabledReason and its record of failures.
+	Active *bool `json:"active,omitempty"`
+}
+
 type UpsertBookingInput struct {
 	BookingID     int    `json:"bookingId"`
 	CarOwnerID    string `json:"carOwnerId"`
@@ -252,6 +288,61 @@ type UpsertWorkshopInput struct {
 	AvgRating    *float64                `json:"avgRating,omitempty"`
 	TotalReviews *int                    `json:"totalReviews,omitempty"`
 	Services     []*WorkshopServiceInput `json:"services,omitempty"`
+}
+
+// One HTTP request of a delivery.
+type WebhookAttempt struct {
+	StartedAt  time.Time `json:"startedAt"`
+	DurationMs int       `json:"durationMs"`
+	// The receiver's status code; null when no answer came.
+	StatusCode *int   `json:"statusCode,omitempty"`
+	Error      string `json:"error"`
+	// The start of the receiver's answer (at most 1 KiB).
+	ResponseBody string `json:"responseBody"`
+}
+
+// One event on its way to one endpoint.
+type WebhookDelivery struct {
+	ID         string           `json:"id"`
+	DeliveryID int              `json:"deliveryId"`
+	Endpoint   *WebhookEndpoint `json:"endpoint"`
+	// The webhook-id header: the same on every attempt and replay.
+	EventID   string `json:"eventId"`
+	EventType string `json:"eventType"`
+	// The event as sent: {id, type, timestamp, data}.
+	Payload       any                   `json:"payload"`
+	Status        WebhookDeliveryStatus `json:"status"`
+	NextAttemptAt *time.Time            `json:"nextAttemptAt,omitempty"`
+	DeliveredAt   *time.Time            `json:"deliveredAt,omitempty"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	Attempts      []*WebhookAttempt     `json:"attempts"`
+}
+
+type WebhookDeliveryPage struct {
+	TotalCount int                `json:"totalCount"`
+	Nodes      []*WebhookDelivery `json:"nodes"`
+}
+
+// A receiver of webhook events (back-office, X-API-Key only). Deliveries are signed as Standard
+// Webhooks describes: headers webhook-id, webhook-timestamp and webhook-signature.
+type WebhookEndpoint struct {
+	ID          string `json:"id"`
+	EndpointID  int    `json:"endpointId"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+	// Event types: message.received, message.read, conversation.created, notification.created, message.reported.
+	Events []string `json:"events"`
+	// The owner scope, when there is one: the endpoint gets only this workshop's events.
+	OrgNr *string `json:"orgNr,omitempty"`
+	// The owner scope, when there is one: the endpoint gets only this user's events.
+	UserID *string `json:"userId,omitempty"`
+	Active bool    `json:"active"`
+	// Why Parley turned the endpoint off (a 410 answer, or failing for days); empty otherwise.
+	DisabledReason string `json:"disabledReason"`
+	// Until when the secret before the last rotation still signs deliveries.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+	CreatedAt               time.Time  `json:"createdAt"`
+	UpdatedAt               time.Time  `json:"updatedAt"`
 }
 
 type WorkshopSearchResults struct {
@@ -786,6 +877,63 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WebhookDeliveryStatus string
+
+const (
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "PENDING"
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "DELIVERED"
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "FAILED"
+)
+
+var AllWebhookDeliveryStatus = []WebhookDeliveryStatus{
+	WebhookDeliveryStatusPending,
+	WebhookDeliveryStatusDelivered,
+	WebhookDeliveryStatusFailed,
+}
+
+func (e WebhookDeliveryStatus) IsValid() bool {
+	switch e {
+	case WebhookDeliveryStatusPending, WebhookDeliveryStatusDelivered, WebhookDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

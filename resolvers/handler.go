@@ -100,6 +100,9 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.SearchWorkshops = func(child int, _ string, _ *graph.GeoPoint, first *int) int {
 		return perPage(child, first, 20)
 	}
+	c.Query.WebhookDeliveries = func(child int, _ string, _ *graph.WebhookDeliveryStatus, first, _ *int) int {
+		return perPage(child, first, 20)
+	}
 }
 
 func perPage(child int, n *int, def int) int {

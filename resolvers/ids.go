@@ -29,6 +29,7 @@ func decodeGlobalID(id string) (typ, key string, ok bool) {
 // restPrefixes maps a type to the prefix the marketplace REST routes use for its ids.
 var restPrefixes = map[string]string{
 	"Conversation": "conv_", "Message": "msg_", "MessageTemplate": "tpl_", "Notification": "ntf_", "Report": "rpt_",
+	"WebhookEndpoint": "wh_", "WebhookDelivery": "dlv_",
 }
 
 // parseIntID reads an id of type typ given as a global id, a REST-prefixed id or a plain

@@ -34,6 +34,8 @@ type Resolver struct {
 	MaxSubscriptions int
 	// MaxTokenTTL bounds issueToken's lifetime.
 	MaxTokenTTL time.Duration
+	// WebhookAllowPrivate accepts webhook URLs at loopback, private and link-local addresses.
+	WebhookAllowPrivate bool
 }
 
 type (

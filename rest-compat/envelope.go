@@ -23,6 +23,8 @@ func familyOf(path string) family {
 		return familyCO
 	case strings.HasPrefix(path, "/api/ws/"):
 		return familyWS
+	case path == "/v1/webhooks" || strings.HasPrefix(path, "/v1/webhooks/"):
+		return familyBO
 	}
 	return familyMK
 }
@@ -83,7 +85,7 @@ func writeError(w http.ResponseWriter, r *http.Request, fam family, st int, code
 	switch fam {
 	case familyWS:
 		body = map[string]any{"success": false, "message": msg, "error": detail}
-	case familyMK:
+	case familyMK, familyBO:
 		body = map[string]any{"success": false, "error": detail}
 	default:
 		body = map[string]any{"error": detail, "meta": meta(w)}
@@ -110,17 +112,25 @@ func ok(w http.ResponseWriter, fam family, st int, message string, data any) {
 	switch fam {
 	case familyWS:
 		writeJSON(w, st, map[string]any{"success": true, "message": message, "data": data})
-	case familyMK:
+	case familyMK, familyBO:
 		writeJSON(w, st, map[string]any{"success": true, "data": data})
 	default:
 		writeJSON(w, st, data)
 	}
 }
 
-// authorize lets through only an authenticated user of the family's roles: no or bad
-// credentials are 401, another namespace's token 403.
+// authorize lets through only an authenticated user of the family's roles, or for the
+// back-office family an API key: no or bad credentials are 401, the wrong kind 403.
 func (a *api) authorize(fam family, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fam == familyBO {
+			if err := auth.BackOffice(r.Context()); err != nil {
+				fail(w, r, fam, err)
+				return
+			}
+			next(w, r)
+			return
+		}
 		v, err := auth.User(r.Context())
 		if err != nil {
 			fail(w, r, fam, err)

@@ -20,7 +20,7 @@ func OpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "Parley legacy REST compatibility API",
 			"version":     "1.0.0",
-			"description": "The legacy car-owner (CO), workshop (WS) and marketplace (MK) REST routes, served over the same resolvers as Parley's GraphQL API. See rest-compat/README.md.",
+			"description": "The legacy car-owner (CO), workshop (WS) and marketplace (MK) REST routes, and the back-office (BO) webhook routes, served over the same resolvers as Parley's GraphQL API. See rest-compat/README.md.",
 		},
 		"servers":    []any{map[string]any{"url": "/"}},
 		"tags":       oaOpenAPITags(),
@@ -36,19 +36,22 @@ func ServeOpenAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // oaFamilyTags names each family's tag.
-var oaFamilyTags = map[family]string{familyCO: "car-owner", familyWS: "workshop", familyMK: "marketplace"}
+var oaFamilyTags = map[family]string{familyCO: "car-owner", familyWS: "workshop", familyMK: "marketplace", familyBO: "back-office"}
 
 func oaOpenAPITags() []any {
 	return []any{
 		map[string]any{"name": oaFamilyTags[familyCO], "description": "Car owners (role car_owner): bare objects and {data, meta, links}"},
 		map[string]any{"name": oaFamilyTags[familyWS], "description": "Workshop users (role workshop, acting for their org_nr): {success, message, data}"},
 		map[string]any{"name": oaFamilyTags[familyMK], "description": "Marketplace buyers and sellers (roles buyer, seller): {success, data}"},
+		map[string]any{"name": oaFamilyTags[familyBO], "description": "Back-office systems (X-API-Key, no user token): webhooks, {success, data}"},
 	}
 }
 
 func oaSecuritySchemes() map[string]any {
 	return map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-		"description": "A user token with claims sub, role (car_owner, workshop, buyer, seller), org_nr (workshop), name, exp."}}
+		"description": "A user token with claims sub, role (car_owner, workshop, buyer, seller), org_nr (workshop), name, exp."},
+		"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key",
+			"description": "A back-office key (PARLEY_API_KEYS); only the back-office routes take it."}}
 }
 
 // oaOpenAPIPaths has one path item per documented path, one operation per method, and the
@@ -79,6 +82,9 @@ func oaOperation(rt route) map[string]any {
 	}
 	if ps := oaQueryParameters(rt); len(ps) > 0 {
 		op["parameters"] = ps
+	}
+	if rt.Family == familyBO {
+		op["security"] = []any{map[string]any{"apiKey": []any{}}}
 	}
 	if body := oaRequestBody(rt); body != nil {
 		op["requestBody"] = body
@@ -145,7 +151,7 @@ func oaPathParameters(rt route) []any {
 }
 
 func oaPathParamSchema(rt route) map[string]any {
-	if rt.Family == familyMK {
+	if rt.Family == familyMK || rt.Family == familyBO {
 		return map[string]any{"type": "string"}
 	}
 	return map[string]any{"type": "integer", "minimum": 1}
@@ -153,6 +159,10 @@ func oaPathParamSchema(rt route) map[string]any {
 
 func oaPathParamDescription(rt route, name string) string {
 	switch {
+	case strings.HasPrefix(rt.Path, "/v1/webhooks/deliveries/"):
+		return "a webhook delivery id such as dlv_9 (the bare number is accepted too)"
+	case rt.Family == familyBO:
+		return "a webhook endpoint id such as wh_3 (the bare number is accepted too)"
 	case rt.Family != familyMK && name == "id":
 		return "a notification id (integer)"
 	case rt.Family != familyMK:
@@ -220,7 +230,7 @@ func oaRequestBody(rt route) map[string]any {
 // oaResponses are the route's success and its family's error answers.
 func oaResponses(rt route) map[string]any {
 	out := oaSuccess(rt)
-	errSchema := oaRef(map[family]string{familyCO: "COError", familyWS: "WSError", familyMK: "MKError"}[rt.Family])
+	errSchema := oaRef(map[family]string{familyCO: "COError", familyWS: "WSError", familyMK: "MKError", familyBO: "MKError"}[rt.Family])
 	for _, e := range oaErrorStatuses {
 		out[e.status] = map[string]any{"description": e.why, "content": oaJsonContent(errSchema)}
 	}

@@ -92,7 +92,31 @@ func openAPISchemas() map[string]any {
 		"MKSentEnvelope":        oaMkEnvelope(oaObj(map[string]any{"message": oaRef("MKSent")})),
 		"MKNotificationsMarked": oaMkEnvelope(oaRef("NotificationsMarked")),
 		"MKTemplate":            oaObj(map[string]any{"id": oaStr, "name": oaStr, "category": oaStr, "content": oaStr}),
+		"BOWebhook":             oaBOWebhookSchema(),
+		"BODelivery":            oaBODeliverySchema(),
+		"BOWebhookEnvelope":     oaMkEnvelope(oaObj(map[string]any{"webhook": oaRef("BOWebhook")})),
 	}
+}
+
+func oaBOWebhookSchema() map[string]any {
+	s := oaObj(map[string]any{"id": oaStr, "url": oaStr, "events": oaArrayOf(oaStr), "description": oaStr, "active": oaBoolean,
+		"org_nr": oaStrOrNull, "user_id": oaStrOrNull, "disabled_reason": oaStrOrNull, "previous_secret_expires_at": oaDateTimeOrNull,
+		"created_at": oaDateTime, "updated_at": oaDateTime,
+		"secret": map[string]any{"type": "string", "description": "whsec_...: only in the answers of a create and a rotation"}}, "secret")
+	s["description"] = "A webhook endpoint. org_nr or user_id scope it to one owner's events; both null: every event."
+	return s
+}
+
+func oaBODeliverySchema() map[string]any {
+	attempt := oaObj(map[string]any{"started_at": oaDateTime, "duration_ms": oaInteger,
+		"status_code": map[string]any{"type": []any{"integer", "null"}}, "error": oaStr, "response_body": oaStr})
+	s := oaObj(map[string]any{"id": oaStr, "webhook_id": oaStr, "event_id": oaStr, "event_type": oaStr,
+		"status":          map[string]any{"type": "string", "enum": []any{"pending", "delivered", "failed"}},
+		"next_attempt_at": oaDateTimeOrNull, "delivered_at": oaDateTimeOrNull, "created_at": oaDateTime,
+		"payload":  oaObj(map[string]any{"id": oaStr, "type": oaStr, "timestamp": oaDateTime, "data": oaAnyObj}),
+		"attempts": oaArrayOf(attempt)})
+	s["description"] = "One event on its way to one endpoint. event_id is the webhook-id header, the same on every attempt and replay."
+	return s
 }
 
 func oaBookingMessageSchema() map[string]any {
@@ -180,6 +204,15 @@ var oaResponseSchemas = map[string]any{
 	"GET /api/notifications/unread-count": oaMkEnvelope(oaObj(map[string]any{"unread_count": oaInteger})),
 	"PATCH /api/notifications/{id}/read":  oaRef("MKNotificationsMarked"),
 	"PATCH /api/notifications/read-all":   oaRef("MKNotificationsMarked"),
+
+	"POST /v1/webhooks":                    oaRef("BOWebhookEnvelope"),
+	"GET /v1/webhooks":                     oaMkEnvelope(oaObj(map[string]any{"webhooks": oaArrayOf(oaRef("BOWebhook"))})),
+	"PATCH /v1/webhooks/{id}":              oaRef("BOWebhookEnvelope"),
+	"DELETE /v1/webhooks/{id}":             oaMkEnvelope(oaObj(map[string]any{"deleted": oaBoolean, "id": oaStr})),
+	"POST /v1/webhooks/{id}/rotate-secret": oaRef("BOWebhookEnvelope"),
+	"GET /v1/webhooks/{id}/deliveries": oaMkEnvelope(oaObj(map[string]any{"deliveries": oaArrayOf(oaRef("BODelivery")),
+		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger})})),
+	"POST /v1/webhooks/deliveries/{id}/replay": oaMkEnvelope(oaObj(map[string]any{"delivery": oaRef("BODelivery")})),
 }
 
 // oaWsPage is a workshop list: the car-owner page inside the workshop envelope.
@@ -198,6 +231,7 @@ var oaCreated = map[string][]string{
 	"POST /v1/messages/conversations/{id}":           {"201"},
 	"POST /v1/messages/templates":                    {"201"},
 	"POST /v1/messages/{msgId}/report":               {"201"},
+	"POST /v1/webhooks":                              {"201"},
 }
 
 var oaAttachments = oaArrayOf(oaRef("AttachmentDescriptor"))
@@ -219,7 +253,14 @@ var oaJsonBodies = map[string]any{
 	"PUT /v1/messages/conversations/{id}/read":               oaObj(map[string]any{"message_ids": oaArrayOf(oaStr)}, "message_ids"),
 	"POST /v1/messages/templates":                            oaObj(map[string]any{"name": oaStr, "category": oaStr, "content": oaStr}, "category"),
 	"POST /v1/messages/{msgId}/report":                       oaObj(map[string]any{"reason": oaStr, "details": oaStr}, "details"),
+	"POST /v1/webhooks": oaObj(map[string]any{"url": map[string]any{"type": "string", "format": "uri"}, "events": oaWebhookEvents,
+		"description": oaStr, "org_nr": oaStr, "user_id": oaStr}, "description", "org_nr", "user_id"),
+	"PATCH /v1/webhooks/{id}": oaObj(map[string]any{"url": map[string]any{"type": "string", "format": "uri"}, "events": oaWebhookEvents,
+		"description": oaStr, "active": oaBoolean}, "url", "events", "description", "active"),
 }
+
+var oaWebhookEvents = oaArrayOf(map[string]any{"type": "string",
+	"enum": []any{"message.received", "message.read", "conversation.created", "notification.created", "message.reported"}})
 
 var oaReadUpTo = oaObj(map[string]any{"last_read_id": oaInteger, "last_read_at": oaDateTime}, "last_read_at")
 

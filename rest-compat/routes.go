@@ -21,9 +21,11 @@ const (
 	familyCO family = "co" // car owners: bare objects and {data, meta, links}
 	familyWS family = "ws" // workshops: {success, message, data}
 	familyMK family = "mk" // marketplace buyers and sellers: {success, data}
+	familyBO family = "bo" // back-office systems with an X-API-Key: {success, data} as MK
 )
 
-// roles a family's token must carry; any other authenticated role is 403.
+// roles a family's token must carry; any other authenticated role is 403. The back-office
+// family takes an API key instead (see authorize).
 var familyRoles = map[family][]string{
 	familyCO: {db.RoleCarOwner},
 	familyWS: {db.RoleWorkshop},
@@ -104,6 +106,15 @@ var routes = []route{
 	{"POST", "/v1/messages/templates", familyMK, "Create a template", "Mutation.CreateMessageTemplate", "createMessageTemplate", nil, (*api).mkCreateTemplate, ""},
 	{"GET", "/v1/messages/unread", familyMK, "Unread summary", "Query.UnreadCounts", "unreadCounts", nil, (*api).mkUnread, ""},
 	{"POST", "/v1/messages/{msgId}/report", familyMK, "Report a message", "Mutation.ReportMessage", "reportMessage", nil, (*api).mkReport, v1TwoSegments},
+
+	// BO: back-office systems (X-API-Key), webhooks
+	{"POST", "/v1/webhooks", familyBO, "Register a webhook endpoint; the answer holds its secret, shown only there", "Mutation.CreateWebhookEndpoint", "createWebhookEndpoint", nil, (*api).boCreateWebhook, ""},
+	{"GET", "/v1/webhooks", familyBO, "List webhook endpoints", "Query.WebhookEndpoints", "webhookEndpoints", nil, (*api).boWebhooks, ""},
+	{"PATCH", "/v1/webhooks/{id}", familyBO, "Change a webhook endpoint's URL, events, description or active flag", "Mutation.UpdateWebhookEndpoint", "updateWebhookEndpoint", nil, (*api).boUpdateWebhook, ""},
+	{"DELETE", "/v1/webhooks/{id}", familyBO, "Delete a webhook endpoint and its deliveries", "Mutation.DeleteWebhookEndpoint", "deleteWebhookEndpoint", nil, (*api).boDeleteWebhook, ""},
+	{"POST", "/v1/webhooks/{id}/rotate-secret", familyBO, "A new signing secret; the old one signs too for 24 hours", "Mutation.RotateWebhookSecret", "rotateWebhookSecret", nil, (*api).boRotateSecret, ""},
+	{"GET", "/v1/webhooks/{id}/deliveries", familyBO, "An endpoint's deliveries and their attempts, newest first", "Query.WebhookDeliveries", "webhookDeliveries", []string{"status", "page", "limit"}, (*api).boDeliveries, ""},
+	{"POST", "/v1/webhooks/deliveries/{id}/replay", familyBO, "Send a delivery again now, with the same webhook-id", "Mutation.ReplayWebhookDelivery", "replayWebhookDelivery", nil, (*api).boReplay, ""},
 }
 
 // api holds what the handlers need: the root resolvers, and the store for display data of

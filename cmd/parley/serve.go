@@ -44,6 +44,8 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	defer func() { <-hubDone }()
+	webhooksDone := a.StartWebhooks(ctx)
+	defer func() { <-webhooksDone }()
 	if *doSeed {
 		data, err := app.Seed(ctx, a)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/blobs"
 	"github.com/parley/parley/db/live"
+	"github.com/parley/parley/db/webhooks"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/resolvers/auth"
 	"github.com/parley/parley/resolvers/ratelimit"
@@ -54,7 +55,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 		return nil, err
 	}
 	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
-		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions}
+		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
 }
 
@@ -85,6 +86,23 @@ func newLimiter(ctx context.Context, cfg Config) (*ratelimit.Limiter, error) {
 	}
 	slog.Info("rate limits: buckets in Redis", "redis", opts.Addr)
 	return &ratelimit.Limiter{Store: ratelimit.Redis{Client: client}, Limits: *cfg.Limits, Prefix: cfg.RatePrefix}, nil
+}
+
+// StartWebhooks runs a webhook delivery worker until ctx ends, when Config.WebhookWorker is
+// set; every replica runs one and they share the queue. done closes once it stopped.
+func (a *App) StartWebhooks(ctx context.Context) (done <-chan struct{}) {
+	ch := make(chan struct{})
+	if !a.Config.WebhookWorker {
+		close(ch)
+		return ch
+	}
+	w := webhooks.NewWorker(a.Store, webhooks.Settings{Retries: a.Config.WebhookRetries, Poll: a.Config.WebhookPoll,
+		Timeout: a.Config.WebhookTimeout, DisableAfter: a.Config.WebhookDisableAfter, AllowPrivate: a.Config.WebhookAllowPrivate})
+	go func() {
+		defer close(ch)
+		_ = w.Run(ctx)
+	}()
+	return ch
 }
 
 // StartLive runs the live hub until ctx ends, and returns once it is ready to deliver.

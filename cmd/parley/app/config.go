@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/parley/parley/resolvers/ratelimit"
+	"time"
 )
 
 // Config is everything Parley reads from its environment.
@@ -35,6 +36,14 @@ type Config struct {
 	MaxSubscriptions int
 	// RatePrefix keeps test servers sharing one Redis apart.
 	RatePrefix string
+
+	// Webhook delivery. Zero durations and a nil schedule take the defaults of db/webhooks.
+	WebhookWorker       bool            // PARLEY_WEBHOOK_WORKER: run a delivery worker on this replica
+	WebhookAllowPrivate bool            // PARLEY_WEBHOOK_ALLOW_PRIVATE: receivers at loopback/private addresses
+	WebhookRetries      []time.Duration // PARLEY_WEBHOOK_RETRIES, comma-separated waits such as 5s,5m,30m
+	WebhookPoll         time.Duration   // PARLEY_WEBHOOK_POLL
+	WebhookTimeout      time.Duration   // PARLEY_WEBHOOK_TIMEOUT
+	WebhookDisableAfter time.Duration   // PARLEY_WEBHOOK_DISABLE_AFTER
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -79,6 +88,9 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.LiveBuffer = n
 	}
+	if err := webhookConfig(&c); err != nil {
+		return c, err
+	}
 	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 100 {
@@ -87,6 +99,49 @@ func ConfigFromEnv() (Config, error) {
 		c.MaxQueryDepth = n
 	}
 	return c, nil
+}
+
+// webhookConfig reads the PARLEY_WEBHOOK_* settings.
+func webhookConfig(c *Config) error {
+	var err error
+	if c.WebhookWorker, err = envBool("PARLEY_WEBHOOK_WORKER", true); err != nil {
+		return err
+	}
+	if c.WebhookAllowPrivate, err = envBool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false); err != nil {
+		return err
+	}
+	if v := os.Getenv("PARLEY_WEBHOOK_RETRIES"); v != "" {
+		for _, part := range splitList(v) {
+			d, err := time.ParseDuration(part)
+			if err != nil || d < 0 {
+				return fmt.Errorf("PARLEY_WEBHOOK_RETRIES=%q: want comma-separated durations such as 5s,5m,30m", v)
+			}
+			c.WebhookRetries = append(c.WebhookRetries, d)
+		}
+	}
+	for key, dst := range map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
+		"PARLEY_WEBHOOK_TIMEOUT": &c.WebhookTimeout, "PARLEY_WEBHOOK_DISABLE_AFTER": &c.WebhookDisableAfter} {
+		if v := os.Getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s=%q: want a positive duration such as 1s", key, v)
+			}
+			*dst = d
+		}
+	}
+	return nil
+}
+
+func envBool(key string, def bool) (bool, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: want true or false", key, v)
+	}
+	return b, nil
 }
 
 func envOr(key, def string) string {

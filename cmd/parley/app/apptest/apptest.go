@@ -34,6 +34,9 @@ type Env struct {
 	App   *app.App
 	Store *db.Store
 	Seed  *app.SeedData
+	// DSN is the server's database, for replicas and other processes.
+	DSN  string
+	stop func()
 }
 
 // New starts a server on a fresh database loaded with the demo data set.
@@ -76,10 +79,36 @@ func NewWith(t testing.TB, change func(*app.Config)) *Env {
 
 func start(t testing.TB, change func(*app.Config)) *Env {
 	t.Helper()
+	return serveOn(t, dbtest.NewDSN(t), change)
+}
+
+// Replica starts another server on e's database, as a second replica of the same deployment
+// would run, with its own connection pool, hub and webhook worker.
+func (e *Env) Replica(t testing.TB, change func(*app.Config)) *Env {
+	t.Helper()
+	r := serveOn(t, e.DSN, change)
+	r.Seed = e.Seed
+	return r
+}
+
+// Stop shuts the server down as a replica going away would: HTTP, hub and webhook worker.
+// Stopping twice is harmless.
+func (e *Env) Stop() { e.stop() }
+
+// serveOn starts a server on the database at dsn. Test servers run a webhook worker that
+// polls every 100 ms and accepts receivers on loopback (httptest servers).
+func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
+	t.Helper()
 	quietLogs()
-	store := db.NewStore(dbtest.New(t))
+	bdb, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	store := db.NewStore(bdb)
 	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
-		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12, CORSOrigins: []string{"*"}}
+		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12, CORSOrigins: []string{"*"},
+		WebhookWorker: true, WebhookAllowPrivate: true, WebhookPoll: 100 * time.Millisecond}
 	if change != nil {
 		change(&cfg)
 	}
@@ -92,9 +121,11 @@ func start(t testing.TB, change func(*app.Config)) *Env {
 	if err != nil {
 		t.Fatalf("start live hub: %v", err)
 	}
+	webhooksDone := a.StartWebhooks(ctx)
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	return &Env{URL: srv.URL, App: a, Store: store}
+	stop := sync.OnceFunc(func() { srv.Close(); cancel(); <-done; <-webhooksDone })
+	t.Cleanup(stop)
+	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
 }
 
 // Token signs a token for v that lives an hour.

@@ -1,0 +1,94 @@
+package resolvers_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/db"
+)
+
+// Two replicas, each running a worker on the same database, deliver each of many events once.
+func TestWebhookTwoReplicasDeliverEachEventOnce(t *testing.T) {
+	t.Parallel()
+	first := apptest.New(t)
+	second := first.Replica(t, nil)
+	seen := map[string]int{}
+	rcv := newReceiver(t, func(int) int {
+		time.Sleep(5 * time.Millisecond) // keep requests in flight while the other worker claims
+		return http.StatusOK
+	})
+	createHook(t, first, rcv.URL, []string{"message.received", "notification.created"}, nil)
+	per, conv := first.User(t, "usr_per"), convOf(t, first, "tesla3")
+	const sends = 40
+	for i := range sends {
+		via := []*apptest.Env{first, second}[i%2]
+		send(t, via, per, conv, "melding "+itoa(i))
+	}
+	want := 2 * sends // a message.received and anne's notification.created per send
+	rcv.waitFor(t, want, 15*time.Second)
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to arrive
+	for _, h := range rcv.hooks() {
+		seen[h.ID]++
+	}
+	if len(seen) != want || len(rcv.hooks()) != want {
+		t.Fatalf("%d requests with %d distinct webhook-ids, want %d of each", len(rcv.hooks()), len(seen), want)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+}
+
+// An event written while no worker runs (a server killed before it delivered) is delivered by
+// the next server to start on the database.
+func TestWebhookDeliveredAfterRestart(t *testing.T) {
+	t.Parallel()
+	before := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	rcv := newReceiver(t, always(http.StatusOK))
+	ep := createHook(t, before, rcv.URL, []string{"message.received"}, nil)
+	send(t, before, before.User(t, "usr_per"), convOf(t, before, "tesla3"), "Før omstart")
+	time.Sleep(300 * time.Millisecond)
+	if n := len(rcv.hooks()); n != 0 {
+		t.Fatalf("delivered %d without a worker", n)
+	}
+	before.Stop()
+
+	after := before.Replica(t, nil)
+	h := rcv.waitFor(t, 1, 5*time.Second)[0]
+	if err := verifyHook(ep.Secret, h); err != nil || get(h.Payload, "data", "message", "content") != "Før omstart" {
+		t.Fatalf("after the restart: %v %s", err, h.Body)
+	}
+	eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, after, ep.ID)[0].Status == "DELIVERED" })
+}
+
+// A worker that claimed a delivery and died leaves it to the others once its lease runs out;
+// the dead claim can no longer record a result.
+func TestWebhookClaimOfADeadWorkerRunsOut(t *testing.T) {
+	t.Parallel()
+	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	rcv := newReceiver(t, always(http.StatusOK))
+	ep := createHook(t, e, rcv.URL, []string{"message.received"}, nil)
+	send(t, e, e.User(t, "usr_per"), convOf(t, e, "tesla3"), "Hei")
+	jobs, err := e.Store.ClaimWebhookJobs(t.Context(), 10, 400*time.Millisecond)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
+	}
+	claimed := time.Now()
+	e.Replica(t, nil) // a live worker, while the dead one's lease holds
+	rcv.waitFor(t, 1, 5*time.Second)
+	if waited := time.Since(claimed); waited < 350*time.Millisecond {
+		t.Fatalf("delivered %v after the claim, inside its lease", waited)
+	}
+	eventually(t, 2*time.Second, "delivered", func() bool { return deliveries(t, e, ep.ID)[0].Status == "DELIVERED" })
+	late := db.WebhookOutcome{Attempt: db.WebhookAttempt{StartedAt: time.Now(), Error: "too late"}}
+	if err := e.Store.FinishWebhookJob(t.Context(), jobs[0], late); err != nil {
+		t.Fatal(err)
+	}
+	if d := deliveries(t, e, ep.ID)[0]; d.Status != "DELIVERED" || len(d.Attempts) != 2 {
+		t.Fatalf("after the dead claim's late result: %+v", d)
+	}
+}
