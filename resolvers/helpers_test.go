@@ -8,28 +8,10 @@ import (
 )
 
 // threadOf is the conversation id (as a string) of a seeded booking.
-func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string {
-	t.Helper()
-	for _, b := range e.Seed.Bookings {
-		if b.ID == bookingID {
-			return b.ThreadID
-		}
-	}
-	t.Fatalf("no seeded booking %d", bookingID)
-	return ""
-}
+func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string { return e.ThreadOf(t, bookingID) }
 
 // convOf is the conversation id (conv_N) of a seeded listing conversation.
-func convOf(t *testing.T, e *apptest.Env, listingID string) string {
-	t.Helper()
-	for _, c := range e.Seed.Conversations {
-		if c.ListingID == "lst_"+listingID {
-			return c.ID
-		}
-	}
-	t.Fatalf("no seeded conversation about %s", listingID)
-	return ""
-}
+func convOf(t *testing.T, e *apptest.Env, listingID string) string { return e.ConvOf(t, listingID) }
 
 type sent struct {
 	SendMessage struct {

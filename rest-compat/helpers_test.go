@@ -57,28 +57,10 @@ func do(t *testing.T, c apptest.Creds, req *http.Request) reply {
 }
 
 // threadOf is the conversation id of a seeded booking's thread.
-func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string {
-	t.Helper()
-	for _, b := range e.Seed.Bookings {
-		if b.ID == bookingID {
-			return b.ThreadID
-		}
-	}
-	t.Fatalf("no seeded booking %d", bookingID)
-	return ""
-}
+func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string { return e.ThreadOf(t, bookingID) }
 
 // convOf is the conv_ id of a seeded marketplace conversation about a listing.
-func convOf(t *testing.T, e *apptest.Env, listingID string) string {
-	t.Helper()
-	for _, c := range e.Seed.Conversations {
-		if c.ListingID == "lst_"+listingID {
-			return c.ID
-		}
-	}
-	t.Fatalf("no seeded conversation about %s", listingID)
-	return ""
-}
+func convOf(t *testing.T, e *apptest.Env, listingID string) string { return e.ConvOf(t, listingID) }
 
 // get walks a decoded JSON value by keys and indexes.
 func get(v any, path ...any) any {

@@ -64,21 +64,11 @@ func seed(ctx context.Context, cfg app.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := app.EnsureSecret(&cfg); err != nil {
-		return err
-	}
-	database, err := app.OpenDatabase(ctx, cfg)
+	a, closeDB, err := openApp(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
-	defer database.Close()
-	if err := db.Migrate(ctx, database.DB, "up", logWriter{}); err != nil {
-		return err
-	}
-	a, err := app.New(ctx, cfg, db.NewStore(database.DB))
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	data, err := app.Seed(ctx, a)
 	if err != nil {
 		return err
@@ -90,4 +80,27 @@ func seed(ctx context.Context, cfg app.Config, args []string) error {
 	}
 	printSeedSummary(data, cfg.Addr)
 	return nil
+}
+
+// openApp fills in the development secret, opens the database (migrated when asked) and
+// wires Parley over it. closeDB releases the database.
+func openApp(ctx context.Context, cfg app.Config, migrate bool) (a *app.App, closeDB func(), err error) {
+	if err := app.EnsureSecret(&cfg); err != nil {
+		return nil, nil, err
+	}
+	database, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if migrate {
+		err = db.Migrate(ctx, database.DB, "up", logWriter{})
+	}
+	if err == nil {
+		a, err = app.New(ctx, cfg, db.NewStore(database.DB))
+	}
+	if err != nil {
+		database.Close()
+		return nil, nil, err
+	}
+	return a, database.Close, nil
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/db"
 )
 
 func serve(ctx context.Context, cfg app.Config, args []string) error {
@@ -22,23 +21,11 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := app.EnsureSecret(&cfg); err != nil {
-		return err
-	}
-	database, err := app.OpenDatabase(ctx, cfg)
+	a, closeDB, err := openApp(ctx, cfg, *doMigrate)
 	if err != nil {
 		return err
 	}
-	defer database.Close()
-	if *doMigrate {
-		if err := db.Migrate(ctx, database.DB, "up", logWriter{}); err != nil {
-			return err
-		}
-	}
-	a, err := app.New(ctx, cfg, db.NewStore(database.DB))
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	hubDone, err := a.StartLive(ctx)
 	if err != nil {
 		return err

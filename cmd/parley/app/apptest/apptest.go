@@ -263,3 +263,27 @@ func quietLogs() {
 		}
 	})
 }
+
+// ThreadOf is the conversation id (as a string) of a seeded booking's thread.
+func (e *Env) ThreadOf(t testing.TB, bookingID int64) string {
+	t.Helper()
+	for _, b := range e.Seed.Bookings {
+		if b.ID == bookingID {
+			return b.ThreadID
+		}
+	}
+	t.Fatalf("no seeded booking %d", bookingID)
+	return ""
+}
+
+// ConvOf is the conv_ id of a seeded marketplace conversation about a listing.
+func (e *Env) ConvOf(t testing.TB, listingID string) string {
+	t.Helper()
+	for _, c := range e.Seed.Conversations {
+		if c.ListingID == "lst_"+listingID {
+			return c.ID
+		}
+	}
+	t.Fatalf("no seeded conversation about %s", listingID)
+	return ""
+}
