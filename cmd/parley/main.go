@@ -20,6 +20,7 @@ commands:
   migrate   up | down | status
   token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
   seed      load the demo data set (--json prints ids and tokens for scripts)
+  bench     live --subscribers N --rate R --duration D [--threads T] [--server URL]: live delivery
 `
 
 func main() {
@@ -50,6 +51,8 @@ func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
 		return token(cfg, args)
 	case "seed":
 		return seed(ctx, cfg, args)
+	case "bench":
+		return bench(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

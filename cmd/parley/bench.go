@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchlive"
+)
+
+const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL]`
+
+// bench runs a benchmark. "live-clients" is the child process of "live", not for people.
+func bench(ctx context.Context, cfg app.Config, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s", benchUsage)
+	}
+	quietLogs()
+	switch args[0] {
+	case "live":
+		return benchLive(ctx, cfg, args[1:])
+	case "live-clients":
+		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
+	}
+	return fmt.Errorf("unknown benchmark %q\n%s", args[0], benchUsage)
+}
+
+func benchLive(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench live", flag.ContinueOnError)
+	var o benchlive.Options
+	fs.IntVar(&o.Subscribers, "subscribers", 1000, "WebSocket subscribers to hold, one subscription each")
+	fs.IntVar(&o.Rate, "rate", 100, "messages sent a second")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to send")
+	fs.IntVar(&o.Threads, "threads", 1, "conversations to spread messages and subscribers over (1: every subscriber gets every message)")
+	fs.IntVar(&o.PerUser, "per-user", 10, "subscriptions one user holds at most (the server caps it: PARLEY_MAX_SUBSCRIPTIONS)")
+	fs.StringVar(&o.Server, "server", "", "GraphQL URL of a running server (default: run one in this process on a scratch database)")
+	fs.StringVar(&o.APIKey, "api-key", firstOf(cfg.APIKeys), "back-office key of --server (default: the first of PARLEY_API_KEYS)")
+	fs.DurationVar(&o.Drain, "drain", 10*time.Second, "give up waiting for deliveries after this long without one")
+	fs.IntVar(&o.Dialers, "dialers", 32, "connections opened at once")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the in-process server's CPU profile while sending to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchlive.Run(ctx, cfg, o, os.Stdout)
+}
+
+// quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:
+// a log line per request would cost CPU the benchmark is measuring.
+func quietLogs() {
+	if os.Getenv("PARLEY_LOG_LEVEL") == "" {
+		setupLogging("warn")
+	}
+}
+
+func firstOf(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}

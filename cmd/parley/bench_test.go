@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parley/parley/db/dbtest"
+)
+
+// A small live benchmark through the binary: the server in the test's parley process, the
+// subscribers in its child process. Every message must reach every subscriber of its thread.
+func TestBenchLiveDeliversEveryMessage(t *testing.T) {
+	for _, tc := range []struct {
+		threads, perThread int
+	}{
+		{threads: 1, perThread: 40}, // every subscriber gets every message
+		{threads: 5, perThread: 8},  // each subscriber only its own thread's
+	} {
+		t.Run(fmt.Sprintf("threads=%d", tc.threads), func(t *testing.T) {
+			out, logs := runParley(t, env(t, "DATABASE_URL="+dbtest.AdminDSN()),
+				"bench", "live", "--subscribers", "50", "--rate", "20", "--duration", "2s", "--threads", strconv.Itoa(tc.threads))
+			f := figures(t, out)
+			want := 50 * tc.perThread
+			if got := leadingNumber(t, f, "deliveries expected"); got != float64(want) {
+				t.Fatalf("deliveries expected = %v, want %d\n%s", got, want, out)
+			}
+			if got := leadingNumber(t, f, "deliveries received"); got != float64(want) {
+				t.Fatalf("deliveries received = %v, want %d\n%s%s", got, want, out, logs)
+			}
+			for name, want := range map[string]string{
+				"subscribers":                   "50 (of 50 asked; 0 failed;",
+				"messages sent":                 "40 (of 40 scheduled",
+				"deliveries received":           "(missing 0, duplicates 0, other thread 0; 50 of 50 subscribers got every message)",
+				"subscriptions ended by server": "0",
+				"server":                        "in-process, scratch database parley_bench_",
+			} {
+				if !strings.Contains(f[name], want) {
+					t.Errorf("%s: %q does not contain %q", name, f[name], want)
+				}
+			}
+			for _, name := range []string{"latency p50", "latency p99", "latency max"} {
+				if v := leadingNumber(t, f, name); v <= 0 || v > 5000 || !strings.HasSuffix(f[name], " ms") {
+					t.Errorf("%s = %q, want a positive figure in ms", name, f[name])
+				}
+			}
+			if v := leadingNumber(t, f, "memory per idle subscription"); v <= 0 || !strings.Contains(f["memory per idle subscription"], "KiB") {
+				t.Errorf("memory per idle subscription = %q", f["memory per idle subscription"])
+			}
+			if v := leadingNumber(t, f, "goroutines per idle subscription"); v < 1 {
+				t.Errorf("goroutines per idle subscription = %q: each subscription holds at least one", f["goroutines per idle subscription"])
+			}
+			if v := leadingNumber(t, f, "deliveries/s"); v <= 0 {
+				t.Errorf("deliveries/s = %q", f["deliveries/s"])
+			}
+		})
+	}
+}
+
+func TestBenchLiveRefusesBadFlags(t *testing.T) {
+	cmd := exec.Command(binary, "bench", "live", "--subscribers", "0")
+	cmd.Env = env(t)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--subscribers must be at least 1") {
+		t.Fatalf("want a refusal, got %v:\n%s", err, out)
+	}
+}
+
+var figureLine = regexp.MustCompile(`^([a-z/ 0-9]+):\s+(.*)$`)
+
+// figures reads the report's "name: value" lines.
+func figures(t *testing.T, out string) map[string]string {
+	t.Helper()
+	f := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		m := figureLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("not a figure line: %q\n%s", line, out)
+		}
+		f[m[1]] = m[2]
+	}
+	return f
+}
+
+func leadingNumber(t *testing.T, f map[string]string, name string) float64 {
+	t.Helper()
+	v, ok := f[name]
+	if !ok {
+		t.Fatalf("no %q figure in %v", name, f)
+	}
+	n, err := strconv.ParseFloat(strings.Fields(v)[0], 64)
+	if err != nil {
+		t.Fatalf("%s = %q: no leading number", name, v)
+	}
+	return n
+}
