@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -87,17 +86,9 @@ func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), k
 
 type loadersKey struct{}
 
-// LoaderMiddleware gives every request its own loaders.
-func LoaderMiddleware(s *db.Store, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(s))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return newLoaders(r.Store) // outside an HTTP request (e.g. a direct call): unbatched but correct
+	return newLoaders(r.Store) // a call from another front door: unbatched but correct
 }

@@ -132,7 +132,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
 	restcompat.Register(mux, a.Resolver)
-	var h http.Handler = resolvers.LoaderMiddleware(a.Store, restcompat.Envelope(mux))
+	var h http.Handler = restcompat.Envelope(mux)
 	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(h)))))
 }
 
