@@ -16,6 +16,7 @@ import (
 
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/livews"
 )
 
 // Options tune the GraphQL endpoint's defences.
@@ -29,6 +30,8 @@ type Options struct {
 	Auth *auth.Authenticator
 	// Origins are the browser origins allowed to open WebSockets ("*" for any).
 	Origins []string
+	// Sockets serves WebSockets; nil makes one from Auth and Origins.
+	Sockets *livews.Transport
 }
 
 // DefaultOptions are the limits Parley serves with.

@@ -12,6 +12,7 @@ import (
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/livews"
 )
 
 type subscriptionResolver struct{ *Resolver }
@@ -44,25 +45,41 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 	return v, cid, err
 }
 
-// ending tells the client why its subscription ended, in the subscription's own error. It
-// runs under the subscription's lock: it must not call back into it.
-func ending(ctx context.Context) func(error) {
-	return func(err error) {
-		ext := map[string]any{"code": CodeInternal}
-		var slow *live.SlowError
-		switch {
-		case errors.As(err, &slow):
-			ext["code"] = CodeSlowConsumer
-			ext["resumeAfter"] = messageCursor(slow.After)
-		case errors.Is(err, live.ErrSlow):
-			ext["code"] = CodeSlowConsumer
-		case errors.Is(err, errTokenExpired):
-			ext["code"] = CodeUnauthenticated
-		case errors.Is(err, live.ErrStopped):
-			ext["code"] = "UNAVAILABLE"
+// hooks connect a subscription to its transport: the error that ends it reaches the client,
+// and a transport that waits for no channel (livews) hears of each event.
+func hooks(ctx context.Context) live.Hooks {
+	stream := livews.StreamFrom(ctx)
+	h := live.Hooks{OnEnd: func(err error) {
+		e := endingError(err)
+		if stream != nil {
+			stream.Fail(e)
+			return
 		}
-		transport.AddSubscriptionError(ctx, &gqlerror.Error{Message: err.Error(), Extensions: ext})
+		transport.AddSubscriptionError(ctx, e)
+	}}
+	if stream != nil {
+		h.OnReady = stream.Ready
 	}
+	return h
+}
+
+// endingError tells the client why its subscription ended. It runs under the subscription's
+// lock: it must not call back into it.
+func endingError(err error) *gqlerror.Error {
+	ext := map[string]any{"code": CodeInternal}
+	var slow *live.SlowError
+	switch {
+	case errors.As(err, &slow):
+		ext["code"] = CodeSlowConsumer
+		ext["resumeAfter"] = messageCursor(slow.After)
+	case errors.Is(err, live.ErrSlow):
+		ext["code"] = CodeSlowConsumer
+	case errors.Is(err, errTokenExpired):
+		ext["code"] = CodeUnauthenticated
+	case errors.Is(err, live.ErrStopped):
+		ext["code"] = "UNAVAILABLE"
+	}
+	return &gqlerror.Error{Message: err.Error(), Extensions: ext}
 }
 
 // expireWithToken ends a subscription when the token it was opened with expires.
@@ -84,7 +101,7 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", ending(ctx))
+	s := r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -94,7 +111,7 @@ func (r *subscriptionResolver) ConversationUpdated(ctx context.Context) (<-chan 
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Inbox(ctx, v, ending(ctx))
+	s := r.Hub.Inbox(ctx, v, hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -104,7 +121,7 @@ func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *d
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Notifications(ctx, v, ending(ctx))
+	s := r.Hub.Notifications(ctx, v, hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -114,7 +131,7 @@ func (r *subscriptionResolver) UnreadCountsChanged(ctx context.Context) (<-chan 
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Unread(ctx, v, ending(ctx))
+	s := r.Hub.Unread(ctx, v, hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -124,7 +141,7 @@ func (r *subscriptionResolver) ReadReceipt(ctx context.Context, conversationID *
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Receipts(ctx, v, cid, ending(ctx))
+	s := r.Hub.Receipts(ctx, v, cid, hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
@@ -134,7 +151,7 @@ func (r *subscriptionResolver) Typing(ctx context.Context, conversationID *strin
 	if err != nil {
 		return nil, err
 	}
-	s := r.Hub.Typing(ctx, v, cid, ending(ctx))
+	s := r.Hub.Typing(ctx, v, cid, hooks(ctx))
 	expireWithToken(ctx, s.End)
 	return s.C(), nil
 }

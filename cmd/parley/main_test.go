@@ -209,7 +209,7 @@ func TestListenFinishesInFlightRequests(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
-	go func() { errc <- listen(ctx, addr, h) }()
+	go func() { errc <- listen(ctx, addr, h, nil) }()
 	for i := 0; ; i++ {
 		if resp, err := http.Get("http://" + addr + "/"); err == nil {
 			resp.Body.Close()

@@ -40,16 +40,20 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 		}
 		printSeedSummary(data, cfg.Addr)
 	}
-	return listen(ctx, cfg.Addr, a.Handler())
+	return listen(ctx, cfg.Addr, a.Handler(), a.Sockets.Shutdown)
 }
 
-// listen serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish.
-func listen(ctx context.Context, addr string, h http.Handler) error {
+// listen serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;
+// onShutdown closes what the server no longer tracks (hijacked WebSockets).
+func listen(ctx context.Context, addr string, h http.Handler, onShutdown func()) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if onShutdown != nil {
+		srv.RegisterOnShutdown(onShutdown)
+	}
 	slog.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

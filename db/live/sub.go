@@ -36,13 +36,30 @@ type Sub[T any] struct {
 	out   chan T
 	mu    sync.Mutex
 	done  bool
-	onEnd func(error)
+	hooks Hooks
 	// cursor, read under mu, is where a subscriber ended as slow resumes from.
 	cursor func() int64
 }
 
-func newSub[T any](v db.Viewer, conv int64, size int, onEnd func(error)) *Sub[T] {
-	return &Sub[T]{Viewer: v, Conv: conv, out: make(chan T, size), onEnd: onEnd}
+// Hooks tell the subscription's transport what happens to it. They may run under the
+// subscription's lock: they must not call back into it.
+type Hooks struct {
+	// OnEnd says why the subscription ended (not called when its context ended it).
+	OnEnd func(error)
+	// OnReady runs after each event is put in the channel and once more after it is closed,
+	// so a transport can read exactly that many times without waiting and needs no goroutine
+	// parked on an idle subscription.
+	OnReady func()
+}
+
+func (h Hooks) ready() {
+	if h.OnReady != nil {
+		h.OnReady()
+	}
+}
+
+func newSub[T any](v db.Viewer, conv int64, size int, hooks Hooks) *Sub[T] {
+	return &Sub[T]{Viewer: v, Conv: conv, out: make(chan T, size), hooks: hooks}
 }
 
 // C is where the events arrive; it is closed when the subscription ends.
@@ -63,6 +80,7 @@ func (s *Sub[T]) pushLocked(v T) bool {
 	}
 	select {
 	case s.out <- v:
+		s.hooks.ready()
 		return true
 	default:
 		s.endLocked(ErrSlow)
@@ -85,10 +103,11 @@ func (s *Sub[T]) endLocked(err error) {
 	if errors.Is(err, ErrSlow) && s.cursor != nil {
 		err = &SlowError{After: s.cursor()}
 	}
-	if err != nil && s.onEnd != nil {
-		s.onEnd(err)
+	if err != nil && s.hooks.OnEnd != nil {
+		s.hooks.OnEnd(err)
 	}
 	close(s.out)
+	s.hooks.ready()
 }
 
 // MessageSub is a message subscription with a cursor: every message after it arrives once, in
@@ -175,6 +194,7 @@ func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
 		timer.Reset(replayWait)
 		select {
 		case m.out <- msg:
+			m.hooks.ready()
 		case <-ctx.Done():
 			return false
 		case <-timer.C:

@@ -20,6 +20,7 @@ import (
 	"github.com/parley/parley/db/webhooks"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/livews"
 	"github.com/parley/parley/resolvers/ratelimit"
 	restcompat "github.com/parley/parley/rest-compat"
 )
@@ -31,6 +32,9 @@ type App struct {
 	Auth     *auth.Authenticator
 	Resolver *resolvers.Resolver
 	Config   Config
+	// Sockets are the open WebSockets; Shutdown closes them with 1001 so clients reconnect
+	// to another replica.
+	Sockets *livews.Transport
 }
 
 // New wires Parley over an open, migrated database.
@@ -56,7 +60,9 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	}
 	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
-	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg}, nil
+	sockets := resolvers.NewSockets(authn, cfg.CORSOrigins)
+	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
+	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg, Sockets: sockets}, nil
 }
 
 // newLimiter keeps rate buckets in Redis, so limits hold across replicas. Without a configured
@@ -121,7 +127,7 @@ func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
 func (a *App) Handler() http.Handler {
 	opts := resolvers.DefaultOptions()
 	opts.Introspection = a.Config.Introspection
-	opts.Auth, opts.Origins = a.Auth, a.Config.CORSOrigins
+	opts.Auth, opts.Origins, opts.Sockets = a.Auth, a.Config.CORSOrigins, a.Sockets
 	if a.Config.MaxQueryDepth > 0 {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}

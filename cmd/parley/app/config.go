@@ -27,6 +27,10 @@ type Config struct {
 	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
 	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
 	LiveBuffer     int      // PARLEY_LIVE_BUFFER: events a subscriber may lag before it is ended
+	// WebSocket timing (PARLEY_WS_INIT_TIMEOUT, PARLEY_WS_PING_INTERVAL); zero takes the
+	// defaults, 10 s for connection_init and a keep-alive every 20 s.
+	WSInitTimeout  time.Duration
+	WSPingInterval time.Duration
 	// Limits are the request rates (PARLEY_RATE_SEND, _READ, _OTHER, _API_KEY as rate:burst;
 	// PARLEY_RATE_LIMITS=false turns them off). Nil means no limits.
 	Limits *ratelimit.Limits
@@ -119,14 +123,20 @@ func webhookConfig(c *Config) error {
 			c.WebhookRetries = append(c.WebhookRetries, d)
 		}
 	}
-	for key, dst := range map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
-		"PARLEY_WEBHOOK_TIMEOUT": &c.WebhookTimeout, "PARLEY_WEBHOOK_DISABLE_AFTER": &c.WebhookDisableAfter} {
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
+		"PARLEY_WEBHOOK_TIMEOUT": &c.WebhookTimeout, "PARLEY_WEBHOOK_DISABLE_AFTER": &c.WebhookDisableAfter,
+		"PARLEY_WS_INIT_TIMEOUT": &c.WSInitTimeout, "PARLEY_WS_PING_INTERVAL": &c.WSPingInterval})
+}
+
+// durationsFromEnv reads positive durations such as 1s into dst, by variable name.
+func durationsFromEnv(dst map[string]*time.Duration) error {
+	for key, d := range dst {
 		if v := os.Getenv(key); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
+			n, err := time.ParseDuration(v)
+			if err != nil || n <= 0 {
 				return fmt.Errorf("%s=%q: want a positive duration such as 1s", key, v)
 			}
-			*dst = d
+			*d = n
 		}
 	}
 	return nil

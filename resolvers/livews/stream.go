@@ -1,0 +1,96 @@
+package livews
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// operation is one subscribe (or query) on a connection. A live one holds no goroutine: the
+// source of its events calls Ready, and the connection's flush goroutine then takes exactly
+// one response from it without waiting.
+type operation struct {
+	id     string
+	conn   *conn
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// Under conn.mu:
+	next    graphql.ResponseHandler
+	started bool // next is set
+	stream  bool // a live source calls Ready; otherwise next runs until it returns nil
+	ready   int  // responses (or the end) that next can give without waiting
+	queued  bool // in conn.readyOps
+	gone    bool // the client or the connection ended it: send nothing more
+	ended   bool // its end was written
+	errs    gqlerror.List
+}
+
+type streamKey struct{}
+
+// Stream is how a subscription resolver served by this transport reports its events. Taking
+// it binds the operation: from then on the transport reads the subscription's channel only
+// after Ready, once per event and once after the channel is closed.
+type Stream struct{ op *operation }
+
+// StreamFrom returns the stream of the operation ctx belongs to, or nil when another
+// transport (SSE, say) serves it and reads the channel itself.
+func StreamFrom(ctx context.Context) *Stream {
+	op, _ := ctx.Value(streamKey{}).(*operation)
+	if op == nil {
+		return nil
+	}
+	op.conn.mu.Lock()
+	op.stream = true
+	op.conn.mu.Unlock()
+	return &Stream{op: op}
+}
+
+// Ready says one more event (or the channel's close) can be read without waiting.
+func (s *Stream) Ready() {
+	c := s.op.conn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.op.ready++
+	c.scheduleLocked(s.op)
+}
+
+// Fail says why the subscription ended; the client gets it as the operation's error
+// instead of "complete". Call it before closing the channel.
+func (s *Stream) Fail(err *gqlerror.Error) {
+	c := s.op.conn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.op.errs = append(s.op.errs, err)
+}
+
+// begin hands the operation its responses once its resolver has run.
+func (op *operation) begin(next graphql.ResponseHandler, ctx context.Context) {
+	c := op.conn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op.next, op.ctx, op.started = next, ctx, true
+	if !op.stream {
+		op.ready = 1 // a query, a mutation or an error: read until it ends
+	}
+	c.scheduleLocked(op)
+}
+
+// fail ends an operation that never started with errors.
+func (op *operation) fail(errs gqlerror.List) {
+	op.conn.mu.Lock()
+	op.errs = errs
+	op.conn.mu.Unlock()
+	op.begin(func(context.Context) *graphql.Response { return nil }, op.ctx)
+}
+
+// scheduleLocked queues op for the flush goroutine when it has something to give.
+func (c *conn) scheduleLocked(op *operation) {
+	if !op.started || op.queued || op.ready == 0 || op.gone || c.state != stateOpen {
+		return
+	}
+	op.queued = true
+	c.readyOps = append(c.readyOps, op)
+	c.startFlushLocked()
+}
