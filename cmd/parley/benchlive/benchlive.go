@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
@@ -25,6 +26,7 @@ type Options struct {
 	Drain       time.Duration // how long to wait for stragglers once deliveries stop
 	Dialers     int           // connections opened at once
 	CPUProfile  string        // file for the in-process server's CPU profile while sending
+	MemProfile  string        // file for the in-process server's heap profile with subscribers idle
 }
 
 // Run benchmarks and writes the report to out. It fails when the server did not take every
@@ -32,6 +34,9 @@ type Options struct {
 func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if err := o.check(); err != nil {
 		return err
+	}
+	if o.MemProfile != "" {
+		runtime.MemProfileRate = 1 // every allocation, so small per-subscription costs show
 	}
 	limit, err := RaiseFileLimit()
 	if err != nil {
@@ -109,6 +114,9 @@ func measure(ctx context.Context, srv *server, o Options, r *report) error {
 	if srv.app != nil {
 		after := sampleMemory()
 		r.Before, r.After = &before, &after
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return err
+		}
 	}
 	stopProfile, err := startProfile(o.CPUProfile)
 	if err != nil {

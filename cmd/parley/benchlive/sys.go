@@ -57,3 +57,16 @@ func loadAverage() string {
 	}
 	return "unknown"
 }
+
+// writeHeapProfile writes this process's heap profile to path ("" for none).
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
+}
