@@ -174,7 +174,10 @@ func recordActivity(ctx context.Context, tx bun.Tx, msg *Message) error {
 }
 
 // notifyRecipients creates a notification for every user on the other side: the user of a
-// personal party, or each known user of a workshop.
+// personal party, or each known user of a workshop. The two cases are separate selects so each
+// finds its users through an index (the primary key, users_org_nr_idx): an OR in one join
+// condition made PostgreSQL read every user with an org_nr on every send. The two never
+// match the same user (a user id cannot start with "org:"), so UNION ALL adds no duplicates.
 func notifyRecipients(ctx context.Context, tx bun.Tx, v Viewer, msg *Message) error {
 	data, err := json.Marshal(map[string]any{"conversation_id": msg.ConversationID, "message_id": msg.ID})
 	if err != nil {
@@ -184,17 +187,24 @@ func notifyRecipients(ctx context.Context, tx bun.Tx, v Viewer, msg *Message) er
 	if v.Name != "" {
 		title = "New message from " + v.Name
 	}
-	_, err = tx.NewRaw(`WITH ins AS (
+	_, err = tx.NewRaw(`WITH recipients AS (
+			SELECT u.id FROM participants p
+			JOIN users u ON u.id = p.party_id
+			WHERE p.conversation_id = ?0 AND p.party_id <> ?1
+			UNION ALL
+			SELECT u.id FROM participants p
+			JOIN users u ON u.org_nr = substr(p.party_id, 5) AND u.role = 'workshop'
+			WHERE p.conversation_id = ?0 AND p.party_id <> ?1 AND starts_with(p.party_id, 'org:')
+		), ins AS (
 			INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
-			SELECT u.id, 'message.received', ?, ?, ?::jsonb || jsonb_strip_nulls(jsonb_build_object(
-				'booking_id', c.booking_id, 'listing_id', c.listing_id)), c.id, ?
-			FROM participants p
-			JOIN conversations c ON c.id = p.conversation_id
-			JOIN users u ON u.id = p.party_id OR (p.party_id = 'org:' || u.org_nr AND u.role = 'workshop')
-			WHERE p.conversation_id = ? AND p.party_id <> ? AND u.id <> ?
+			SELECT r.id, 'message.received', ?3, ?4, ?5::jsonb || jsonb_strip_nulls(jsonb_build_object(
+				'booking_id', c.booking_id, 'listing_id', c.listing_id)), c.id, ?6
+			FROM recipients r
+			JOIN conversations c ON c.id = ?0
+			WHERE r.id <> ?2
 			RETURNING id, user_id)
-		SELECT pg_notify(?, 'n ' || user_id || ' ' || id) FROM ins`,
-		title, preview(msg), string(data), msg.ID, msg.ConversationID, msg.SenderPartyID, v.UserID, ChannelState).Exec(ctx)
+		SELECT pg_notify(?7, 'n ' || user_id || ' ' || id) FROM ins`,
+		msg.ConversationID, msg.SenderPartyID, v.UserID, title, preview(msg), string(data), msg.ID, ChannelState).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("insert notifications: %w", err)
 	}
