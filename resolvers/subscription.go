@@ -58,7 +58,7 @@ func hooks(ctx context.Context) live.Hooks {
 		transport.AddSubscriptionError(ctx, e)
 	}}
 	if stream != nil {
-		h.OnReady = stream.Ready
+		h.OnReady, h.Taken = stream.Ready, stream.OnTaken
 	}
 	return h
 }

@@ -43,8 +43,8 @@ func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
 			continue
 		}
 		for party := range aud.Parties {
-			h.messages.each(party, func(s *MessageSub) {
-				if s.wants(m.ConversationID) && aud.Sees(s.Viewer, m.ID) {
+			h.messages.each(party, m.ConversationID, func(s *MessageSub) {
+				if aud.Sees(s.Viewer, m.ID) {
 					s.offer(forParty(m, party))
 				}
 			})
@@ -90,7 +90,7 @@ func (h *Hub) catchUpNotifications(ctx context.Context) {
 		}
 		h.mu.Lock()
 		for _, n := range ns {
-			h.notes.each(n.UserID, func(s *Sub[*db.Notification]) { s.push(n) })
+			h.notes.each(n.UserID, 0, func(s *Sub[*db.Notification]) { s.push(n) })
 		}
 		h.notePos = ns[len(ns)-1].ID
 		h.mu.Unlock()
@@ -116,8 +116,8 @@ func (h *Hub) refreshAudience(ctx context.Context, conv int64, aud *db.Audience)
 	var unreads []*UnreadSub
 	h.mu.Lock()
 	for party := range aud.Parties {
-		h.inboxes.each(party, func(s *Sub[*db.Thread]) { inboxes = append(inboxes, s) })
-		h.unreads.each(party, func(s *UnreadSub) { unreads = append(unreads, s) })
+		h.inboxes.each(party, 0, func(s *Sub[*db.Thread]) { inboxes = append(inboxes, s) })
+		h.unreads.each(party, 0, func(s *UnreadSub) { unreads = append(unreads, s) })
 	}
 	h.mu.Unlock()
 	for _, s := range inboxes {
@@ -161,8 +161,8 @@ func (h *Hub) readReceipt(ctx context.Context, ev db.Event) {
 		if party == ev.Party {
 			continue
 		}
-		h.receipts.each(party, func(s *Sub[*Receipt]) {
-			if s.wants(ev.ConversationID) && aud.Includes(s.Viewer) {
+		h.receipts.each(party, ev.ConversationID, func(s *Sub[*Receipt]) {
+			if aud.Includes(s.Viewer) {
 				s.push(r)
 			}
 		})
@@ -187,8 +187,8 @@ func (h *Hub) typing(ctx context.Context, ev db.Event) {
 		if party == typer.Party() {
 			continue
 		}
-		h.typings.each(party, func(s *Sub[*Typing]) {
-			if s.wants(ev.ConversationID) && aud.Includes(s.Viewer) {
+		h.typings.each(party, ev.ConversationID, func(s *Sub[*Typing]) {
+			if aud.Includes(s.Viewer) {
 				s.push(t)
 			}
 		})

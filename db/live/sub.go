@@ -27,16 +27,23 @@ func (e *SlowError) Unwrap() error { return ErrSlow }
 // ErrStopped ends subscribers when the server shuts down.
 var ErrStopped = errors.New("server shutting down")
 
-// Sub is one live subscription: a bounded channel of events for one viewer.
+// Sub is one live subscription: a bounded queue of events for one viewer.
+//
+// A transport that reads the channel from a goroutine of its own gets a channel as deep as the
+// buffer. One that sets Hooks.OnReady pulls instead: the channel holds one event, the rest wait
+// in a slice that exists only while events wait, so an idle subscription holds no buffer.
 type Sub[T any] struct {
 	Viewer db.Viewer
 	// Conv limits the subscription to one conversation; 0 means all of the viewer's.
 	Conv int64
 
-	out   chan T
-	mu    sync.Mutex
-	done  bool
-	hooks Hooks
+	out    chan T
+	mu     sync.Mutex
+	done   bool // ended: nothing more is accepted
+	closed bool // out is closed
+	size   int
+	queue  []T // pull mode: events behind the one in the channel
+	hooks  Hooks
 	// cursor, read under mu, is where a subscriber ended as slow resumes from.
 	cursor func() int64
 }
@@ -46,10 +53,13 @@ type Sub[T any] struct {
 type Hooks struct {
 	// OnEnd says why the subscription ended (not called when its context ended it).
 	OnEnd func(error)
-	// OnReady runs after each event is put in the channel and once more after it is closed,
-	// so a transport can read exactly that many times without waiting and needs no goroutine
-	// parked on an idle subscription.
+	// OnReady, when set, makes the subscription pull-mode: it runs after each event is put in
+	// the channel and once more after the channel is closed, so the transport reads exactly
+	// that many times without waiting and needs no goroutine parked on an idle subscription.
 	OnReady func()
+	// Taken receives the function the transport calls after each event it took (pull mode):
+	// the next waiting event then moves into the channel.
+	Taken func(taken func())
 }
 
 func (h Hooks) ready() {
@@ -58,14 +68,22 @@ func (h Hooks) ready() {
 	}
 }
 
+func (h Hooks) pull() bool { return h.OnReady != nil }
+
 func newSub[T any](v db.Viewer, conv int64, size int, hooks Hooks) *Sub[T] {
-	return &Sub[T]{Viewer: v, Conv: conv, out: make(chan T, size), hooks: hooks}
+	depth := size
+	if hooks.pull() {
+		depth = 1
+	}
+	s := &Sub[T]{Viewer: v, Conv: conv, out: make(chan T, depth), size: size, hooks: hooks}
+	if hooks.Taken != nil {
+		hooks.Taken(s.taken)
+	}
+	return s
 }
 
 // C is where the events arrive; it is closed when the subscription ends.
 func (s *Sub[T]) C() <-chan T { return s.out }
-
-func (s *Sub[T]) wants(conv int64) bool { return s.Conv == 0 || s.Conv == conv }
 
 // push hands v over without waiting; a full buffer ends the subscriber with ErrSlow.
 func (s *Sub[T]) push(v T) {
@@ -78,14 +96,43 @@ func (s *Sub[T]) pushLocked(v T) bool {
 	if s.done {
 		return false
 	}
-	select {
-	case s.out <- v:
+	if !s.hooks.pull() {
+		select {
+		case s.out <- v:
+			return true
+		default:
+			s.endLocked(ErrSlow)
+			return false
+		}
+	}
+	if len(s.queue) == 0 && len(s.out) < cap(s.out) {
+		s.out <- v
 		s.hooks.ready()
 		return true
-	default:
+	}
+	if len(s.queue) >= s.size {
 		s.endLocked(ErrSlow)
 		return false
 	}
+	s.queue = append(s.queue, v)
+	return true
+}
+
+// taken moves the next waiting event into the channel once the transport took one, and
+// closes the channel after the last one when the subscription has ended.
+func (s *Sub[T]) taken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) > 0 && len(s.out) < cap(s.out) {
+		var zero T
+		s.out <- s.queue[0]
+		s.queue[0] = zero
+		if s.queue = s.queue[1:]; len(s.queue) == 0 {
+			s.queue = nil
+		}
+		s.hooks.ready()
+	}
+	s.closeLocked()
 }
 
 // End closes the subscription, telling the subscriber why when err is not nil.
@@ -106,6 +153,15 @@ func (s *Sub[T]) endLocked(err error) {
 	if err != nil && s.hooks.OnEnd != nil {
 		s.hooks.OnEnd(err)
 	}
+	s.closeLocked()
+}
+
+// closeLocked closes the channel of an ended subscription once no event waits behind it.
+func (s *Sub[T]) closeLocked() {
+	if !s.done || s.closed || len(s.queue) > 0 {
+		return
+	}
+	s.closed = true
 	close(s.out)
 	s.hooks.ready()
 }

@@ -91,8 +91,12 @@ func (c *conn) produce(op *operation, buf *bytes.Buffer) {
 		if op.stream {
 			op.ready--
 		}
+		taken := op.taken
 		c.mu.Unlock()
 		resp := op.next(op.ctx)
+		if taken != nil {
+			taken()
+		}
 		if resp == nil {
 			c.finish(op, buf)
 			return

@@ -25,6 +25,7 @@ type operation struct {
 	gone    bool // the client or the connection ended it: send nothing more
 	ended   bool // its end was written
 	errs    gqlerror.List
+	taken   func() // tells the source an event was taken, so it may put the next one up
 }
 
 type streamKey struct{}
@@ -54,6 +55,14 @@ func (s *Stream) Ready() {
 	defer c.mu.Unlock()
 	s.op.ready++
 	c.scheduleLocked(s.op)
+}
+
+// OnTaken registers what to call after each event the transport takes from the channel.
+func (s *Stream) OnTaken(f func()) {
+	c := s.op.conn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.op.taken = f
 }
 
 // Fail says why the subscription ended; the client gets it as the operation's error
