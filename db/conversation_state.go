@@ -9,7 +9,7 @@ import (
 )
 
 // SetArchived archives or unarchives a thread for the viewer only. A new message unarchives it
-// for everyone (see recordActivity).
+// for everyone (see touchParticipants).
 func (s *Store) SetArchived(ctx context.Context, v Viewer, conversationID int64, archived bool) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, _, err := lockParticipant(ctx, tx, v, conversationID); err != nil {

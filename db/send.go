@@ -97,6 +97,15 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 	if in.ClientMessageID != "" {
 		msg.ClientMessageID = &in.ClientMessageID
 	}
+	// Everything that needs no message id happens before the order lock, which serialises
+	// every send of the deployment from the id's allocation to the commit.
+	want, err := wantedEvents(ctx, tx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := touchParticipants(ctx, tx, msg); err != nil {
+		return nil, false, err
+	}
 	if err := lockMessageOrder(ctx, tx); err != nil {
 		return nil, false, err
 	}
@@ -106,16 +115,13 @@ func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (
 	if err := insertAttachments(ctx, tx, msg.ID, in.Attachments); err != nil {
 		return nil, false, err
 	}
-	if err := recordActivity(ctx, tx, msg); err != nil {
+	if err := recordLastMessage(ctx, tx, msg); err != nil {
 		return nil, false, err
 	}
 	if err := notifyRecipients(ctx, tx, v, msg); err != nil {
 		return nil, false, err
 	}
-	if err := sendWebhooks(ctx, tx, msg, in.Attachments); err != nil {
-		return nil, false, err
-	}
-	if err := emit(ctx, tx, ChannelMessages, "m", msg.ID, msg.ConversationID); err != nil {
+	if err := sendWebhooks(ctx, tx, want, msg, in.Attachments); err != nil {
 		return nil, false, err
 	}
 	return msg, true, nil
@@ -151,24 +157,31 @@ func insertAttachments(ctx context.Context, tx bun.Tx, messageID int64, as []*At
 	return nil
 }
 
-// recordActivity moves the thread up every inbox, brings it back for anyone who archived or
-// deleted it, and counts the message as unread for everyone but the sender.
-func recordActivity(ctx context.Context, tx bun.Tx, msg *Message) error {
-	_, err := tx.NewUpdate().Table("conversations").
-		Set("last_message_id = ?", msg.ID).
-		Set("message_count = message_count + 1").
-		Set("last_activity_at = ?", msg.CreatedAt).
-		Where("id = ?", msg.ConversationID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update conversation: %w", err)
-	}
-	_, err = tx.NewUpdate().Table("participants").
-		Set("last_activity_at = ?", msg.CreatedAt).
+// touchParticipants moves the thread up every inbox, brings it back for anyone who archived
+// or deleted it, and counts the message as unread for everyone but the sender. now() is the
+// transaction's time: the message's created_at.
+func touchParticipants(ctx context.Context, tx bun.Tx, msg *Message) error {
+	_, err := tx.NewUpdate().Table("participants").
+		Set("last_activity_at = now()").
 		Set("archived_at = NULL, deleted_at = NULL").
 		Set("unread_count = unread_count + CASE WHEN party_id = ? THEN 0 ELSE 1 END", msg.SenderPartyID).
 		Where("conversation_id = ?", msg.ConversationID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("update participants: %w", err)
+	}
+	return nil
+}
+
+// recordLastMessage makes msg the thread's last message and wakes the live hubs (the NOTIFY
+// is delivered at commit), in one round trip.
+func recordLastMessage(ctx context.Context, tx bun.Tx, msg *Message) error {
+	_, err := tx.NewRaw(`UPDATE conversations
+		SET last_message_id = ?0, message_count = message_count + 1, last_activity_at = ?1
+		WHERE id = ?2
+		RETURNING pg_notify(?3, 'm ' || ?0 || ' ' || ?2)`,
+		msg.ID, msg.CreatedAt, msg.ConversationID, ChannelMessages).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update conversation: %w", err)
 	}
 	return nil
 }

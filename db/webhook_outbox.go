@@ -84,11 +84,7 @@ func partiesOf(parts []*Participant, except string) []string {
 
 // sendWebhooks writes message.received for a new message (to endpoints of the recipients,
 // not of the sender) and notification.created for the notifications it caused.
-func sendWebhooks(ctx context.Context, tx bun.Tx, msg *Message, atts []*Attachment) error {
-	want, err := wantedEvents(ctx, tx)
-	if err != nil || len(want) == 0 {
-		return err
-	}
+func sendWebhooks(ctx context.Context, tx bun.Tx, want map[string]bool, msg *Message, atts []*Attachment) error {
 	if want[EventMessageReceived] {
 		c, parts, err := conversationFacts(ctx, tx, msg.ConversationID)
 		if err != nil {

@@ -41,7 +41,7 @@ func benchLive(ctx context.Context, cfg app.Config, args []string) error {
 	fs.DurationVar(&o.Drain, "drain", 10*time.Second, "give up waiting for deliveries after this long without one")
 	fs.IntVar(&o.Dialers, "dialers", 32, "connections opened at once")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the in-process server's CPU profile while sending to this file")
-	fs.StringVar(&o.MemProfile, "memprofile", "", "write the in-process server's heap profile, subscribers connected and idle, to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write the in-process server's heap profile, subscribers connected and idle, to this file (and after sending, to this file.sent)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

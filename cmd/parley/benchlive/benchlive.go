@@ -127,6 +127,9 @@ func measure(ctx context.Context, srv *server, o Options, r *report) error {
 	r.Result, err = kids.finish(Finish{PerThread: r.Sent.PerThread, Drain: o.Drain})
 	r.ServerCPU = cpuSeconds() - cpu0
 	stopProfile()
+	if err == nil && srv.app != nil && o.MemProfile != "" {
+		err = writeHeapProfile(o.MemProfile + ".sent") // -base the idle one: what sending allocated
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package benchlive
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -68,5 +69,6 @@ func writeHeapProfile(path string) error {
 		return err
 	}
 	defer f.Close()
+	runtime.GC() // the profile shows the heap as of the last collection
 	return pprof.Lookup("heap").WriteTo(f, 0)
 }
