@@ -119,6 +119,7 @@ func TestWebSocketProtocolViolationsCloseWithTheirCodes(t *testing.T) {
 		{"not JSON", []any{[]byte("{")}, livews.CloseBadRequest},
 		{"unknown message type", []any{initMsg(token), map[string]any{"type": "start", "id": "1"}}, livews.CloseBadRequest},
 		{"subscribe without an id", []any{initMsg(token), subscribeMsg("", conv)}, livews.CloseBadRequest},
+		{"subscribe without a payload", []any{initMsg(token), map[string]any{"type": "subscribe", "id": "1"}}, livews.CloseBadRequest},
 		{"an id already subscribed", []any{initMsg(token), subscribeMsg("1", conv), subscribeMsg("1", conv)}, livews.CloseDuplicateID},
 		{"connection_init payload not an object", []any{map[string]any{"type": "connection_init", "payload": "x"}}, livews.CloseBadRequest},
 		{"no connection_init in time", nil, livews.CloseInitTimeout},
@@ -290,6 +291,17 @@ func TestWebSocketFrames(t *testing.T) {
 	big := rawGobwas(t, e)
 	writeFrame(t, big, gobwas.NewTextFrame(make([]byte, 1<<20+1)))
 	expectCloseFrame(t, big, livews.CloseTooBig)
+
+	notText := rawGobwas(t, e)
+	writeFrame(t, notText, gobwas.NewTextFrame([]byte{'"', 0xff, '"'}))
+	expectCloseFrame(t, notText, livews.CloseInvalidData)
+
+	// The peer's close is answered with its own code when valid, else with 1002.
+	for sent, want := range map[int]int{4000: 4000, 1000: 1000, 999: livews.CloseProtocolError, 1006: livews.CloseProtocolError} {
+		c := rawGobwas(t, e)
+		writeFrame(t, c, gobwas.NewCloseFrame(gobwas.NewCloseFrameBody(gobwas.StatusCode(sent), "")))
+		expectCloseFrame(t, c, want)
+	}
 }
 
 type gobwasConn interface {

@@ -211,7 +211,7 @@ func (m *MessageSub) offer(msg *db.Message) {
 		m.sendLocked(msg)
 		return
 	}
-	if len(m.pending) >= 4*cap(m.out) {
+	if len(m.pending) >= 4*m.size {
 		m.stopLocked(ErrSlow)
 		return
 	}

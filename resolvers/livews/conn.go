@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gobwas/ws"
@@ -36,11 +37,13 @@ type conn struct {
 	// by the keep-alive timer, not by a goroutine per connection.
 	lastRead atomic.Int64
 	wmu      sync.Mutex // one writer on the socket at a time
+	wclosed  bool       // under wmu: the close frame went out
 
 	mu        sync.Mutex
 	ctx       context.Context // carries the identity once connection_init is accepted
 	state     int
 	initDone  bool
+	initSeen  bool // connection_init arrived (it may still be authenticating)
 	timer     *time.Timer // init timeout, then keep-alive
 	ops       map[string]*operation
 	inbox     [][]byte     // client messages waiting for the worker, in order
@@ -82,6 +85,7 @@ var errPeerClosed = errors.New("peer closed")
 func (c *conn) readMessage() ([]byte, error) {
 	var msg []byte
 	fragmented := false // a data frame without Fin came: continuations follow
+	text := false
 	for {
 		h, err := ws.ReadHeader(c.in)
 		if err != nil {
@@ -102,11 +106,18 @@ func (c *conn) readMessage() ([]byte, error) {
 			}
 			continue
 		}
-		msg = append(msg, body...)
-		if h.Fin {
-			return msg, nil
+		if !fragmented {
+			text = h.OpCode == ws.OpText
 		}
-		fragmented = true
+		msg = append(msg, body...)
+		if !h.Fin {
+			fragmented = true
+			continue
+		}
+		if text && !utf8.Valid(msg) {
+			return nil, &frameError{CloseInvalidData, "text is not UTF-8"}
+		}
+		return msg, nil
 	}
 }
 
@@ -143,22 +154,34 @@ func (c *conn) control(op ws.OpCode, body []byte) error {
 	case ws.OpPing:
 		c.queueFrame(ws.OpPong, body)
 	case ws.OpClose:
-		code, _ := ws.ParseCloseFrameData(body)
 		c.mu.Lock()
 		open := c.state == stateOpen
 		c.mu.Unlock()
 		if open {
-			if code == 0 {
-				code = CloseNormal
-			}
-			c.closeWith(int(code), "")
+			c.closeWith(echoCode(body), "")
 		}
 		return errPeerClosed
 	}
 	return nil
 }
 
+// echoCode is the code that answers a peer's close frame: its own when valid (RFC 6455 7.4).
+func echoCode(body []byte) int {
+	if len(body) == 0 {
+		return CloseNormal
+	}
+	code, reason := ws.ParseCloseFrameData(body)
+	valid := code >= 1000 && code <= 1003 || code >= 1007 && code <= 1011 || code >= 3000 && code <= 4999
+	if len(body) == 1 || !valid || !utf8.ValidString(reason) {
+		return CloseProtocolError
+	}
+	return int(code)
+}
+
 func (c *conn) readFailed(err error) {
+	if errors.Is(err, ws.ErrHeaderLengthMSB) || errors.Is(err, ws.ErrHeaderLengthUnexpected) {
+		err = &frameError{CloseProtocolError, "bad frame header"}
+	}
 	var fe *frameError
 	if errors.As(err, &fe) {
 		slog.Info("websocket: refused frame", "reason", fe.reason)
@@ -218,16 +241,32 @@ func (c *conn) closeWith(code int, reason string) {
 	ops := c.takeOpsLocked()
 	c.mu.Unlock()
 	endOps(ops)
-	c.write(closeFrame(code, reason))
-	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
+	c.writeClose(closeFrame(code, reason))
 	_ = c.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
 }
 
+// writeClose sends the close frame; nothing is written after it (RFC 6455 5.5.1).
+func (c *conn) writeClose(frame []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.wclosed {
+		return
+	}
+	c.wclosed = true
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.t.writeTimeout()))
+	if _, err := c.nc.Write(frame); err != nil {
+		_ = c.nc.Close()
+		return
+	}
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+}
+
 func closeFrame(code int, reason string) []byte {
-	if len(reason) > 120 {
-		reason = reason[:120]
+	for len(reason) > 120 { // a close frame's payload is at most 125 bytes; cut whole runes
+		_, size := utf8.DecodeLastRuneInString(reason)
+		reason = reason[:len(reason)-size]
 	}
 	return compileFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason))
 }
@@ -272,6 +311,9 @@ func endOps(ops map[string]*operation) {
 func (c *conn) write(b []byte) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.wclosed {
+		return false
+	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.t.writeTimeout()))
 	if _, err := c.nc.Write(b); err != nil {
 		_ = c.nc.Close()

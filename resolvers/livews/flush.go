@@ -80,7 +80,8 @@ func (c *conn) fill(buf *bytes.Buffer) bool {
 	return true
 }
 
-// produce takes the responses op can give without waiting and appends them as messages.
+// produce takes the responses a live op can give without waiting and appends them as
+// messages.
 func (c *conn) produce(op *operation, buf *bytes.Buffer) {
 	for n := 0; n < maxPerRound && buf.Len() < maxRoundBytes; n++ {
 		c.mu.Lock()
@@ -88,9 +89,7 @@ func (c *conn) produce(op *operation, buf *bytes.Buffer) {
 			c.mu.Unlock()
 			return
 		}
-		if op.stream {
-			op.ready--
-		}
+		op.ready--
 		taken := op.taken
 		c.mu.Unlock()
 		resp := op.next(op.ctx)
@@ -101,11 +100,41 @@ func (c *conn) produce(op *operation, buf *bytes.Buffer) {
 			c.finish(op, buf)
 			return
 		}
-		c.appendResponse(op, resp, buf)
+		if !c.isGone(op) {
+			c.appendResponse(op, resp, buf)
+		}
 	}
 	c.mu.Lock()
 	c.scheduleLocked(op) // what is left goes round again
 	c.mu.Unlock()
+}
+
+// runOnce reads an operation that is not live until it ends, queueing its messages in order.
+func (c *conn) runOnce(op *operation) {
+	defer c.recoverPanic()
+	buf := getBuffer()
+	defer putBuffer(buf)
+	for {
+		buf.Reset()
+		resp := op.next(op.ctx)
+		if resp == nil {
+			c.finish(op, buf)
+		} else if !c.isGone(op) {
+			c.appendResponse(op, resp, buf)
+		}
+		if buf.Len() > 0 {
+			c.queue(bytes.Clone(buf.Bytes()))
+		}
+		if resp == nil {
+			return
+		}
+	}
+}
+
+func (c *conn) isGone(op *operation) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return op.gone
 }
 
 func (c *conn) appendResponse(op *operation, resp *graphql.Response, buf *bytes.Buffer) {

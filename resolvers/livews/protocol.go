@@ -17,6 +17,7 @@ const (
 	CloseNormal         = 1000
 	CloseGoingAway      = 1001
 	CloseProtocolError  = 1002
+	CloseInvalidData    = 1007
 	CloseTooBig         = 1009
 	CloseInternalError  = 1011
 	CloseBadRequest     = 4400
@@ -25,7 +26,6 @@ const (
 	CloseInitTimeout    = 4408
 	CloseDuplicateID    = 4409
 	CloseTooManyInits   = 4429
-	CloseTooManyPending = 4413
 )
 
 // protocol names the messages of one subprotocol.

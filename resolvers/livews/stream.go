@@ -19,7 +19,7 @@ type operation struct {
 	// Under conn.mu:
 	next    graphql.ResponseHandler
 	started bool // next is set
-	stream  bool // a live source calls Ready; otherwise next runs until it returns nil
+	stream  bool // a live source calls Ready; otherwise runOnce reads next until it ends
 	ready   int  // responses (or the end) that next can give without waiting
 	queued  bool // in conn.readyOps
 	gone    bool // the client or the connection ended it: send nothing more
@@ -74,16 +74,24 @@ func (s *Stream) Fail(err *gqlerror.Error) {
 	s.op.errs = append(s.op.errs, err)
 }
 
-// begin hands the operation its responses once its resolver has run.
+// begin hands the operation its responses once its resolver has run. A live one waits for
+// Ready; anything else (a query, a mutation, an error) runs on a goroutine of its own, so it
+// never holds up the connection's events.
 func (op *operation) begin(next graphql.ResponseHandler, ctx context.Context) {
 	c := op.conn
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	op.next, op.ctx, op.started = next, ctx, true
-	if !op.stream {
-		op.ready = 1 // a query, a mutation or an error: read until it ends
+	if op.stream && op.taken == nil {
+		op.stream = false // its resolver took the stream but failed before subscribing
 	}
-	c.scheduleLocked(op)
+	stream := op.stream
+	if stream {
+		c.scheduleLocked(op)
+	}
+	c.mu.Unlock()
+	if !stream {
+		go c.runOnce(op)
+	}
 }
 
 // fail ends an operation that never started with errors.

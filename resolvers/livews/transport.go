@@ -144,9 +144,11 @@ func (t *Transport) Shutdown() {
 		conns = append(conns, c)
 	}
 	t.mu.Unlock()
+	var wg sync.WaitGroup // at once: a stalled peer must not hold the others' close back
 	for _, c := range conns {
-		c.closeWith(CloseGoingAway, "server shutting down")
+		wg.Go(func() { c.closeWith(CloseGoingAway, "server shutting down") })
 	}
+	wg.Wait()
 }
 
 // Connections is how many sockets are open, for tests and metrics.

@@ -85,7 +85,8 @@ func (c *conn) refuse(code int, reason string) {
 // init authenticates the connection from connection_init.
 func (c *conn) init(raw json.RawMessage) {
 	c.mu.Lock()
-	again := c.initDone
+	again := c.initSeen
+	c.initSeen = true
 	ctx := c.ctx
 	c.mu.Unlock()
 	if again {
@@ -108,7 +109,9 @@ func (c *conn) init(raw json.RawMessage) {
 	}
 	c.mu.Lock()
 	c.ctx, c.initDone = ctx, true
-	c.timer.Reset(c.t.pingInterval()) // from now on it keeps the connection alive
+	if c.state == stateOpen {
+		c.timer.Reset(c.t.pingInterval()) // from now on it keeps the connection alive
+	}
 	c.mu.Unlock()
 	c.send("connection_ack", "", nil)
 	if c.proto.legacy {
@@ -131,19 +134,25 @@ type Refusal struct {
 	Err    error
 }
 
-func (r *Refusal) Error() string { return r.Reason + ": " + r.Err.Error() }
+func (r *Refusal) Error() string {
+	if r.Err == nil {
+		return r.Reason
+	}
+	return r.Reason + ": " + r.Err.Error()
+}
 func (r *Refusal) Unwrap() error { return r.Err }
 
 // tick is the connection's one timer: first the deadline for connection_init, then the
 // keep-alive that also finds peers that went away without closing.
 func (c *conn) tick() {
 	c.mu.Lock()
-	open, done := c.state == stateOpen, c.initDone
+	open, seen, done := c.state == stateOpen, c.initSeen, c.initDone
 	c.mu.Unlock()
 	switch {
 	case !open:
-	case !done:
+	case !seen:
 		c.refuse(CloseInitTimeout, "Connection initialisation timeout")
+	case !done: // connection_init came in time and is still being checked; init re-arms
 	case time.Since(time.Unix(0, c.lastRead.Load())) > 3*c.t.pingInterval():
 		slog.Info("websocket: peer silent, closing")
 		c.shutdown()
@@ -169,8 +178,8 @@ func (c *conn) subscribe(id string, raw json.RawMessage) {
 	case !ready:
 		c.refuse(CloseUnauthorized, "Unauthorized")
 		return
-	case id == "":
-		c.refuse(CloseBadRequest, "subscribe needs an id")
+	case id == "" || len(raw) == 0:
+		c.refuse(CloseBadRequest, "subscribe needs an id and a payload")
 		return
 	case dup:
 		c.refuse(CloseDuplicateID, "Subscriber for "+id+" already exists")
