@@ -43,7 +43,7 @@ type conn struct {
 	ctx       context.Context // carries the identity once connection_init is accepted
 	state     int
 	initDone  bool
-	initSeen  bool // connection_init arrived (it may still be authenticating)
+	initSeen  bool        // connection_init arrived (it may still be authenticating)
 	timer     *time.Timer // init timeout, then keep-alive
 	ops       map[string]*operation
 	inbox     [][]byte     // client messages waiting for the worker, in order

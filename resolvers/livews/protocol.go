@@ -14,18 +14,18 @@ const (
 
 // Close codes of graphql-transport-ws (also used for the legacy protocol's refusals).
 const (
-	CloseNormal         = 1000
-	CloseGoingAway      = 1001
-	CloseProtocolError  = 1002
-	CloseInvalidData    = 1007
-	CloseTooBig         = 1009
-	CloseInternalError  = 1011
-	CloseBadRequest     = 4400
-	CloseUnauthorized   = 4401
-	CloseForbidden      = 4403
-	CloseInitTimeout    = 4408
-	CloseDuplicateID    = 4409
-	CloseTooManyInits   = 4429
+	CloseNormal        = 1000
+	CloseGoingAway     = 1001
+	CloseProtocolError = 1002
+	CloseInvalidData   = 1007
+	CloseTooBig        = 1009
+	CloseInternalError = 1011
+	CloseBadRequest    = 4400
+	CloseUnauthorized  = 4401
+	CloseForbidden     = 4403
+	CloseInitTimeout   = 4408
+	CloseDuplicateID   = 4409
+	CloseTooManyInits  = 4429
 )
 
 // protocol names the messages of one subprotocol.
