@@ -35,12 +35,7 @@ func call(t *testing.T, e *apptest.Env, c apptest.Creds, method, path string, bo
 
 func do(t *testing.T, c apptest.Creds, req *http.Request) reply {
 	t.Helper()
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if c.APIKey != "" {
-		req.Header.Set("X-API-Key", c.APIKey)
-	}
+	c.Sign(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)

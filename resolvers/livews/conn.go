@@ -354,7 +354,12 @@ func (c *conn) queue(frame []byte) {
 
 // send queues one protocol message.
 func (c *conn) send(typ, id string, payload []byte) {
+	c.queue(messageFrame(typ, id, payload))
+}
+
+// messageFrame is one protocol message as a text frame.
+func messageFrame(typ, id string, payload []byte) []byte {
 	var b bytes.Buffer
-	appendMessage(&b, typ, id, payload)
-	c.queueFrame(ws.OpText, b.Bytes())
+	appendFrame(&b, typ, id, payload)
+	return b.Bytes()
 }

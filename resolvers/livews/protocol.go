@@ -53,40 +53,19 @@ const (
 	askTerminate
 )
 
+// The client messages of each protocol.
+var (
+	transportWSIntents = map[string]intent{"connection_init": askInit, "subscribe": askSubscribe,
+		"complete": askComplete, "ping": askPing, "pong": askPong}
+	legacyIntents = map[string]intent{"connection_init": askInit, "start": askSubscribe,
+		"stop": askComplete, "connection_terminate": askTerminate}
+)
+
 func (p protocol) intent(t string) intent {
-	switch t {
-	case "connection_init":
-		return askInit
-	case "ping":
-		if !p.legacy {
-			return askPing
-		}
-	case "pong":
-		if !p.legacy {
-			return askPong
-		}
-	case "subscribe":
-		if !p.legacy {
-			return askSubscribe
-		}
-	case "complete":
-		if !p.legacy {
-			return askComplete
-		}
-	case "start":
-		if p.legacy {
-			return askSubscribe
-		}
-	case "stop":
-		if p.legacy {
-			return askComplete
-		}
-	case "connection_terminate":
-		if p.legacy {
-			return askTerminate
-		}
+	if p.legacy {
+		return legacyIntents[t] // askUnknown when absent
 	}
-	return askUnknown
+	return transportWSIntents[t]
 }
 
 // Server message types by protocol.

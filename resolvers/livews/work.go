@@ -1,7 +1,6 @@
 package livews
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,9 +74,7 @@ func (c *conn) refuse(code int, reason string) {
 	c.mu.Unlock()
 	if open && c.proto.legacy {
 		b, _ := json.Marshal(map[string]string{"message": reason})
-		var m bytes.Buffer
-		appendMessage(&m, "connection_error", "", b)
-		c.write(compileFrame(ws.OpText, m.Bytes()))
+		c.write(messageFrame("connection_error", "", b))
 	}
 	c.closeWith(code, reason)
 }

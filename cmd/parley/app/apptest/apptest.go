@@ -189,6 +189,16 @@ type Creds struct {
 	APIKey string
 }
 
+// Sign puts the credentials on req.
+func (c Creds) Sign(req *http.Request) {
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.APIKey != "" {
+		req.Header.Set("X-API-Key", c.APIKey)
+	}
+}
+
 // Bearer is a user's credentials.
 func Bearer(token string) Creds { return Creds{Token: token} }
 
@@ -218,12 +228,7 @@ func (e *Env) post(t testing.TB, c Creds, payload map[string]any) *Response {
 // Do sends req with credentials and decodes a GraphQL answer.
 func (e *Env) Do(t testing.TB, c Creds, req *http.Request) *Response {
 	t.Helper()
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if c.APIKey != "" {
-		req.Header.Set("X-API-Key", c.APIKey)
-	}
+	c.Sign(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("request: %v", err)
