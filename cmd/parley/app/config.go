@@ -14,6 +14,9 @@ import (
 
 // Config is everything Parley reads from its environment.
 type Config struct {
+	// Env is "development" (the default: generated secrets, embedded database, open defaults
+	// for a laptop) or "production" (PARLEY_ENV), which refuses those fallbacks.
+	Env            string
 	Addr           string   // PARLEY_ADDR
 	DatabaseURL    string   // DATABASE_URL
 	JWTSecret      string   // PARLEY_JWT_SECRET
@@ -53,6 +56,7 @@ type Config struct {
 // ConfigFromEnv reads the configuration, with development defaults.
 func ConfigFromEnv() (Config, error) {
 	c := Config{
+		Env:           envOr("PARLEY_ENV", "development"),
 		Addr:          envOr("PARLEY_ADDR", ":8080"),
 		DatabaseURL:   os.Getenv("DATABASE_URL"),
 		JWTSecret:     os.Getenv("PARLEY_JWT_SECRET"),
@@ -62,6 +66,9 @@ func ConfigFromEnv() (Config, error) {
 		LogLevel:      envOr("PARLEY_LOG_LEVEL", "info"),
 		BlobURL:       os.Getenv("PARLEY_BLOB_URL"),
 		CORSOrigins:   splitList(envOr("PARLEY_CORS_ORIGINS", "*")),
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return c, fmt.Errorf("PARLEY_ENV=%q: want development or production", c.Env)
 	}
 	c.APIKeys = splitList(os.Getenv("PARLEY_API_KEYS"))
 	if v := os.Getenv("PARLEY_INTROSPECTION"); v != "" {
@@ -104,6 +111,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	return c, nil
 }
+
+// Production tells whether the operator asked for production behaviour (PARLEY_ENV=production).
+func (c Config) Production() bool { return c.Env == "production" }
 
 // webhookConfig reads the PARLEY_WEBHOOK_* settings.
 func webhookConfig(c *Config) error {
