@@ -48,14 +48,18 @@ func validateUser(u *User) error {
 }
 
 // TouchUser records that a user was seen with these claims: it creates the user on first sight.
-func (s *Store) TouchUser(ctx context.Context, v Viewer) error {
+// It returns the user's token revocation time (zero when none), read by the same statement.
+func (s *Store) TouchUser(ctx context.Context, v Viewer) (revokedBefore time.Time, err error) {
 	u := &User{ID: v.UserID, Role: v.Role, Name: v.Name}
 	if v.OrgNr != "" {
 		u.OrgNr = &v.OrgNr
 	}
 	now := time.Now()
 	u.LastSeenAt = &now
-	return s.UpsertUser(ctx, u)
+	if err := s.UpsertUser(ctx, u); err != nil {
+		return time.Time{}, err
+	}
+	return deref(u.TokensRevokedBefore), nil
 }
 
 // UpsertWorkshop creates or replaces a workshop and its services, and refreshes its search

@@ -17,6 +17,8 @@ type User struct {
 	Verified   bool       `bun:"verified,notnull"`
 	OrgNr      *string    `bun:"org_nr"`
 	LastSeenAt *time.Time `bun:"last_seen_at"`
-	CreatedAt  time.Time  `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt  time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+	// TokensRevokedBefore refuses the user's tokens issued before it (nil: none revoked).
+	TokensRevokedBefore *time.Time `bun:"tokens_revoked_before"`
+	CreatedAt           time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt           time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }

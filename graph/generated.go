@@ -200,6 +200,7 @@ type ComplexityRoot struct {
 		ReplayWebhookDelivery    func(childComplexity int, id string) int
 		ReportMessage            func(childComplexity int, input ReportMessageInput) int
 		ResolveReport            func(childComplexity int, input ResolveReportInput) int
+		RevokeUserTokens         func(childComplexity int, userID string, before *time.Time) int
 		RotateWebhookSecret      func(childComplexity int, id string) int
 		SendMessage              func(childComplexity int, input SendMessageInput) int
 		SetTyping                func(childComplexity int, conversationID string) int
@@ -333,6 +334,11 @@ type ComplexityRoot struct {
 		ReadReceipt         func(childComplexity int, conversationID *string) int
 		Typing              func(childComplexity int, conversationID *string) int
 		UnreadCountsChanged func(childComplexity int) int
+	}
+
+	TokenRevocation struct {
+		RevokedBefore func(childComplexity int) int
+		UserID        func(childComplexity int) int
 	}
 
 	TypingEvent struct {
@@ -518,6 +524,7 @@ type MutationResolver interface {
 	UpsertBooking(ctx context.Context, input UpsertBookingInput) (*db.Booking, error)
 	UpsertListing(ctx context.Context, input UpsertListingInput) (*db.Listing, error)
 	IssueToken(ctx context.Context, input IssueTokenInput) (*IssuedToken, error)
+	RevokeUserTokens(ctx context.Context, userID string, before *time.Time) (*TokenRevocation, error)
 	SetTyping(ctx context.Context, conversationID string) (bool, error)
 	CreateWebhookEndpoint(ctx context.Context, input CreateWebhookEndpointInput) (*CreateWebhookEndpointPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, input UpdateWebhookEndpointInput) (*WebhookEndpoint, error)
@@ -1285,6 +1292,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveReport(childComplexity, args["input"].(ResolveReportInput)), true
+	case "Mutation.revokeUserTokens":
+		if e.ComplexityRoot.Mutation.RevokeUserTokens == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeUserTokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeUserTokens(childComplexity, args["userId"].(string), args["before"].(*time.Time)), true
 	case "Mutation.rotateWebhookSecret":
 		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
 			break
@@ -1966,6 +1984,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.UnreadCountsChanged(childComplexity), true
+
+	case "TokenRevocation.revokedBefore":
+		if e.ComplexityRoot.TokenRevocation.RevokedBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenRevocation.RevokedBefore(childComplexity), true
+	case "TokenRevocation.userId":
+		if e.ComplexityRoot.TokenRevocation.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenRevocation.UserID(childComplexity), true
 
 	case "TypingEvent.conversationId":
 		if e.ComplexityRoot.TypingEvent.ConversationID == nil {
@@ -3024,13 +3055,20 @@ input IssueTokenInput {
   role: Role!
   orgNr: String
   name: String
-  "Lifetime in seconds; 24 hours when omitted."
+  "Lifetime in seconds; 24 hours when omitted, at most PARLEY_JWT_MAX_TTL."
   ttlSeconds: Int
 }
 
 type IssuedToken {
   token: String!
   expiresAt: Time!
+}
+
+"A user's token revocation: tokens issued before ` + "`" + `revokedBefore` + "`" + ` are refused."
+type TokenRevocation {
+  userId: ID!
+  "Tokens whose iat is before this moment (the same whole second included) are refused."
+  revokedBefore: Time!
 }
 
 type Mutation {
@@ -3064,6 +3102,11 @@ type Mutation {
   upsertListing(input: UpsertListingInput!): Listing!
   "Back-office (X-API-Key only): a signed token for a user."
   issueToken(input: IssueTokenInput!): IssuedToken!
+  """
+  Back-office (X-API-Key only): refuse the user's tokens issued before ` + "`" + `before` + "`" + ` (now when
+  omitted) on every replica. Revocation only moves forward: an earlier time keeps the later one.
+  """
+  revokeUserTokens(userId: ID!, before: Time): TokenRevocation!
 }
 
 "How far a participant has read a conversation."
@@ -3689,6 +3732,16 @@ func (ec *executionContext) childFields_StartConversationPayload(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type StartConversationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TokenRevocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_TokenRevocation_userId(ctx, field)
+	case "revokedBefore":
+		return ec.fieldContext_TokenRevocation_revokedBefore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TokenRevocation", field.Name)
+}
+
 func (ec *executionContext) childFields_TypingEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "conversationId":
@@ -4224,6 +4277,28 @@ func (ec *executionContext) field_Mutation_resolveReport_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeUserTokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg1
 	return args, nil
 }
 
@@ -7693,6 +7768,50 @@ func (ec *executionContext) fieldContext_Mutation_issueToken(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_revokeUserTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeUserTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeUserTokens(ctx, fc.Args["userId"].(string), fc.Args["before"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TokenRevocation) graphql.Marshaler {
+			return ec.marshalNTokenRevocation2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐTokenRevocation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeUserTokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenRevocation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeUserTokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setTyping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10396,6 +10515,52 @@ func (ec *executionContext) fieldContext_Subscription_typing(ctx context.Context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TokenRevocation_userId(ctx context.Context, field graphql.CollectedField, obj *TokenRevocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenRevocation_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenRevocation_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenRevocation", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TokenRevocation_revokedBefore(ctx context.Context, field graphql.CollectedField, obj *TokenRevocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenRevocation_revokedBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenRevocation_revokedBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenRevocation", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _TypingEvent_conversationId(ctx context.Context, field graphql.CollectedField, obj *live.Typing) (ret graphql.Marshaler) {
@@ -16579,6 +16744,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "revokeUserTokens":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeUserTokens(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setTyping":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setTyping(ctx, field)
@@ -18538,6 +18710,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var tokenRevocationImplementors = []string{"TokenRevocation"}
+
+func (ec *executionContext) _TokenRevocation(ctx context.Context, sel ast.SelectionSet, obj *TokenRevocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tokenRevocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TokenRevocation")
+		case "userId":
+			out.Values[i] = ec._TokenRevocation_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokedBefore":
+			out.Values[i] = ec._TokenRevocation_revokedBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var typingEventImplementors = []string{"TypingEvent"}
@@ -20852,6 +21067,16 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTokenRevocation2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐTokenRevocation(ctx context.Context, sel ast.SelectionSet, v *TokenRevocation) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TokenRevocation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTypingEvent2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚋliveᚐTyping(ctx context.Context, sel ast.SelectionSet, v *live.Typing) graphql.Marshaler {

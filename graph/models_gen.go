@@ -91,7 +91,7 @@ type IssueTokenInput struct {
 	Role   Role    `json:"role"`
 	OrgNr  *string `json:"orgNr,omitempty"`
 	Name   *string `json:"name,omitempty"`
-	// Lifetime in seconds; 24 hours when omitted.
+	// Lifetime in seconds; 24 hours when omitted, at most PARLEY_JWT_MAX_TTL.
 	TTLSeconds *int `json:"ttlSeconds,omitempty"`
 }
 
@@ -240,6 +240,13 @@ type StartConversationPayload struct {
 // A subscriber that falls too far behind gets an error with extensions.code SLOW_CONSUMER and
 // extensions.resumeAfter, and resumes with messageAdded(after:).
 type Subscription struct {
+}
+
+// A user's token revocation: tokens issued before `revokedBefore` are refused.
+type TokenRevocation struct {
+	UserID string `json:"userId"`
+	// Tokens whose iat is before this moment (the same whole second included) are refused.
+	RevokedBefore time.Time `json:"revokedBefore"`
 }
 
 type UpdateWebhookEndpointInput struct {

@@ -113,22 +113,43 @@ func (r *mutationResolver) IssueToken(ctx context.Context, in graph.IssueTokenIn
 	if in.TTLSeconds != nil {
 		ttl = time.Duration(*in.TTLSeconds) * time.Second
 	}
-	maxTTL := r.MaxTokenTTL
-	if maxTTL == 0 {
-		maxTTL = 30 * 24 * time.Hour
-	}
-	if ttl <= 0 || ttl > maxTTL {
-		return nil, db.Invalid("ttlSeconds", "must be between 1 and %d", int(maxTTL.Seconds()))
+	if maxTTL := r.Tokens.MaxTTL; ttl <= 0 || ttl > maxTTL {
+		return nil, db.Invalid("ttlSeconds", "must be between 1 and %d (PARLEY_JWT_MAX_TTL)", int(maxTTL.Seconds()))
 	}
 	v := db.Viewer{UserID: in.UserID, Role: strings.ToLower(string(in.Role)), OrgNr: deref(in.OrgNr), Name: deref(in.Name)}
 	if err := checkViewerClaims(v); err != nil {
 		return nil, err
 	}
-	tok, exp, err := auth.Mint(r.Secret, v, ttl)
+	tok, exp, err := r.Tokens.Mint(v, ttl)
 	if err != nil {
 		return nil, err
 	}
 	return &graph.IssuedToken{Token: tok, ExpiresAt: exp}, nil
+}
+
+// RevokeUserTokens refuses the user's tokens issued before the given moment (now by default).
+// A moment in the future would lock the user out until then, so it is refused.
+func (r *mutationResolver) RevokeUserTokens(ctx context.Context, userID string, before *time.Time) (*graph.TokenRevocation, error) {
+	if err := auth.BackOffice(ctx); err != nil {
+		return nil, err
+	}
+	at := time.Now()
+	if before != nil {
+		if before.After(at.Add(auth.ClockSkew)) {
+			return nil, db.Invalid("before", "must not be in the future")
+		}
+		at = *before
+	}
+	// iat has whole seconds: round up so that a token of the same second is refused too.
+	if t := at.Truncate(time.Second); !t.Equal(at) {
+		at = t.Add(time.Second)
+	}
+	stored, err := r.Store.RevokeUserTokens(ctx, userID, at)
+	if err != nil {
+		return nil, err
+	}
+	r.Tokens.Revoked(userID, stored)
+	return &graph.TokenRevocation{UserID: userID, RevokedBefore: stored}, nil
 }
 
 func checkViewerClaims(v db.Viewer) error {

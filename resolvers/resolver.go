@@ -6,7 +6,6 @@ package resolvers
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/vikstrous/dataloadgen"
 
@@ -20,8 +19,8 @@ import (
 // Resolver is the root of the resolver tree.
 type Resolver struct {
 	Store *db.Store
-	// Secret signs the tokens issueToken mints.
-	Secret []byte
+	// Tokens mints the tokens issueToken issues and learns of revocations made here.
+	Tokens *auth.Authenticator
 	// Files stores uploaded attachments.
 	Files FileStore
 	// MaxUploadBytes bounds one uploaded file.
@@ -32,8 +31,6 @@ type Resolver struct {
 	Limiter *ratelimit.Limiter
 	// MaxSubscriptions caps one user's live subscriptions on a replica (0: no cap).
 	MaxSubscriptions int
-	// MaxTokenTTL bounds issueToken's lifetime.
-	MaxTokenTTL time.Duration
 	// WebhookAllowPrivate accepts webhook URLs at loopback, private and link-local addresses.
 	WebhookAllowPrivate bool
 }

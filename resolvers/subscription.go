@@ -24,7 +24,10 @@ func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscript
 // CodeSlowConsumer ends a subscription whose client fell too far behind.
 const CodeSlowConsumer = "SLOW_CONSUMER"
 
-var errTokenExpired = errors.New("token expired: subscribe again with a fresh token")
+var (
+	errTokenExpired = errors.New("token expired: subscribe again with a fresh token")
+	errTokenRevoked = errors.New("token was revoked: subscribe again with a fresh token")
+)
 
 // liveViewer is the subscriber, with a conversation it named checked for access.
 func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.Viewer, int64, error) {
@@ -74,7 +77,7 @@ func endingError(err error) *gqlerror.Error {
 		ext["resumeAfter"] = messageCursor(slow.After)
 	case errors.Is(err, live.ErrSlow):
 		ext["code"] = CodeSlowConsumer
-	case errors.Is(err, errTokenExpired):
+	case errors.Is(err, errTokenExpired), errors.Is(err, errTokenRevoked):
 		ext["code"] = CodeUnauthenticated
 	case errors.Is(err, live.ErrStopped):
 		ext["code"] = "UNAVAILABLE"
@@ -82,14 +85,19 @@ func endingError(err error) *gqlerror.Error {
 	return &gqlerror.Error{Message: err.Error(), Extensions: ext}
 }
 
-// expireWithToken ends a subscription when the token it was opened with expires.
-func expireWithToken(ctx context.Context, end func(error)) {
+// expireWithToken ends a subscription when the token it was opened with expires, or when this
+// replica learns that it was revoked.
+func (r *subscriptionResolver) expireWithToken(ctx context.Context, end func(error)) {
 	p, err := auth.PrincipalFrom(ctx)
 	if err != nil || p.Expires.IsZero() {
 		return
 	}
 	t := time.AfterFunc(time.Until(p.Expires), func() { end(errTokenExpired) })
-	context.AfterFunc(ctx, func() { t.Stop() })
+	stopWatch := func() {}
+	if r.Tokens != nil && p.User != nil {
+		stopWatch = r.Tokens.Watch(p.User.UserID, p.IssuedAt, func() { end(errTokenRevoked) })
+	}
+	context.AfterFunc(ctx, func() { t.Stop(); stopWatch() })
 }
 
 func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID *string, after *string) (<-chan *db.Message, error) {
@@ -102,7 +110,7 @@ func (r *subscriptionResolver) MessageAdded(ctx context.Context, conversationID 
 		return nil, err
 	}
 	s := r.Hub.Messages(ctx, v, cid, from, after != nil && *after != "", hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 
@@ -112,7 +120,7 @@ func (r *subscriptionResolver) ConversationUpdated(ctx context.Context) (<-chan 
 		return nil, err
 	}
 	s := r.Hub.Inbox(ctx, v, hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 
@@ -122,7 +130,7 @@ func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *d
 		return nil, err
 	}
 	s := r.Hub.Notifications(ctx, v, hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 
@@ -132,7 +140,7 @@ func (r *subscriptionResolver) UnreadCountsChanged(ctx context.Context) (<-chan 
 		return nil, err
 	}
 	s := r.Hub.Unread(ctx, v, hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 
@@ -142,7 +150,7 @@ func (r *subscriptionResolver) ReadReceipt(ctx context.Context, conversationID *
 		return nil, err
 	}
 	s := r.Hub.Receipts(ctx, v, cid, hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 
@@ -152,7 +160,7 @@ func (r *subscriptionResolver) Typing(ctx context.Context, conversationID *strin
 		return nil, err
 	}
 	s := r.Hub.Typing(ctx, v, cid, hooks(ctx))
-	expireWithToken(ctx, s.End)
+	r.expireWithToken(ctx, s.End)
 	return s.C(), nil
 }
 

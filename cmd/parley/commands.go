@@ -46,11 +46,18 @@ func token(cfg app.Config, args []string) error {
 		return fmt.Errorf("--org-nr must be a valid organisation number for a workshop")
 	case *ttl <= 0:
 		return fmt.Errorf("--ttl must be positive")
+	case cfg.JWTMaxTTL > 0 && *ttl > cfg.JWTMaxTTL:
+		return fmt.Errorf("--ttl %s is longer than PARLEY_JWT_MAX_TTL (%s): the server would refuse the token", *ttl, cfg.JWTMaxTTL)
 	}
 	if err := app.EnsureSecret(&cfg); err != nil {
 		return err
 	}
-	tok, _, err := auth.Mint([]byte(cfg.JWTSecret), v, *ttl)
+	ac, err := cfg.AuthConfig()
+	if err != nil {
+		return err
+	}
+	m := auth.Minter{Secret: ac.Secret, Issuer: ac.Issuer, Audience: ac.Audience, MaxTTL: ac.MaxTTL}
+	tok, _, err := m.Mint(v, *ttl)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,8 @@ type Principal struct {
 	APIKey bool
 	// Expires is when a user's token stops being valid (zero for an API key).
 	Expires time.Time
+	// IssuedAt is the token's iat (zero when it has none, or for an API key).
+	IssuedAt time.Time
 }
 
 type ctxKey struct{}

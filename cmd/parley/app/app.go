@@ -39,7 +39,11 @@ type App struct {
 
 // New wires Parley over an open, migrated database.
 func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
-	authn, err := auth.New(ctx, auth.Config{Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWKSURL, APIKeys: cfg.APIKeys}, store)
+	authCfg, err := cfg.AuthConfig()
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(ctx, authCfg, store)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +62,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolvers.Resolver{Store: store, Secret: []byte(cfg.JWTSecret), Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
+	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
 	sockets := resolvers.NewSockets(authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval

@@ -3,13 +3,16 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/resolvers/ratelimit"
 	"time"
+
+	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Config is everything Parley reads from its environment.
@@ -51,6 +54,15 @@ type Config struct {
 	WebhookPoll         time.Duration   // PARLEY_WEBHOOK_POLL
 	WebhookTimeout      time.Duration   // PARLEY_WEBHOOK_TIMEOUT
 	WebhookDisableAfter time.Duration   // PARLEY_WEBHOOK_DISABLE_AFTER
+
+	// User tokens. Issuer and audience, when set, must be the token's iss and one of its aud
+	// (both required in production); JWTMaxTTL caps a token's lifetime, accepted and minted.
+	JWTIssuer   string        // PARLEY_JWT_ISSUER
+	JWTAudience string        // PARLEY_JWT_AUDIENCE
+	JWTMaxTTL   time.Duration // PARLEY_JWT_MAX_TTL, 720h
+	// TokenRecheck bounds how stale a replica's copy of a user's token revocation may be
+	// (tests shorten it; zero is auth.DefaultRecheck).
+	TokenRecheck time.Duration
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -99,6 +111,9 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.LiveBuffer = n
 	}
+	if err := tokenConfig(&c); err != nil {
+		return c, err
+	}
 	if err := webhookConfig(&c); err != nil {
 		return c, err
 	}
@@ -114,6 +129,27 @@ func ConfigFromEnv() (Config, error) {
 
 // Production tells whether the operator asked for production behaviour (PARLEY_ENV=production).
 func (c Config) Production() bool { return c.Env == "production" }
+
+// tokenConfig reads the PARLEY_JWT_* settings of user tokens.
+func tokenConfig(c *Config) error {
+	c.JWTIssuer = os.Getenv("PARLEY_JWT_ISSUER")
+	c.JWTAudience = os.Getenv("PARLEY_JWT_AUDIENCE")
+	c.JWTMaxTTL = auth.DefaultMaxTTL
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_JWT_MAX_TTL": &c.JWTMaxTTL})
+}
+
+// AuthConfig is what the authenticator and token minting need. In production tokens must name
+// this service: an issuer and an audience are required.
+func (c Config) AuthConfig() (auth.Config, error) {
+	if c.Production() && c.JWTIssuer == "" {
+		return auth.Config{}, errors.New("PARLEY_JWT_ISSUER must be set when PARLEY_ENV=production (the iss of accepted tokens)")
+	}
+	if c.Production() && c.JWTAudience == "" {
+		return auth.Config{}, errors.New("PARLEY_JWT_AUDIENCE must be set when PARLEY_ENV=production (the aud of accepted tokens)")
+	}
+	return auth.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, APIKeys: c.APIKeys, Issuer: c.JWTIssuer,
+		Audience: c.JWTAudience, MaxTTL: c.JWTMaxTTL, Recheck: c.TokenRecheck}, nil
+}
 
 // webhookConfig reads the PARLEY_WEBHOOK_* settings.
 func webhookConfig(c *Config) error {

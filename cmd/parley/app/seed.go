@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
@@ -222,7 +221,7 @@ func sendLines(ctx context.Context, a *App, conversationID int64, prefix string,
 func (a *App) fillTokens(d *SeedData) error {
 	var err error
 	tok := func(p person) SeedUser {
-		t, _, e := auth.Mint([]byte(a.Config.JWTSecret), viewerOf(p), 30*24*time.Hour)
+		t, _, e := a.Auth.Mint(viewerOf(p), a.Auth.MaxTTL)
 		if e != nil {
 			err = e
 		}

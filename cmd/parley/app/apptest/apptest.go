@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/dbtest"
@@ -138,6 +140,16 @@ func Token(t testing.TB, v db.Viewer) string {
 func TokenFor(t testing.TB, v db.Viewer, ttl time.Duration) string {
 	t.Helper()
 	tok, _, err := auth.Mint([]byte(Secret), v, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// SignClaims signs any claims with the test secret, for tokens Mint would not make.
+func SignClaims(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(Secret))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,195 @@
+package resolvers_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/cmd/parley/app/gqlws"
+)
+
+const whoAmI = `{ viewer { userId } }`
+
+// claimsOf are co-ola's claims issued now, living an hour, changed by extra (nil deletes).
+func claimsOf(extra jwt.MapClaims) jwt.MapClaims {
+	now := time.Now().Unix()
+	c := jwt.MapClaims{"sub": "co-ola", "role": "car_owner", "iat": now, "exp": now + 3600}
+	for k, v := range extra {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+// A token of the same identity provider meant for another service is refused.
+func TestTokensMustNameThisService(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.JWTIssuer, c.JWTAudience = "https://id.example.no", "parley-api" })
+	iss, aud := "https://id.example.no", "parley-api"
+	for _, tc := range []struct {
+		name  string
+		extra jwt.MapClaims
+		code  string
+	}{
+		{"iss and aud", jwt.MapClaims{"iss": iss, "aud": aud}, ""},
+		{"aud as an array", jwt.MapClaims{"iss": iss, "aud": []string{"billing", aud}}, ""},
+		{"another audience", jwt.MapClaims{"iss": iss, "aud": "billing"}, "UNAUTHENTICATED"},
+		{"another audience in an array", jwt.MapClaims{"iss": iss, "aud": []string{"billing"}}, "UNAUTHENTICATED"},
+		{"no audience", jwt.MapClaims{"iss": iss}, "UNAUTHENTICATED"},
+		{"another issuer", jwt.MapClaims{"iss": "https://evil.example", "aud": aud}, "UNAUTHENTICATED"},
+		{"no issuer", jwt.MapClaims{"aud": aud}, "UNAUTHENTICATED"},
+	} {
+		if r := e.GQL(t, apptest.Bearer(apptest.SignClaims(t, claimsOf(tc.extra))), whoAmI, nil); r.Code() != tc.code {
+			t.Errorf("%s: code %q, want %q", tc.name, r.Code(), tc.code)
+		}
+	}
+	var out struct{ IssueToken struct{ Token string } }
+	e.GQL(t, apptest.Office(), `mutation { issueToken(input: {userId: "co-ola", role: CAR_OWNER}) { token } }`, nil).Decode(t, &out)
+	for name, c := range map[string]apptest.Creds{"issueToken": apptest.Bearer(out.IssueToken.Token), "seeded": e.User(t, "co-ola")} {
+		if r := e.GQL(t, c, whoAmI, nil); r.Code() != "" {
+			t.Errorf("a token minted by %s was refused: %+v", name, r.Errors)
+		}
+	}
+}
+
+// Lifetimes are capped, and times in the future are refused beyond a minute of clock skew.
+func TestTokenTimesAreChecked(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.JWTMaxTTL = 24 * time.Hour })
+	now := time.Now().Unix()
+	const day, century = 24 * 3600, 100 * 365 * 24 * 3600
+	for _, tc := range []struct {
+		name  string
+		extra jwt.MapClaims
+		code  string
+	}{
+		{"a day", jwt.MapClaims{"exp": now + day}, ""},
+		{"a day and an hour", jwt.MapClaims{"exp": now + day + 3600}, "UNAUTHENTICATED"},
+		{"a century", jwt.MapClaims{"exp": now + century}, "UNAUTHENTICATED"},
+		{"a century without iat", jwt.MapClaims{"iat": nil, "exp": now + century}, "UNAUTHENTICATED"},
+		{"an hour without iat", jwt.MapClaims{"iat": nil}, ""},
+		{"no exp", jwt.MapClaims{"exp": nil}, "UNAUTHENTICATED"},
+		{"iat 30 s ahead", jwt.MapClaims{"iat": now + 30}, ""},
+		{"iat 10 min ahead", jwt.MapClaims{"iat": now + 600}, "UNAUTHENTICATED"},
+		{"nbf 30 s ahead", jwt.MapClaims{"nbf": now + 30}, ""},
+		{"nbf 10 min ahead", jwt.MapClaims{"nbf": now + 600}, "UNAUTHENTICATED"},
+		{"expired 45 s ago", jwt.MapClaims{"iat": now - 3600, "exp": now - 45}, ""},
+		{"expired 2 min ago", jwt.MapClaims{"iat": now - 3600, "exp": now - 120}, "UNAUTHENTICATED"},
+	} {
+		if r := e.GQL(t, apptest.Bearer(apptest.SignClaims(t, claimsOf(tc.extra))), whoAmI, nil); r.Code() != tc.code {
+			t.Errorf("%s: code %q, want %q", tc.name, r.Code(), tc.code)
+		}
+	}
+	issue := `mutation($ttl: Int) { issueToken(input: {userId: "co-ola", role: CAR_OWNER, ttlSeconds: $ttl}) { token } }`
+	if r := e.GQL(t, apptest.Office(), issue, map[string]any{"ttl": day + 1}); r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("issueToken above PARLEY_JWT_MAX_TTL: code %q", r.Code())
+	}
+	if r := e.GQL(t, apptest.Office(), issue, map[string]any{"ttl": day}); r.Code() != "" {
+		t.Errorf("issueToken at PARLEY_JWT_MAX_TTL: %+v", r.Errors)
+	}
+}
+
+const revoke = `mutation($user: ID!, $before: Time) { revokeUserTokens(userId: $user, before: $before) { userId revokedBefore } }`
+
+type revocation struct {
+	RevokeUserTokens struct {
+		UserID        string
+		RevokedBefore time.Time
+	}
+}
+
+func TestRevokeUserTokens(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	for _, tc := range []struct {
+		name string
+		c    apptest.Creds
+		vars map[string]any
+		code string
+	}{
+		{"a user's token", ola, map[string]any{"user": "co-ola"}, "FORBIDDEN"},
+		{"an unknown user", apptest.Office(), map[string]any{"user": "nobody"}, "NOT_FOUND"},
+		{"a time in the future", apptest.Office(), map[string]any{"user": "co-ola", "before": time.Now().Add(time.Hour)}, "BAD_USER_INPUT"},
+	} {
+		if r := e.GQL(t, tc.c, revoke, tc.vars); r.Code() != tc.code {
+			t.Errorf("%s: code %q, want %q", tc.name, r.Code(), tc.code)
+		}
+	}
+	if r := e.GQL(t, ola, whoAmI, nil); r.Code() != "" {
+		t.Fatalf("before revocation: %+v", r.Errors)
+	}
+	var out revocation
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &out)
+	at := out.RevokeUserTokens.RevokedBefore
+	if at.IsZero() || at.Before(time.Now().Add(-time.Minute)) {
+		t.Fatalf("revokedBefore = %v", at)
+	}
+	if r := e.GQL(t, ola, whoAmI, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("GraphQL with a revoked token: code %q", r.Code())
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.URL+"/api/co/messages/inbox", nil)
+	if r := e.Do(t, ola, req); r.Status != http.StatusUnauthorized {
+		t.Errorf("REST with a revoked token: status %d", r.Status)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var ce *gqlws.CloseError
+	if _, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"authToken": ola.Token}); !errors.As(err, &ce) || ce.Code != 4403 {
+		t.Errorf("WebSocket with a revoked token: %v", err)
+	}
+	before := apptest.SignClaims(t, claimsOf(jwt.MapClaims{"iat": at.Unix() - 1}))
+	if r := e.GQL(t, apptest.Bearer(before), whoAmI, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("a token issued a second before revocation: code %q", r.Code())
+	}
+	after := apptest.SignClaims(t, claimsOf(jwt.MapClaims{"iat": at.Unix()}))
+	if r := e.GQL(t, apptest.Bearer(after), whoAmI, nil); r.Code() != "" {
+		t.Errorf("a token issued after revocation: %+v", r.Errors)
+	}
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola", "before": at.Add(-time.Hour)}).Decode(t, &out)
+	if !out.RevokeUserTokens.RevokedBefore.Equal(at) {
+		t.Errorf("an earlier time moved revocation back to %v", out.RevokeUserTokens.RevokedBefore)
+	}
+}
+
+// A revocation made on one replica holds on another within its recheck period.
+func TestRevocationHoldsAcrossReplicas(t *testing.T) {
+	e := apptest.New(t)
+	other := e.Replica(t, func(c *app.Config) { c.TokenRecheck = 100 * time.Millisecond })
+	ola := e.User(t, "co-ola")
+	if r := other.GQL(t, ola, whoAmI, nil); r.Code() != "" {
+		t.Fatalf("before revocation: %+v", r.Errors)
+	}
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &revocation{})
+	deadline := time.Now().Add(10 * time.Second)
+	for other.GQL(t, ola, whoAmI, nil).Code() != "UNAUTHENTICATED" {
+		if time.Now().After(deadline) {
+			t.Fatal("the other replica still accepts the revoked token")
+		}
+	}
+}
+
+// An open subscription of a revoked user ends on the replica that revoked.
+func TestRevocationEndsOpenSubscriptions(t *testing.T) {
+	e := apptest.New(t)
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	c := dial(t, e, ola)
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	send(t, e, ola, conv, "Er bilen klar?")
+	var got struct{ MessageAdded struct{ Body string } }
+	next(t, c, 10*time.Second, &got) // the subscription is live
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &revocation{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	m, err := c.Next(ctx)
+	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Fatalf("after revocation: %v %s %s", err, m.Type, m.Payload)
+	}
+}
