@@ -3067,7 +3067,7 @@ type IssuedToken {
 "A user's token revocation: tokens issued before ` + "`" + `revokedBefore` + "`" + ` are refused."
 type TokenRevocation {
   userId: ID!
-  "Tokens whose iat is before this moment (the same whole second included) are refused."
+  "Tokens whose iat is before this moment are refused; a whole second (now rounds up)."
   revokedBefore: Time!
 }
 

@@ -245,7 +245,7 @@ type Subscription struct {
 // A user's token revocation: tokens issued before `revokedBefore` are refused.
 type TokenRevocation struct {
 	UserID string `json:"userId"`
-	// Tokens whose iat is before this moment (the same whole second included) are refused.
+	// Tokens whose iat is before this moment are refused; a whole second (now rounds up).
 	RevokedBefore time.Time `json:"revokedBefore"`
 }
 
