@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/dbtest"
 )
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -77,5 +80,41 @@ func TestVerifyAcceptsJWKSKeysAndRejectsOthers(t *testing.T) {
 		if _, err := a.Verify(tok); !errors.Is(err, ErrUnauthenticated) {
 			t.Errorf("%s: err = %v, want unauthenticated", name, err)
 		}
+	}
+}
+
+// JWKS tokens are held to the same issuer, audience and revocation as HS256 ones.
+func TestJWKSTokensNameTheServiceAndCanBeRevoked(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := db.NewStore(dbtest.New(t))
+	a, err := New(ctx, Config{JWKSURL: jwksServer(t, rsaKey, ecKey), Issuer: "https://id.example.no", Audience: "parley-api"}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(iat time.Time, aud ...string) string {
+		return "Bearer " + sign(t, jwt.SigningMethodRS256, "r1", rsaKey, Claims{Role: "buyer", RegisteredClaims: jwt.RegisteredClaims{
+			Subject: "u1", Issuer: "https://id.example.no", Audience: aud,
+			IssuedAt: jwt.NewNumericDate(iat), ExpiresAt: jwt.NewNumericDate(iat.Add(time.Hour))}})
+	}
+	old := token(time.Now().Add(-time.Minute), "parley-api")
+	if _, err := a.Authenticate(ctx, old, ""); err != nil {
+		t.Fatalf("a token for this service: %v", err)
+	}
+	if _, err := a.Authenticate(ctx, token(time.Now(), "billing"), ""); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("a token for another service: %v", err)
+	}
+	at, err := store.RevokeUserTokens(ctx, "u1", time.Now().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Revoked("u1", at)
+	if _, err := a.Authenticate(ctx, old, ""); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("a revoked token: %v", err)
+	}
+	if _, err := a.Authenticate(ctx, token(at, "parley-api"), ""); err != nil {
+		t.Fatalf("a token issued at the revocation: %v", err)
 	}
 }
