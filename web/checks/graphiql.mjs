@@ -1,8 +1,8 @@
 // Opens Parley's GraphiQL in headless Chromium (the system's /usr/bin/chromium, driven by
 // playwright-core; no browser is downloaded), puts a bearer token in the Headers tab, runs the
-// default query, opens the schema explorer, and saves a screenshot. Fails when the explorer
-// does not show the Query type, when the page reports an error (a refused Content-Security-
-// Policy included), or when any request leaves the server's origin.
+// default query, opens the settings dialog and the schema explorer, and saves a screenshot.
+// Fails when the explorer does not show the Query type, when the page reports an error (a
+// refused Content-Security-Policy included), or when any request leaves the server's origin.
 // Usage: PARLEY_URL=http://127.0.0.1:8080 TOKEN=<bearer token> node graphiql.mjs [out.png]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,12 @@ try {
   await result.filter({ hasText: '"viewer"' }).waitFor({ timeout: 20000 });
   const answer = await result.innerText();
   if (!answer.includes('"name"') || answer.includes('"errors"')) problems.push(`the query did not answer: ${answer}`);
+
+  // A dialog: GraphiQL locks scrolling with a stylesheet, which must not be a refused <style>.
+  await page.getByRole('button', { name: /settings/i }).click();
+  await page.getByRole('dialog').waitFor({ timeout: 20000 });
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached', timeout: 20000 });
 
   await page.getByRole('button', { name: /documentation explorer/i }).click();
   const docs = page.locator('.graphiql-doc-explorer');

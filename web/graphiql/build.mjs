@@ -17,6 +17,7 @@ const result = await build({
   target: ['es2020'],
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
+  alias: { 'react-style-singleton': './src/style-singleton.js' }, // no <style> elements (see there)
   legalComments: 'none',
   charset: 'utf8',
   outdir: 'out',
