@@ -1,8 +1,9 @@
 // Opens Parley's GraphiQL in headless Chromium (the system's /usr/bin/chromium, driven by
 // playwright-core; no browser is downloaded), puts a bearer token in the Headers tab, runs the
-// default query, opens the settings dialog and the schema explorer, and saves a screenshot.
-// Fails when the explorer does not show the Query type, when the page reports an error (a
-// refused Content-Security-Policy included), or when any request leaves the server's origin.
+// default query and a subscription, opens the settings dialog and the schema explorer, and
+// saves a screenshot. Fails when the explorer does not show the Query type, when the page
+// reports an error (a refused Content-Security-Policy included), or when any request leaves
+// the server's origin.
 // Usage: PARLEY_URL=http://127.0.0.1:8080 TOKEN=<bearer token> node graphiql.mjs [out.png]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,16 @@ try {
   await result.filter({ hasText: '"viewer"' }).waitFor({ timeout: 20000 });
   const answer = await result.innerText();
   if (!answer.includes('"name"') || answer.includes('"errors"')) problems.push(`the query did not answer: ${answer}`);
+
+  // A subscription over the WebSocket to the same origin, authenticated by the same header.
+  await page.locator('.graphiql-query-editor .CodeMirror').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText('subscription Watch { messageAdded(after: "0") { id body } }');
+  await page.locator('.graphiql-session-header').getByText('Watch', { exact: true }).waitFor({ timeout: 20000 });
+  await page.locator('.graphiql-execute-button').click();
+  await result.filter({ hasText: '"messageAdded"' }).waitFor({ timeout: 20000 });
+  await page.locator('.graphiql-execute-button').click(); // stop it
 
   // A dialog: GraphiQL locks scrolling with a stylesheet, which must not be a refused <style>.
   await page.getByRole('button', { name: /settings/i }).click();
