@@ -1,6 +1,7 @@
 package graphiql
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,4 +49,26 @@ func get(t *testing.T, h http.Handler, path string) string {
 	}
 	b, _ := io.ReadAll(rec.Body)
 	return string(b)
+}
+
+// The JS and CSS go gzipped to a browser that accepts it, and plain to one that does not.
+func TestAssetsAreGzippedWhenAccepted(t *testing.T) {
+	page := get(t, Page(), "/")
+	js := regexp.MustCompile(`src="([^"]+\.js)"`).FindStringSubmatch(page)[1]
+	plain := get(t, Assets(), js)
+	req := httptest.NewRequest(http.MethodGet, js, nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	rec := httptest.NewRecorder()
+	Assets().ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/javascript") {
+		t.Fatalf("gzip asked: %d %v", rec.Code, rec.Header())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if string(unzipped) != plain || rec.Body.Len() > len(plain)/2 {
+		t.Fatalf("gzipped %d bytes of %d; round trip equal: %v", rec.Body.Len(), len(plain), string(unzipped) == plain)
+	}
 }
