@@ -50,6 +50,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{}) // GET and POST as the GraphQL over HTTP spec says
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20})
+	srv.AddTransport(unsupported{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(shapeLimit{maxBytes: o.MaxQueryBytes, maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
 	if o.Introspection {

@@ -270,3 +270,21 @@ func (t checkedBody) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	t.Transport.Do(w, r, exec)
 }
+
+// unsupported answers what no other transport takes (added last): a POST of another media
+// type is 415, another method 405, both in the GraphQL error shape with BAD_REQUEST.
+type unsupported struct{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+	if r.Method == http.MethodPost {
+		writeGraphQL(w, http.StatusUnsupportedMediaType, requestFailed(gqlerror.List{badRequest(errors.New(
+			"send the request as application/json (or multipart/form-data with files)"))}))
+		return
+	}
+	w.Header().Set("Allow", "GET, POST, OPTIONS")
+	writeGraphQL(w, http.StatusMethodNotAllowed, requestFailed(gqlerror.List{badRequest(fmt.Errorf(
+		"%s is not served here: use GET for queries, POST for queries and mutations", r.Method))}))
+}

@@ -51,6 +51,18 @@ func postRequest(e *apptest.Env, body, accept string) *http.Request {
 	return req
 }
 
+func plainPost(e *apptest.Env) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", strings.NewReader(secret))
+	req.Header.Set("Content-Type", "text/plain")
+	return req
+}
+
+func putRequest(e *apptest.Env) *http.Request {
+	req, _ := http.NewRequest(http.MethodPut, e.URL+"/graphql", strings.NewReader(`{"query": "`+secret+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
 func getRequest(e *apptest.Env, params url.Values) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, e.URL+"/graphql?"+params.Encode(), nil)
 	req.Header.Set("Accept", "application/json")
@@ -77,6 +89,8 @@ func TestMalformedRequestsAreBadRequests(t *testing.T) {
 		{"empty body", postRequest(e, ``, ""), 400, "body is empty"},
 		{"SSE body not JSON", postRequest(e, `{ "not a JSON `+secret, "text/event-stream"), 400, "not valid JSON"},
 		{"GET variables not JSON", getRequest(e, url.Values{"query": {"{ viewer { id } }"}, "variables": {secret}}), 400, `"variables" parameter must be a JSON object`},
+		{"POST of plain text", plainPost(e), 415, "application/json"},
+		{"PUT", putRequest(e), 405, "not served here"},
 		{"body too large", postRequest(e, `{"query": "`+strings.Repeat(secret, 40000)+`"}`, ""), 413, "more than"},
 	}
 	for _, c := range cases {
