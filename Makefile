@@ -1,4 +1,4 @@
-.PHONY: run test generate lint bench
+.PHONY: run test generate lint bench graphiql
 
 # Serve on :8080 with the demo data set; tokens are printed at start.
 run:
@@ -16,3 +16,7 @@ lint:
 
 bench:
 	go test ./resolvers/ -run '^$$' -bench . -benchtime 3s
+
+# Rebuild GraphiQL's bundle (web/graphiql/dist, committed and embedded) from the locked packages.
+graphiql:
+	cd web/graphiql && npm ci --no-audit --no-fund && npm run build

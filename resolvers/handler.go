@@ -11,12 +11,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers/auth"
 	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/web/graphiql"
 )
 
 // Options tune the GraphQL endpoint's defences.
@@ -48,9 +48,9 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
 	}
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{}) // GET and POST as the GraphQL over HTTP spec says
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20})
+	srv.AddTransport(unsupported{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(shapeLimit{maxBytes: o.MaxQueryBytes, maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
 	if o.Introspection {
@@ -71,7 +71,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 // Handler serves GraphQL at its path for programs, and GraphiQL to a browser that opens it.
 func Handler(r *Resolver, o Options) http.Handler {
 	api := NewServer(r, o)
-	ide := playground.Handler("Parley", "/graphql")
+	ide := graphiql.Page()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodGet && req.URL.Query().Get("query") == "" &&
 			strings.Contains(req.Header.Get("Accept"), "text/html") {
@@ -82,8 +82,8 @@ func Handler(r *Resolver, o Options) http.Handler {
 	})
 }
 
-// Playground is GraphiQL pointed at /graphql.
-func Playground() http.Handler { return playground.Handler("Parley", "/graphql") }
+// Playground is GraphiQL pointed at /graphql, served from the binary (web/graphiql).
+func Playground() http.Handler { return graphiql.Page() }
 
 // setComplexity prices list fields by the page size asked for, so a client cannot multiply
 // the work with nested pages.

@@ -37,7 +37,7 @@ type jsMessage struct {
 // The live subscriptions work with the JavaScript clients people actually use: graphql-ws over
 // WebSocket and graphql-sse over Server-Sent Events, against a real `parley serve`.
 func TestLiveJSClients(t *testing.T) {
-	dir := npmInstalled(t)
+	dir := npmInstalled(t, "livejs")
 	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	addr := freeAddr(t)
 	_, logs := serveParley(t, environ, addr, "--seed")
@@ -73,15 +73,15 @@ func TestLiveJSClients(t *testing.T) {
 	}
 }
 
-// npmInstalled returns the livejs folder, with its locked packages installed.
-func npmInstalled(t *testing.T) string {
+// npmInstalled returns the folder (relative to cmd/parley) with its locked packages installed.
+func npmInstalled(t *testing.T, folder string) string {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is required for the JavaScript client test: %v", tool, err)
 		}
 	}
-	dir, err := filepath.Abs("livejs")
+	dir, err := filepath.Abs(folder)
 	if err != nil {
 		t.Fatal(err)
 	}

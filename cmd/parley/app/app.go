@@ -23,6 +23,7 @@ import (
 	"github.com/parley/parley/resolvers/livews"
 	"github.com/parley/parley/resolvers/ratelimit"
 	restcompat "github.com/parley/parley/rest-compat"
+	"github.com/parley/parley/web/graphiql"
 )
 
 // App is a wired Parley: the store, the authenticator, the resolvers and the HTTP routes.
@@ -138,6 +139,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", resolvers.Playground())
+	mux.Handle("GET "+graphiql.Prefix, graphiql.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)

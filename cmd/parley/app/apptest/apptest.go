@@ -270,6 +270,37 @@ func (e *Env) User(t testing.TB, id string) Creds {
 	return Creds{}
 }
 
+// Logs is what the server logged while a test captured it.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is every line logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// CaptureLogs sends the process's log lines (JSON, debug and up) to the returned Logs until
+// the test ends. The default logger is global: tests that capture must not run in parallel.
+func CaptureLogs(t testing.TB) *Logs {
+	t.Helper()
+	quietLogs()
+	logs := &Logs{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(app.LogHandler{Handler: slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	return logs
+}
+
 var quietOnce sync.Once
 
 // quietLogs keeps request logs out of test output unless PARLEY_TEST_LOG=1.
