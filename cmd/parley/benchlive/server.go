@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // server is the Parley under test: in this process, or elsewhere (app is nil then).
@@ -36,6 +36,11 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	cfg.DataDir, cfg.BlobURL, cfg.JWKSURL = dir, "", ""
 	cfg.JWTSecret, cfg.APIKeys = randomHex(32), []string{randomHex(16)}
 	cfg.RatePrefix = "bench-" + randomHex(4) + ":" // fresh rate buckets, apart from other runs
+	if cfg.Limits != nil { // every subscriber dials from one loopback address
+		l := *cfg.Limits
+		l.Anonymous = ratelimit.Rule{}
+		cfg.Limits = &l
+	}
 	database, where, drop, err := openScratch(ctx, cfg)
 	if err != nil {
 		os.RemoveAll(dir)
@@ -61,7 +66,7 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 		stopAll()
 		return nil, err
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := a.HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
 	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, app: a,
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
