@@ -36,7 +36,7 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	cfg.DataDir, cfg.BlobURL, cfg.JWKSURL = dir, "", ""
 	cfg.JWTSecret, cfg.APIKeys = randomHex(32), []string{randomHex(16)}
 	cfg.RatePrefix = "bench-" + randomHex(4) + ":" // fresh rate buckets, apart from other runs
-	if cfg.Limits != nil { // every subscriber dials from one loopback address
+	if cfg.Limits != nil {                         // every subscriber dials from one loopback address
 		l := *cfg.Limits
 		l.Anonymous = ratelimit.Rule{}
 		cfg.Limits = &l
