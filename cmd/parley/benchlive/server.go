@@ -14,7 +14,6 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // server is the Parley under test: in this process, or elsewhere (app is nil then).
@@ -36,11 +35,6 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	cfg.DataDir, cfg.BlobURL, cfg.JWKSURL = dir, "", ""
 	cfg.JWTSecret, cfg.APIKeys = randomHex(32), []string{randomHex(16)}
 	cfg.RatePrefix = "bench-" + randomHex(4) + ":" // fresh rate buckets, apart from other runs
-	if cfg.Limits != nil {                         // every subscriber dials from one loopback address
-		l := *cfg.Limits
-		l.Anonymous = ratelimit.Rule{}
-		cfg.Limits = &l
-	}
 	database, where, drop, err := openScratch(ctx, cfg)
 	if err != nil {
 		os.RemoveAll(dir)
@@ -70,6 +64,16 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	go func() { _ = srv.Serve(ln) }()
 	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, app: a,
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
+}
+
+// InProcess runs Parley in this process on a scratch database for other benchmarks, as `bench
+// live` does: it returns the GraphQL URL, the back-office key, where the database is, and stop.
+func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, stop func(), err error) {
+	s, err := startServer(ctx, cfg)
+	if err != nil {
+		return "", "", "", nil, err
+	}
+	return s.URL, s.APIKey, s.Where, s.close, nil
 }
 
 func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App, error) {
