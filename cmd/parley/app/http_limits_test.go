@@ -296,3 +296,38 @@ func TestCORSSendsCredentialsOnlyToNamedOrigins(t *testing.T) {
 		}
 	}
 }
+
+// An established event stream leaves the in-flight count and outlives the body deadline.
+func TestEventStreamsAreNotCountedOrCut(t *testing.T) {
+	timeout := 100 * time.Millisecond
+	e := apptest.NewWith(t, func(c *app.Config) { c.MaxInFlight, c.BodyTimeout = 1, timeout })
+	conv, kari := e.ThreadOf(t, 1002), e.User(t, "co-kari")
+	body, _ := json.Marshal(map[string]any{"query": `subscription($c: ID) { messageAdded(conversationId: $c) { body } }`,
+		"variables": map[string]any{"c": conv}})
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	e.User(t, "ws-dekk").Sign(req)
+	opened := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewScanner(resp.Body)
+	stop := time.AfterFunc(20*time.Second, func() { resp.Body.Close() })
+	defer stop.Stop()
+	for i := 0; i == 0 || time.Since(opened) < 3*timeout; i++ {
+		text := fmt.Sprintf("past the body deadline %d", i)
+		r := e.GQL(t, kari, `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { id } } }`,
+			map[string]any{"in": map[string]any{"conversationId": conv, "body": text}})
+		if r.Code() != "" {
+			t.Fatalf("a send beside an open stream with one slot: %d %+v", r.Status, r.Errors)
+		}
+		for events.Scan() && !strings.Contains(events.Text(), text) {
+		}
+		if events.Err() != nil || !strings.Contains(events.Text(), text) {
+			t.Fatalf("the stream ended before %q: %v", text, events.Err())
+		}
+	}
+}

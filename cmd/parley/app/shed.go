@@ -137,8 +137,8 @@ func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
 // boundBodies refuses a body over its limit with 413, by its Content-Length before reading it
 // or while reading a chunked one, and cuts a body not sent within the body timeout. Bodies
 // other than multipart uploads are read whole here, so a slow sender never holds a slot of
-// shedLoad. The read deadline is cleared once the body is in: streams and WebSockets that
-// follow must not inherit it.
+// shedLoad. net/http clears the read deadline when the body ends, so an event stream that
+// follows is not cut; a hijacked WebSocket clears its own (livews).
 func (a *App) boundBodies(next http.Handler) http.Handler {
 	maxBody := a.Config.MaxBodyBytes()
 	maxUpload := max(maxBody, resolvers.MaxAttachments*a.Resolver.MaxUpload()+1<<20)
@@ -157,9 +157,8 @@ func (a *App) boundBodies(next http.Handler) http.Handler {
 			refuse(w, r, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, tooLarge(limit), 0)
 			return
 		}
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(timeout))
-		body := &deadlineBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), rc: rc}
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+		body := http.MaxBytesReader(w, r.Body, limit)
 		if upload {
 			r.Body = body
 			next.ServeHTTP(w, r)
@@ -191,25 +190,6 @@ func refuseBody(w http.ResponseWriter, r *http.Request, err error, limit int64) 
 	default:
 		refuse(w, r, http.StatusBadRequest, resolvers.CodeBadUserInput, "the request body could not be read", 0)
 	}
-}
-
-// deadlineBody clears the connection's read deadline when the body ends: the server's own
-// read that then waits for the next request would otherwise end the request's context.
-type deadlineBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	done bool
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil && !b.done {
-		b.done = true
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			_ = b.rc.SetReadDeadline(time.Time{})
-		}
-	}
-	return n, err
 }
 
 // shedLoad works on at most limit requests at once and answers the rest 503 with Retry-After
