@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,14 +245,8 @@ func TestRateLimitsApplyBeforeParsing(t *testing.T) {
 // Past its in-flight limit a replica answers 503 at once; health checks still answer.
 func TestOverloadIsAnswered503(t *testing.T) {
 	e := apptest.NewWith(t, func(c *app.Config) { c.MaxInFlight = 1 })
-	// An upload whose body never finishes holds the one slot.
-	c := dial(t, e)
 	kari := e.User(t, "co-kari")
-	head := "POST /graphql HTTP/1.1\r\nHost: parley\r\nAuthorization: Bearer " + kari.Token +
-		"\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: 100000\r\n\r\n--xx\r\n"
-	if _, err := io.WriteString(c, head); err != nil {
-		t.Fatal(err)
-	}
+	release := holdSlot(t, e, kari)
 	r := awaitStatus(t, e, kari, http.StatusServiceUnavailable)
 	if r.Code() != "OVERLOADED" {
 		t.Fatalf("overloaded: %+v", r.Errors)
@@ -263,8 +258,46 @@ func TestOverloadIsAnswered503(t *testing.T) {
 	if resp, _ := get(t, e.URL+"/readyz", nil); resp.StatusCode != 200 {
 		t.Fatalf("readiness while overloaded: %d", resp.StatusCode)
 	}
-	c.Close()
+	release()
 	awaitStatus(t, e, kari, http.StatusOK)
+}
+
+// holdSlot starts an upload whose body never finishes, which holds an in-flight slot. Should
+// it meet the slot taken (by awaitStatus's probe) and be refused, it tries again. release ends
+// the upload.
+func holdSlot(t *testing.T, e *apptest.Env, c apptest.Creds) (release func()) {
+	t.Helper()
+	head := "POST /graphql HTTP/1.1\r\nHost: parley\r\nAuthorization: Bearer " + c.Token +
+		"\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: 100000\r\n\r\n--xx\r\n"
+	var mu sync.Mutex
+	var conn net.Conn
+	released := false
+	var hold func()
+	hold = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if released {
+			return
+		}
+		conn = dial(t, e)
+		if _, err := io.WriteString(conn, head); err != nil {
+			t.Error(err)
+			return
+		}
+		go func(conn net.Conn) {
+			if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
+				resp.Body.Close()
+				hold()
+			}
+		}(conn)
+	}
+	hold()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		released = true
+		conn.Close()
+	}
 }
 
 // awaitStatus repeats a small query until it is answered with status.

@@ -59,7 +59,12 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string
 	}
 }
 
+// refuseLimited answers 429. The body is not read yet: the connection closes rather than
+// read it (net/http would discard up to 256 KiB of it before answering).
 func refuseLimited(w http.ResponseWriter, r *http.Request, err error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 	retry := 1
 	if l, ok := ratelimit.IsLimited(err); ok {
 		retry = l.RetryAfterSeconds()
@@ -205,6 +210,9 @@ func shedLoad(limit int, next http.Handler) http.Handler {
 		select {
 		case slots <- struct{}{}:
 		default:
+			if isMultipart(r) { // its body is unread: close rather than read it
+				w.Header().Set("Connection", "close")
+			}
 			refuse(w, r, http.StatusServiceUnavailable, CodeOverloaded, "the server is busy: retry shortly", 1)
 			return
 		}
