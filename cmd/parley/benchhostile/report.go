@@ -101,7 +101,8 @@ func (r *report) print(w io.Writer) {
 	for _, b := range buckets[:7] {
 		line("status "+b, "%d", total[b])
 	}
-	line("trickled bodies", "%d cut by the server, %d held until the end", total["cut"]+r.counts[trickled]["4xx"], total["held"])
+	held := r.counts[trickled]["held"]
+	line("trickled bodies", "%d refused or cut by the server, %d held until the end", sumOf(r.counts[trickled])-held, held)
 	line("health checks", "%d of %d answered 200, slowest %.1f ms", r.Health.OK, r.Health.Sent, ms(r.Health.Slowest))
 	line("load average", "%s", r.Load)
 	line("cpu before", "%.2f cores (this process, 1 s idle window)", r.IdleCPU)
