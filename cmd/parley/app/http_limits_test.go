@@ -3,6 +3,7 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/app/apptest"
@@ -361,6 +364,34 @@ func TestEventStreamsAreNotCountedOrCut(t *testing.T) {
 		}
 		if events.Err() != nil || !strings.Contains(events.Text(), text) {
 			t.Fatalf("the stream ended before %q: %v", text, events.Err())
+		}
+	}
+}
+
+// An open WebSocket leaves the in-flight count once upgraded, and still answers afterwards.
+func TestWebSocketsAreNotCounted(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.MaxInFlight, c.BodyTimeout = 1, 100*time.Millisecond })
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	kari := e.User(t, "co-kari")
+	for _, msg := range []string{`{"type":"connection_init","payload":{"Authorization":"Bearer ` + kari.Token + `"}}`, "query"} {
+		if msg == "query" {
+			if r := e.GQL(t, kari, `{ viewer { id } }`, nil); r.Status != http.StatusOK || r.Code() != "" {
+				t.Fatalf("a query beside an open WebSocket with one slot: %d %+v", r.Status, r.Errors)
+			}
+			msg = `{"type":"subscribe","id":"1","payload":{"query":"{ viewer { id } }"}}`
+		}
+		if err := ws.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if _, b, err := ws.Read(ctx); err != nil || strings.Contains(string(b), "error") {
+			t.Fatalf("WebSocket answer to %s: %s %v", msg, b, err)
 		}
 	}
 }
