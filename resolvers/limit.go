@@ -42,6 +42,27 @@ func (r *Resolver) Limit(ctx context.Context, c ratelimit.Class) error {
 	return r.Limiter.Allow(ctx, p.User.UserID, false, c)
 }
 
+type prechargedKey struct{}
+
+// PrechargeGraphQL takes the caller's token for an HTTP GraphQL request before its document is
+// parsed: a user's read token, or the API key's one. limitOperations then charges only what
+// the operation adds: a mutation's send or other token.
+func (r *Resolver) PrechargeGraphQL(ctx context.Context) (context.Context, error) {
+	if err := r.Limit(ctx, ratelimit.Read); err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, prechargedKey{}, true), nil
+}
+
+// charged reports whether the token PrechargeGraphQL took already pays for an operation.
+func charged(ctx context.Context, c ratelimit.Class) bool {
+	if pre, _ := ctx.Value(prechargedKey{}).(bool); !pre {
+		return false
+	}
+	p, err := auth.PrincipalFrom(ctx)
+	return c == ratelimit.Read || (err == nil && p.APIKey)
+}
+
 // limitOperations refuses queries and mutations over the caller's rate with RATE_LIMITED.
 // Subscriptions are capped per user instead (see subscriptionCap).
 func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -49,7 +70,11 @@ func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHa
 	if oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
 		return next(ctx)
 	}
-	if err := r.Limit(ctx, classify(oc.Operation)); err != nil {
+	c := classify(oc.Operation)
+	if charged(ctx, c) {
+		return next(ctx)
+	}
+	if err := r.Limit(ctx, c); err != nil {
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
 	}
 	return next(ctx)

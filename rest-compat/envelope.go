@@ -210,3 +210,12 @@ func (p *plainRewriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (p *plainRewriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
+
+// Owns reports whether path belongs to the legacy REST surface, whose answers use its envelopes.
+func Owns(path string) bool { return isCompatPath(path) }
+
+// Refuse answers a request refused before routing (body too large, rate limited, overloaded)
+// in the envelope of its path's family.
+func Refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	writeError(w, r, familyOf(r.URL.Path), status, code, msg, "")
+}

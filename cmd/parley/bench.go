@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchhostile"
 	"github.com/parley/parley/cmd/parley/benchlive"
 )
 
-const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL]`
+const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL]
+       parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]`
 
 // bench runs a benchmark. "live-clients" is the child process of "live", not for people.
 func bench(ctx context.Context, cfg app.Config, args []string) error {
@@ -22,6 +24,8 @@ func bench(ctx context.Context, cfg app.Config, args []string) error {
 	switch args[0] {
 	case "live":
 		return benchLive(ctx, cfg, args[1:])
+	case "hostile":
+		return benchHostile(ctx, cfg, args[1:])
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -46,6 +50,22 @@ func benchLive(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	return benchlive.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchHostile(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench hostile", flag.ContinueOnError)
+	var o benchhostile.Options
+	fs.IntVar(&o.Clients, "clients", 500, "concurrent clients: half valid users, the rest attacks and anonymous floods")
+	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "how long the clients run")
+	fs.IntVar(&o.Requests, "requests", 200000, "stop after this many requests in all")
+	fs.DurationVar(&o.Grace, "grace", 10*time.Second, "how long requests under way at the end may still take")
+	fs.DurationVar(&o.Settle, "settle", 10*time.Second, "how long to watch for the CPU to go back to idle afterwards")
+	fs.StringVar(&o.URL, "url", "", "GraphQL URL of a running server on loopback (default: run one in this process on a scratch database)")
+	fs.StringVar(&o.APIKey, "api-key", firstOf(cfg.APIKeys), "back-office key of --url (default: the first of PARLEY_API_KEYS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchhostile.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

@@ -21,6 +21,7 @@ commands:
   token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
   seed      load the demo data set (--json prints ids and tokens for scripts)
   bench     live --subscribers N --rate R --duration D [--threads T] [--server URL]: live delivery
+            hostile [--clients N] [--duration D] [--url URL]: valid traffic under attack, on loopback
 `
 
 func main() {

@@ -286,3 +286,36 @@ func TestFallsBackToAnEmbeddedServer(t *testing.T) {
 		}
 	}
 }
+
+// A taken port ends `parley serve` at once with one clear line and a failure status, instead
+// of waiting silently on background work for a signal.
+func TestServeExitsWhenItsPortIsTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(env(t, "DATABASE_URL="+dbtest.NewDSN(t)), "PARLEY_ADDR="+ln.Addr().String())
+	var stderr bytes.Buffer
+	cmd.Stderr, cmd.Stdout = &stderr, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("parley serve on a taken port still runs after 30s:\n%s", stderr.String())
+	}
+	if err == nil {
+		t.Fatalf("parley serve on a taken port exited 0:\n%s", stderr.String())
+	}
+	want := "parley: cannot listen on " + ln.Addr().String() + ": "
+	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "address already in use") {
+		t.Fatalf("no clear line %q...:\n%s", want, stderr.String())
+	}
+}

@@ -21,36 +21,49 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// Listen first: a taken port fails at once, before any background work would hold us.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
 	a, closeDB, err := openApp(ctx, cfg, *doMigrate)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	hubDone, err := a.StartLive(ctx)
+	// Background work stops with runCtx, which ends on any return: a failed start never waits
+	// for a signal.
+	runCtx, cancel := context.WithCancel(ctx)
+	hubDone, err := a.StartLive(runCtx)
 	if err != nil {
+		cancel()
 		return err
 	}
-	defer func() { <-hubDone }()
-	webhooksDone := a.StartWebhooks(ctx)
-	defer func() { <-webhooksDone }()
+	webhooksDone := a.StartWebhooks(runCtx)
+	defer func() { cancel(); <-hubDone; <-webhooksDone }()
 	if *doSeed {
-		data, err := app.Seed(ctx, a)
+		data, err := app.Seed(runCtx, a)
 		if err != nil {
 			return err
 		}
 		printSeedSummary(data, cfg.Addr)
 	}
-	return listen(ctx, cfg.Addr, a.Handler(), a.Sockets.Shutdown)
+	return serveOn(ctx, ln, a.HTTPServer(), a.Sockets.Shutdown)
 }
 
-// listen serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;
-// onShutdown closes what the server no longer tracks (hijacked WebSockets).
+// listen serves h on addr until ctx ends; see serveOn.
 func listen(ctx context.Context, addr string, h http.Handler, onShutdown func()) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, onShutdown)
+}
+
+// serveOn serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;
+// onShutdown closes what the server no longer tracks (hijacked WebSockets).
+func serveOn(ctx context.Context, ln net.Listener, srv *http.Server, onShutdown func()) error {
 	if onShutdown != nil {
 		srv.RegisterOnShutdown(onShutdown)
 	}

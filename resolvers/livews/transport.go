@@ -81,6 +81,8 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		}
 		return
 	}
+	// A hijacked connection keeps the server's deadlines; a socket lives on its own pings.
+	_ = nc.SetDeadline(time.Time{})
 	var in io.Reader = nc
 	if n := rw.Reader.Buffered(); n > 0 { // the client did not wait for our answer
 		early, _ := rw.Reader.Peek(n)

@@ -41,17 +41,20 @@ func ParseRule(s string) (Rule, error) {
 	return Rule{Rate: r, Burst: b}, nil
 }
 
-// Limits are the rules per class for users, and one rule for each API key.
+// Limits are the rules per class for users, one rule for each API key, and one for each
+// client address that sends no credentials.
 type Limits struct {
-	User   map[Class]Rule
-	APIKey Rule
+	User      map[Class]Rule
+	APIKey    Rule
+	Anonymous Rule
 }
 
 // DefaultLimits suit interactive clients.
 func DefaultLimits() Limits {
 	return Limits{
-		User:   map[Class]Rule{Send: {Rate: 5, Burst: 20}, Read: {Rate: 20, Burst: 60}, Other: {Rate: 10, Burst: 30}},
-		APIKey: Rule{Rate: 100, Burst: 200},
+		User:      map[Class]Rule{Send: {Rate: 5, Burst: 20}, Read: {Rate: 20, Burst: 60}, Other: {Rate: 10, Burst: 30}},
+		APIKey:    Rule{Rate: 100, Burst: 200},
+		Anonymous: Rule{Rate: 10, Burst: 40},
 	}
 }
 
@@ -97,6 +100,18 @@ func (l *Limiter) Allow(ctx context.Context, subject string, apiKey bool, c Clas
 	if apiKey {
 		rule, key = l.Limits.APIKey, l.Prefix+"rl:k:"+subject
 	}
+	return l.take(ctx, key, rule)
+}
+
+// AllowAddress takes a token for a request without credentials from a client address.
+func (l *Limiter) AllowAddress(ctx context.Context, addr string) error {
+	if l == nil {
+		return nil
+	}
+	return l.take(ctx, l.Prefix+"rl:a:"+addr, l.Limits.Anonymous)
+}
+
+func (l *Limiter) take(ctx context.Context, key string, rule Rule) error {
 	if rule.Rate <= 0 {
 		return nil
 	}

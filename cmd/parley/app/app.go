@@ -144,8 +144,15 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
 	restcompat.Register(mux, a.Resolver)
-	var h http.Handler = restcompat.Envelope(mux)
+	h := shedLoad(a.Config.InFlightLimit(), restcompat.Envelope(mux))
+	h = a.limitCallers(a.boundBodies(h))
 	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(h)))))
+}
+
+// HTTPServer serves Handler with the configured header and keep-alive timeouts; bodies have
+// their own per-request deadline (see boundBodies), which streams and WebSockets escape.
+func (a *App) HTTPServer() *http.Server {
+	return &http.Server{Handler: a.Handler(), ReadHeaderTimeout: a.Config.HeaderTimeout(), IdleTimeout: a.Config.KeepAlive()}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

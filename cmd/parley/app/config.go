@@ -5,11 +5,13 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
-
 	"time"
+
 
 	"github.com/parley/parley/resolvers/auth"
 	"github.com/parley/parley/resolvers/ratelimit"
@@ -46,6 +48,14 @@ type Config struct {
 	MaxSubscriptions int
 	// RatePrefix keeps test servers sharing one Redis apart.
 	RatePrefix string
+
+	// HTTP limits; zero takes the defaults (see the methods of the same names).
+	MaxBody           int64          // PARLEY_MAX_BODY_KB: request body bytes, multipart uploads apart
+	BodyTimeout       time.Duration  // PARLEY_BODY_TIMEOUT: time to read a request body
+	ReadHeaderTimeout time.Duration  // PARLEY_READ_HEADER_TIMEOUT
+	IdleTimeout       time.Duration  // PARLEY_IDLE_TIMEOUT: keep-alive connections between requests
+	MaxInFlight       int            // PARLEY_MAX_INFLIGHT: requests worked on at once; more get 503
+	TrustedProxies    []netip.Prefix // PARLEY_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed
 
 	// Webhook delivery. Zero durations and a nil schedule take the defaults of db/webhooks.
 	WebhookWorker       bool            // PARLEY_WEBHOOK_WORKER: run a delivery worker on this replica
@@ -117,6 +127,9 @@ func ConfigFromEnv() (Config, error) {
 	if err := webhookConfig(&c); err != nil {
 		return c, err
 	}
+	if err := httpConfig(&c); err != nil {
+		return c, err
+	}
 	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 100 {
@@ -125,6 +138,60 @@ func ConfigFromEnv() (Config, error) {
 		c.MaxQueryDepth = n
 	}
 	return c, nil
+}
+
+// httpConfig reads the request body, timeout, in-flight and proxy settings.
+func httpConfig(c *Config) error {
+	if v := os.Getenv("PARLEY_MAX_BODY_KB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("PARLEY_MAX_BODY_KB=%q: want a whole number of KiB, 1 to 1048576", v)
+		}
+		c.MaxBody = int64(n) << 10
+	}
+	if v := os.Getenv("PARLEY_MAX_INFLIGHT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("PARLEY_MAX_INFLIGHT=%q: want a whole number, at least 1", v)
+		}
+		c.MaxInFlight = n
+	}
+	for _, s := range splitList(os.Getenv("PARLEY_TRUSTED_PROXIES")) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, err2 := netip.ParseAddr(s)
+			if err2 != nil {
+				return fmt.Errorf("PARLEY_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_BODY_TIMEOUT": &c.BodyTimeout,
+		"PARLEY_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout})
+}
+
+// MaxBodyBytes is the largest request body outside multipart uploads (default 2 MiB).
+func (c Config) MaxBodyBytes() int64 { return orDefault(c.MaxBody, 2<<20) }
+
+// BodyReadTimeout is how long a request may take to send its body (default 60 s).
+func (c Config) BodyReadTimeout() time.Duration { return orDefault(c.BodyTimeout, time.Minute) }
+
+// HeaderTimeout is how long a client may take to send a request's headers (default 10 s).
+func (c Config) HeaderTimeout() time.Duration { return orDefault(c.ReadHeaderTimeout, 10*time.Second) }
+
+// KeepAlive is how long an idle keep-alive connection stays open (default 2 min).
+func (c Config) KeepAlive() time.Duration { return orDefault(c.IdleTimeout, 2*time.Minute) }
+
+// InFlightLimit is how many requests one replica works on at once (default 32 per CPU: on
+// two cores, enough to keep the database busy while admitted requests stay quick).
+func (c Config) InFlightLimit() int { return orDefault(c.MaxInFlight, 32*runtime.GOMAXPROCS(0)) }
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // Production tells whether the operator asked for production behaviour (PARLEY_ENV=production).
@@ -245,6 +312,13 @@ func limitsFromEnv(c *Config) error {
 			}
 			l.User[class] = r
 		}
+	}
+	if v := os.Getenv("PARLEY_RATE_ANONYMOUS"); v != "" {
+		r, err := ratelimit.ParseRule(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_ANONYMOUS: %w", err)
+		}
+		l.Anonymous = r
 	}
 	if v := os.Getenv("PARLEY_RATE_API_KEY"); v != "" {
 		r, err := ratelimit.ParseRule(v)

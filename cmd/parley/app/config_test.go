@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,32 @@ func TestProductionRequiresIssuerAndAudience(t *testing.T) {
 	dev.Env = "development"
 	if _, err := dev.AuthConfig(); err != nil {
 		t.Fatalf("development without issuer and audience: %v", err)
+	}
+}
+
+func TestHTTPLimitSettings(t *testing.T) {
+	c, err := ConfigFromEnv()
+	if err != nil || c.MaxBodyBytes() != 2<<20 || c.BodyReadTimeout() != time.Minute || c.InFlightLimit() < 32 ||
+		c.Limits.Anonymous != (ratelimit.Rule{Rate: 10, Burst: 40}) {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	for k, v := range map[string]string{"PARLEY_MAX_BODY_KB": "64", "PARLEY_BODY_TIMEOUT": "5s", "PARLEY_MAX_INFLIGHT": "7",
+		"PARLEY_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1", "PARLEY_RATE_ANONYMOUS": "1:2"} {
+		t.Setenv(k, v)
+	}
+	c, err = ConfigFromEnv()
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
+	if err != nil || c.MaxBodyBytes() != 64<<10 || c.BodyReadTimeout() != 5*time.Second || c.InFlightLimit() != 7 ||
+		!slices.Equal(c.TrustedProxies, want) || c.Limits.Anonymous != (ratelimit.Rule{Rate: 1, Burst: 2}) {
+		t.Fatalf("settings: %+v, %v", c, err)
+	}
+	for k, bad := range map[string]string{"PARLEY_MAX_BODY_KB": "0", "PARLEY_BODY_TIMEOUT": "soon", "PARLEY_MAX_INFLIGHT": "-1",
+		"PARLEY_TRUSTED_PROXIES": "proxy.local", "PARLEY_RATE_ANONYMOUS": "lots"} {
+		t.Run(k, func(t *testing.T) {
+			t.Setenv(k, bad)
+			if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
+		})
 	}
 }

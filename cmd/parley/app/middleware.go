@@ -129,14 +129,19 @@ func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
 
 // cors lets browsers on the allowed origins ("*" for any) call the API and read the request id.
+// Only an origin named in the list may send credentials (cookies): bearer tokens need none, and
+// "*" with credentials would let any site ride a browser's cookies.
 func cors(origins []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && (slices.Contains(origins, "*") || slices.Contains(origins, origin)) {
+		named := origin != "" && slices.Contains(origins, origin)
+		if named || (origin != "" && slices.Contains(origins, "*")) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Credentials", "true")
+			if named {
+				h.Set("Access-Control-Allow-Credentials", "true")
+			}
 			h.Set("Access-Control-Expose-Headers", "X-Request-ID")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Request-ID")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Options are the flags of `parley bench live`.
@@ -76,6 +77,11 @@ func (o Options) check() error {
 
 func serverFor(ctx context.Context, cfg app.Config, o Options) (*server, error) {
 	if o.Server == "" {
+		if cfg.Limits != nil { // every subscriber dials from one loopback address, unauthenticated
+			l := *cfg.Limits
+			l.Anonymous = ratelimit.Rule{}
+			cfg.Limits = &l
+		}
 		return startServer(ctx, cfg)
 	}
 	if o.APIKey == "" {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"runtime"
@@ -61,10 +60,20 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 		stopAll()
 		return nil, err
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := a.HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
 	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, app: a,
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
+}
+
+// InProcess runs Parley in this process on a scratch database for other benchmarks, as `bench
+// live` does: it returns the GraphQL URL, the back-office key, where the database is, and stop.
+func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, stop func(), err error) {
+	s, err := startServer(ctx, cfg)
+	if err != nil {
+		return "", "", "", nil, err
+	}
+	return s.URL, s.APIKey, s.Where, s.close, nil
 }
 
 func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App, error) {

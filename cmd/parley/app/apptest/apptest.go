@@ -124,7 +124,9 @@ func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
 		t.Fatalf("start live hub: %v", err)
 	}
 	webhooksDone := a.StartWebhooks(ctx)
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
+	srv.Start()
 	stop := sync.OnceFunc(func() { srv.Close(); cancel(); <-done; <-webhooksDone })
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
