@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/parley/parley/resolvers/auth"
 	"github.com/parley/parley/resolvers/ratelimit"
 )
