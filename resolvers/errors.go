@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -53,10 +55,50 @@ func Field(err error) string {
 	return ""
 }
 
-// PublicMessage is what a client may read of err: internal errors say nothing of the inside.
+// PublicMessage is what a client may read of err: one short sentence in the words of the code
+// that refused the request, without gqlgen's location and path (the error's locations and
+// path carry those) or the sentinel's name (extensions.code carries that). Internal errors say
+// nothing of the inside.
 func PublicMessage(err error) string {
 	if Code(err) == CodeInternal {
 		return "internal error"
+	}
+	var gerr *gqlerror.Error
+	if errors.As(err, &gerr) {
+		if gerr.Unwrap() == nil {
+			return gerr.Message
+		}
+		err = gerr.Unwrap()
+	}
+	var fe *db.FieldError
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	if l, ok := ratelimit.IsLimited(err); ok {
+		return l.Error()
+	}
+	return ownWords(err)
+}
+
+var sentinels = []error{db.ErrNotFound, db.ErrForbidden, db.ErrConflict, db.ErrInvalidInput, auth.ErrUnauthenticated}
+
+// ownWords is the text of the error that wraps a sentinel, without the sentinel: the layer
+// that knows what went wrong ("conversation" for a conversation not found). Layers further out
+// only repeat the operation, which the error's path already names.
+func ownWords(err error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		inner := errors.Unwrap(e)
+		if inner == nil || !slices.Contains(sentinels, inner) {
+			continue
+		}
+		own, ok := strings.CutSuffix(e.Error(), ": "+inner.Error())
+		switch {
+		case !ok:
+			return e.Error()
+		case inner == db.ErrNotFound:
+			return own + " not found"
+		}
+		return own
 	}
 	return err.Error()
 }

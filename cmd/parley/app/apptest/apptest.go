@@ -149,9 +149,10 @@ type Response struct {
 	Status int
 	Data   json.RawMessage `json:"data"`
 	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
+		Message    string                       `json:"message"`
+		Path       []any                        `json:"path"`
+		Locations  []struct{ Line, Column int } `json:"locations"`
+		Extensions map[string]any               `json:"extensions"`
 	} `json:"errors"`
 }
 
