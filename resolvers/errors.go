@@ -24,6 +24,8 @@ const (
 	CodeConflict        = "CONFLICT"
 	CodeInternal        = "INTERNAL"
 	CodeRateLimited     = "RATE_LIMITED"
+	// CodeTooManyErrors marks the last error of a response whose other errors were dropped.
+	CodeTooManyErrors = "TOO_MANY_ERRORS"
 )
 
 // Code classifies an error from a resolver or the store. Anything unclassified is INTERNAL.
@@ -128,6 +130,22 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	gerr.Message = PublicMessage(err)
 	return gerr
+}
+
+// capErrors keeps at most max errors in a response, the last saying how many were dropped:
+// an answer's size follows what the server chose to do, not how many mistakes a client made.
+func capErrors(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || max < 1 || len(resp.Errors) <= max {
+			return resp
+		}
+		dropped := len(resp.Errors) - max + 1
+		note := gqlerror.Errorf("%d more errors were dropped.", dropped)
+		note.Extensions = map[string]any{"code": CodeTooManyErrors}
+		resp.Errors = append(resp.Errors[:max-1:max-1], note)
+		return resp
+	}
 }
 
 // recoverPanic turns a panic into an INTERNAL error instead of a dropped connection.

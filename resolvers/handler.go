@@ -19,13 +19,20 @@ import (
 	"github.com/parley/parley/resolvers/livews"
 )
 
-// Options tune the GraphQL endpoint's defences.
+// Options tune the GraphQL endpoint's defences. The document limits are checked before
+// gqlgen parses, validates or prices a document, so every refusal is cheap (see limits.go).
 type Options struct {
-	Introspection   bool
-	ComplexityLimit int
-	MaxDepth        int
-	MaxAliases      int
-	MaxQueryBytes   int
+	Introspection         bool
+	ComplexityLimit       int
+	MaxDepth              int // ordinary fields
+	MaxIntrospectionDepth int // below __schema or __type
+	MaxAliases            int
+	MaxQueryBytes         int
+	MaxTokens             int
+	MaxDirectives         int
+	MaxFields             int // with every fragment spread expanded
+	MaxRepeatedFields     int // fields merged at one response key
+	MaxErrors             int // in one response
 	// Auth authenticates WebSocket connections from their connection_init payload.
 	Auth *auth.Authenticator
 	// Origins are the browser origins allowed to open WebSockets ("*" for any).
@@ -34,9 +41,11 @@ type Options struct {
 	Sockets *livews.Transport
 }
 
-// DefaultOptions are the limits Parley serves with.
+// DefaultOptions are the limits Parley serves with; README's "Query limits" says why.
 func DefaultOptions() Options {
-	return Options{Introspection: true, ComplexityLimit: 5000, MaxDepth: 12, MaxAliases: 30, MaxQueryBytes: 32 << 10}
+	return Options{Introspection: true, ComplexityLimit: 5000,
+		MaxDepth: 8, MaxIntrospectionDepth: 20, MaxAliases: 30, MaxQueryBytes: 32 << 10,
+		MaxTokens: 2000, MaxDirectives: 50, MaxFields: 2000, MaxRepeatedFields: 50, MaxErrors: 50}
 }
 
 // NewServer builds the GraphQL executor over r with transports, caches and limits.
@@ -51,18 +60,23 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(shapeLimit{maxBytes: o.MaxQueryBytes, maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
+	valid := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(valid)
+	srv.Use(byteLimit{max: o.MaxQueryBytes}) // before persisted queries store the text
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(shapeLimit{shapeLimits{maxTokens: o.MaxTokens, maxDirectives: o.MaxDirectives,
+		maxDepth: o.MaxDepth, maxIntrospectionDepth: o.MaxIntrospectionDepth, maxAliases: o.MaxAliases,
+		maxFields: o.MaxFields, maxRepeats: o.MaxRepeatedFields, checked: valid}})
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.AroundOperations(r.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
 		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))
 	})
+	srv.AroundResponses(capErrors(o.MaxErrors))
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	return srv

@@ -87,7 +87,6 @@ func ConfigFromEnv() (Config, error) {
 		mb = n
 	}
 	c.MaxUploadBytes = int64(mb) << 20
-	c.MaxQueryDepth = 12
 	if err := limitsFromEnv(&c); err != nil {
 		return c, err
 	}
