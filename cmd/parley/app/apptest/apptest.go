@@ -107,7 +107,7 @@ func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
 	t.Cleanup(func() { bdb.Close() })
 	store := db.NewStore(bdb)
 	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
-		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, CORSOrigins: []string{"*"},
+		AnonymousIntrospection: true, DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, CORSOrigins: []string{"*"},
 		WebhookWorker: true, WebhookAllowPrivate: true, WebhookPoll: 100 * time.Millisecond}
 	if change != nil {
 		change(&cfg)
