@@ -72,12 +72,12 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.SetDisableSuggestion(!o.Introspection || !o.AnonymousIntrospection)
 	srv.Use(byteLimit{max: o.MaxQueryBytes}) // before persisted queries store the text
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(shapeLimit{shapeLimits{maxTokens: o.MaxTokens, maxDirectives: o.MaxDirectives,
+	srv.Use(shapeLimit{maxTokens: o.MaxTokens, maxDirectives: o.MaxDirectives,
 		maxDepth: o.MaxDepth, maxIntrospectionDepth: o.MaxIntrospectionDepth, maxAliases: o.MaxAliases,
-		maxFields: o.MaxFields, maxRepeats: o.MaxRepeatedFields, checked: valid}})
+		maxFields: o.MaxFields, maxRepeats: o.MaxRepeatedFields, checked: valid})
+	srv.Use(liveOnly{})
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
-	srv.Use(liveOnly{})
 	srv.AroundOperations(r.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.

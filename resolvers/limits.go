@@ -15,18 +15,16 @@ import (
 // aliases, directives, fields); gqlgen's own price check keeps COMPLEXITY_LIMIT_EXCEEDED.
 const CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
 
-// shapeLimits bound what a document may cost before gqlgen parses, validates or prices it:
+// shapeLimit bounds what a document may cost before gqlgen parses, validates or prices it:
 // validation and the complexity count expand every fragment spread and compare fields pairwise,
-// so without these bounds a small anonymous request can keep a CPU busy for minutes.
-type shapeLimits struct {
+// so without these bounds a small anonymous request can keep a CPU busy for minutes. It runs
+// once gqlgen knows the text (after persisted queries).
+type shapeLimit struct {
 	maxTokens, maxDirectives          int
 	maxDepth, maxIntrospectionDepth   int
 	maxAliases, maxFields, maxRepeats int
 	checked                           graphql.Cache[*ast.QueryDocument] // gqlgen's cache of valid documents
 }
-
-// shapeLimit checks a document's shape once gqlgen knows its text (after persisted queries).
-type shapeLimit struct{ shapeLimits }
 
 // byteLimit refuses oversized text before anything else, persisted-query registration included.
 type byteLimit struct{ max int }
@@ -89,7 +87,7 @@ func countTokens(q string, limit int) int {
 
 // check measures every operation with each fragment measured once, then, when the document
 // is known to be small once expanded, counts the fields merged at each response key.
-func (l shapeLimits) check(doc *ast.QueryDocument) *gqlerror.Error {
+func (l shapeLimit) check(doc *ast.QueryDocument) *gqlerror.Error {
 	w := newWalker(doc)
 	var total shape
 	for _, op := range doc.Operations {
