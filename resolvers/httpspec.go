@@ -21,9 +21,9 @@ import (
 // JSON object, a query that is not a string, variables that are not an object.
 const CodeBadRequest = "BAD_REQUEST"
 
-// maxBodyBytes bounds a GraphQL request body (query, variables, extensions); files go
-// through the multipart transport, which has its own bound.
-const maxBodyBytes = 1 << 20
+// defaultMaxBody bounds a GraphQL request body (query, variables, extensions) when Options
+// name no bound; files go through the multipart transport, which has its own.
+const defaultMaxBody = 2 << 20
 
 const (
 	mediaJSON            = "application/json"
@@ -35,7 +35,7 @@ const (
 // application/graphql-response+json, whichever the client accepts. It replaces gqlgen's GET
 // and POST transports, which answer 422 where the spec says 200 or 400, write "data": null
 // into request errors, and copy a body they cannot decode into the error message.
-type httpTransport struct{}
+type httpTransport struct{ maxBody int64 }
 
 var _ graphql.Transport = httpTransport{}
 
@@ -51,11 +51,11 @@ func isJSON(r *http.Request) bool {
 	return err == nil && mt == mediaJSON
 }
 
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media := responseMedia(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	start := graphql.Now()
-	params, status, err := readParams(w, r)
+	params, status, err := readParams(w, r, t.maxBody)
 	if err != nil {
 		writeGraphQL(w, status, requestFailed(gqlerror.List{badRequest(err)}))
 		return
@@ -121,12 +121,12 @@ func responseMedia(accept string) string {
 
 // readParams reads a GraphQL request from the URL (GET) or the JSON body (POST). Its error
 // says what is wrong with the request and never quotes it.
-func readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, error) {
+func readParams(w http.ResponseWriter, r *http.Request, maxBody int64) (*graphql.RawParams, int, error) {
 	if r.Method == http.MethodGet {
 		p, err := paramsFromURL(r.URL.RawQuery)
 		return p, http.StatusBadRequest, err
 	}
-	body, status, err := readBody(w, r)
+	body, status, err := readBody(w, r, maxBody)
 	if err != nil {
 		return nil, status, err
 	}
@@ -134,12 +134,15 @@ func readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int
 	return p, http.StatusBadRequest, err
 }
 
-// readBody reads at most maxBodyBytes of the request body.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+// readBody reads at most maxBody bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, int, error) {
+	if maxBody <= 0 {
+		maxBody = defaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the request body is more than %d bytes", maxBodyBytes)
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the request body is more than %d bytes", maxBody)
 	}
 	if err != nil {
 		return nil, http.StatusBadRequest, errors.New("the request body could not be read")
@@ -250,14 +253,17 @@ func writeGraphQL(w http.ResponseWriter, status int, v any) {
 
 // checkedBody checks a POST body as httpTransport does before next (gqlgen's SSE transport)
 // reads it, so a malformed one gets a clear 400 and never reaches an error message or log.
-type checkedBody struct{ graphql.Transport }
+type checkedBody struct {
+	graphql.Transport
+	maxBody int64
+}
 
 func (t checkedBody) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if r.Method != http.MethodPost {
 		t.Transport.Do(w, r, exec)
 		return
 	}
-	body, status, err := readBody(w, r)
+	body, status, err := readBody(w, r, t.maxBody)
 	if err == nil {
 		status = http.StatusBadRequest
 		_, err = paramsFromBody(body)

@@ -1,14 +1,22 @@
 package resolvers_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
 
 	"github.com/parley/parley/cmd/parley/app"
@@ -31,7 +39,7 @@ func TestQueryLimits(t *testing.T) {
 		fmt.Fprintf(&b, "a%d: viewer { id } ", i)
 	}
 	b.WriteString("}")
-	if r := e.GQL(t, ola, b.String(), nil); r.Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "aliases") {
+	if r := e.GQL(t, ola, b.String(), nil); r.Code() != "QUERY_TOO_COMPLEX" || !strings.Contains(r.Errors[0].Message, "aliases") {
 		t.Fatalf("31 aliases: %+v", r.Errors)
 	}
 	nested := "{ viewer { id } inbox { nodes { messages { nodes { sender { id } } } } } }"
@@ -43,7 +51,7 @@ func TestQueryLimits(t *testing.T) {
 		t.Fatalf("100 threads x 100 messages: %q %+v", r.Code(), r.Errors)
 	}
 	huge := "{ viewer { id } }" + strings.Repeat(" ", 40<<10)
-	if r := e.GQL(t, ola, huge, nil); r.Code() != "BAD_USER_INPUT" {
+	if r := e.GQL(t, ola, huge, nil); r.Code() != "QUERY_TOO_COMPLEX" {
 		t.Fatalf("40 KiB query: %q", r.Code())
 	}
 }
@@ -55,12 +63,12 @@ func TestQueryDepthLimit(t *testing.T) {
 		t.Fatalf("4 levels: %+v", r.Errors)
 	}
 	five := `{ inbox { nodes { lastMessage { sender { id } } } } }`
-	if r := e.GQL(t, tok, five, nil); r.Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "deep") {
+	if r := e.GQL(t, tok, five, nil); r.Code() != "QUERY_TOO_COMPLEX" || !strings.Contains(r.Errors[0].Message, "deep") {
 		t.Fatalf("5 levels: %+v", r.Errors)
 	}
 	// A fragment does not hide depth.
 	viaFragment := `fragment M on Message { sender { id } } { inbox { nodes { lastMessage { ...M } } } }`
-	if r := e.GQL(t, tok, viaFragment, nil); r.Code() != "BAD_USER_INPUT" {
+	if r := e.GQL(t, tok, viaFragment, nil); r.Code() != "QUERY_TOO_COMPLEX" {
 		t.Fatalf("5 levels through a fragment: %+v", r.Errors)
 	}
 }
@@ -137,4 +145,157 @@ func TestInboxStatementsDoNotGrowWithPageSize(t *testing.T) {
 		t.Fatalf("inbox page ran %d statements", one)
 	}
 	t.Logf("inbox page: %d statements for 1 or 12 rows", one)
+}
+
+// cpuOf is the process's CPU time (user and system) spent while fn runs: the server runs in
+// this process, so it is what one request costs the server, whatever else the machine does.
+func cpuOf(t *testing.T, fn func()) time.Duration {
+	t.Helper()
+	used := func() time.Duration {
+		var u syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	}
+	before := used()
+	fn()
+	return used() - before
+}
+
+// maxCPU is a generous bound on what refusing one document may cost; the documents below cost
+// from seconds to hours before the limits.
+const maxCPU = 500 * time.Millisecond
+
+// refusedCheaply sends q without credentials and wants it refused with code, with a message
+// containing want, for less than maxCPU.
+func refusedCheaply(t *testing.T, e *apptest.Env, name, q, code, want string) *apptest.Response {
+	t.Helper()
+	var r *apptest.Response
+	cpu := cpuOf(t, func() { r = e.GQL(t, apptest.Creds{}, q, nil) })
+	if len(r.Errors) == 0 {
+		t.Fatalf("%s (%d bytes) was answered: %.200s", name, len(q), r.Data)
+	}
+	if r.Code() != code || !strings.Contains(r.Errors[0].Message, want) {
+		t.Errorf("%s (%d bytes): code %q, %d errors, first %+v; want %s saying %q", name, len(q), r.Code(), len(r.Errors), r.Errors[0], code, want)
+	}
+	if cpu > maxCPU {
+		t.Errorf("%s (%d bytes) cost %v of CPU", name, len(q), cpu)
+	}
+	return r
+}
+
+// fanOut is the attack report's document: F0 selects __typename, every Fi spreads F(i-1) ten
+// times, the operation spreads Flevels; 10^levels fields once expanded.
+func fanOut(levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{ ...F%d }\nfragment F0 on Query { __typename }\n", levels)
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "fragment F%d on Query {%s }\n", i, strings.Repeat(fmt.Sprintf(" ...F%d", i-1), 10))
+	}
+	return b.String()
+}
+
+// Fragments are measured once each, so a fan of spreads costs what its text costs.
+func TestFragmentFanOutIsRefusedCheaply(t *testing.T) {
+	e := apptest.New(t)
+	refusedCheaply(t, e, "10^8 fields", fanOut(8), "QUERY_TOO_COMPLEX", "fields once its fragments are expanded")
+	refusedCheaply(t, e, "10^30 fields", fanOut(30), "QUERY_TOO_COMPLEX", "more than a trillion fields")
+	// Depth behind shared fragments still counts (refused before validation looks at names).
+	refusedCheaply(t, e, "depth through fragments", "fragment E on Message { a { b { c { d { e { f } } } } } }"+
+		" { inbox { nodes { lastMessage { ...E } } } }", "QUERY_TOO_COMPLEX", "9 levels deep")
+	deep := "fragment D on User { id } fragment C on Conversation { participants { user { ...D } } }" +
+		" { inbox { nodes { ...C lastMessage { sender { ...D } } } } }"
+	if r := e.GQL(t, e.User(t, "co-ola"), deep, nil); r.Code() != "" {
+		t.Fatalf("5 levels through fragments: %+v", r.Errors)
+	}
+	cycle := "fragment A on Query { ...B } fragment B on Query { ...A } { ...A }"
+	refusedCheaply(t, e, "cycle", cycle, "QUERY_TOO_COMPLEX", "spreads itself")
+}
+
+// Documents that make validation compare fields pairwise or report an error per token are
+// refused before validation; what gets through stays cheap, and no answer holds more than 50
+// errors.
+func TestQuadraticValidationIsRefusedCheaply(t *testing.T) {
+	e := apptest.New(t)
+	fields := func(format string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, format, i)
+		}
+		return b.String()
+	}
+	for _, c := range []struct{ name, q, want string }{
+		{"10,800 repeated fields", "{ viewer { " + strings.Repeat("id ", 10800) + "} }", "tokens"},
+		{"10,000 unknown fields", "{ " + strings.Repeat("a ", 10000) + "}", "tokens"},
+		{"10,000 unknown directives", "{ viewer " + strings.Repeat("@a ", 10000) + "{ id } }", "tokens"},
+		{"1,000 repeated fields", "{ viewer { " + strings.Repeat("id ", 1000) + "} }", "one field 1000 times"},
+		{"repeats merged across fields", "{ " + strings.Repeat("viewer { "+strings.Repeat("id ", 10)+"} ", 10) + "}", "one field 100 times"},
+		{"repeats merged through fragments", "fragment V on User { " + strings.Repeat("id ", 20) + "} { viewer { " + strings.Repeat("...V ", 20) + "} }", "one field 400 times"},
+		{"60 directives", "{ viewer " + strings.Repeat("@skip(if: false) ", 60) + "{ id } }", "60 directives"},
+		{"31 aliases", "{ " + fields("a%d: viewer { id } ", 31) + "}", "31 aliases"},
+		{"9 levels", "{ inbox { nodes { lastMessage { conversation { lastMessage { conversation { participants { user { id } } } } } } } } }", "9 levels deep"},
+	} {
+		refusedCheaply(t, e, c.name, c.q, "QUERY_TOO_COMPLEX", c.want)
+	}
+	// 1,900 distinct unknown fields fit the limits: validation reports them cheaply, and the
+	// answer keeps 49 of them and says how many more there were.
+	r := refusedCheaply(t, e, "1,900 unknown fields", "{ "+fields("a%d ", 1900)+"}", "GRAPHQL_VALIDATION_FAILED", `"a0"`)
+	last := r.Errors[len(r.Errors)-1]
+	if len(r.Errors) != 50 || last.Extensions["code"] != "TOO_MANY_ERRORS" || last.Message != "1851 more errors were dropped." {
+		t.Fatalf("%d errors, the last %+v", len(r.Errors), last)
+	}
+}
+
+// cancelWatch holds the first statement a GraphQL operation runs until the operation's context
+// ends, and reports how it ended: a client that hangs up must stop the work done for it.
+type cancelWatch struct {
+	started chan struct{}
+	ended   chan error
+	once    sync.Once
+}
+
+func (c *cancelWatch) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	if !graphql.HasOperationContext(ctx) {
+		return ctx // authentication, before the body is read: Go sees a hang-up only after
+	}
+	c.once.Do(func() {
+		close(c.started)
+		select {
+		case <-ctx.Done():
+			c.ended <- ctx.Err()
+		case <-time.After(10 * time.Second):
+			c.ended <- nil
+		}
+	})
+	return ctx
+}
+func (c *cancelWatch) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// Work stops when the client goes away: the statements of a request run under its context.
+// (What comes before execution is bounded by the document limits above.)
+func TestWorkStopsWhenTheClientGoesAway(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	watch := &cancelWatch{started: make(chan struct{}), ended: make(chan error, 1)}
+	e.Store.DB.AddQueryHook(watch)
+	ctx, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	body, _ := json.Marshal(map[string]any{"query": `{ inbox { nodes { id lastMessage { body } } } }`})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	e.User(t, "co-ola").Sign(req)
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-watch.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request ran no statement")
+	}
+	hangUp()
+	if err := <-watch.ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the statement's context ended with %v, want context.Canceled", err)
+	}
 }

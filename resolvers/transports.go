@@ -14,7 +14,7 @@ import (
 // addLiveTransports serves subscriptions over WebSocket (graphql-transport-ws, and the legacy
 // subscriptions-transport-ws) and Server-Sent Events.
 func addLiveTransports(srv *handler.Server, o Options) {
-	srv.AddTransport(checkedBody{transport.SSE{}})
+	srv.AddTransport(checkedBody{transport.SSE{}, o.MaxBodyBytes})
 	sockets := o.Sockets
 	if sockets == nil {
 		sockets = NewSockets(o.Auth, o.Origins)

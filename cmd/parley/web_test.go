@@ -19,8 +19,7 @@ const chromium = "/usr/bin/chromium"
 // SHOULD, and GraphiQL works in headless Chromium from the server's own origin alone.
 func TestWebChecks(t *testing.T) {
 	dir := npmInstalled(t, filepath.Join("..", "..", "web", "checks"))
-	// GraphiQL's introspection query is 15 levels deep.
-	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t), "PARLEY_MAX_QUERY_DEPTH=20")
+	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	addr := freeAddr(t)
 	_, logs := serveParley(t, environ, addr, "--seed")
 	seed := seedData(t, environ)

@@ -131,11 +131,12 @@ func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
 // Handler is the whole HTTP surface with its middleware.
 func (a *App) Handler() http.Handler {
 	opts := resolvers.DefaultOptions()
-	opts.Introspection = a.Config.Introspection
+	opts.Introspection, opts.AnonymousIntrospection = a.Config.Introspection, a.Config.AnonymousIntrospection
 	opts.Auth, opts.Origins, opts.Sockets = a.Auth, a.Config.CORSOrigins, a.Sockets
 	if a.Config.MaxQueryDepth > 0 {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}
+	opts.MaxBodyBytes = a.Config.MaxBodyBytes()
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", resolvers.Playground())

@@ -26,7 +26,7 @@ type Config struct {
 	JWTSecret      string   // PARLEY_JWT_SECRET
 	JWKSURL        string   // PARLEY_JWKS_URL
 	APIKeys        []string // PARLEY_API_KEYS, comma-separated
-	Introspection  bool     // PARLEY_INTROSPECTION
+	Introspection  bool     // PARLEY_INTROSPECTION, for callers with credentials
 	DataDir        string   // PARLEY_DATA_DIR: generated secret, files, embedded database
 	MaxUploadBytes int64    // PARLEY_MAX_UPLOAD_MB
 	LogLevel       string   // PARLEY_LOG_LEVEL
@@ -38,6 +38,9 @@ type Config struct {
 	// defaults, 10 s for connection_init and a keep-alive every 20 s.
 	WSInitTimeout  time.Duration
 	WSPingInterval time.Duration
+	// AnonymousIntrospection serves introspection and "Did you mean" suggestions to anonymous
+	// callers: PARLEY_INTROSPECTION when set, else only in development.
+	AnonymousIntrospection bool
 	// Limits are the request rates (PARLEY_RATE_SEND, _READ, _OTHER, _API_KEY as rate:burst;
 	// PARLEY_RATE_LIMITS=false turns them off). Nil means no limits.
 	Limits *ratelimit.Limits
@@ -99,6 +102,7 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.Introspection = b
 	}
+	c.AnonymousIntrospection = c.Introspection && (!c.Production() || os.Getenv("PARLEY_INTROSPECTION") != "")
 	mb := 10
 	if v := os.Getenv("PARLEY_MAX_UPLOAD_MB"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -108,7 +112,6 @@ func ConfigFromEnv() (Config, error) {
 		mb = n
 	}
 	c.MaxUploadBytes = int64(mb) << 20
-	c.MaxQueryDepth = 12
 	if err := limitsFromEnv(&c); err != nil {
 		return c, err
 	}

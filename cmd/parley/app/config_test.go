@@ -91,3 +91,25 @@ func TestHTTPLimitSettings(t *testing.T) {
 		})
 	}
 }
+
+// Production serves introspection and suggestions only to callers with credentials, unless
+// PARLEY_INTROSPECTION says otherwise.
+func TestIntrospectionSettings(t *testing.T) {
+	for _, c := range []struct {
+		env, setting     string
+		users, anonymous bool
+	}{
+		{"development", "", true, true},
+		{"production", "", true, false},
+		{"production", "true", true, true},
+		{"production", "false", false, false},
+		{"development", "false", false, false},
+	} {
+		t.Setenv("PARLEY_ENV", c.env)
+		t.Setenv("PARLEY_INTROSPECTION", c.setting)
+		got, err := ConfigFromEnv()
+		if err != nil || got.Introspection != c.users || got.AnonymousIntrospection != c.anonymous {
+			t.Errorf("%s with PARLEY_INTROSPECTION=%q: users %v, anonymous %v, %v", c.env, c.setting, got.Introspection, got.AnonymousIntrospection, err)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func serveOn(t testing.TB, dsn string, change func(*app.Config)) *Env {
 	t.Cleanup(func() { bdb.Close() })
 	store := db.NewStore(bdb)
 	cfg := app.Config{JWTSecret: Secret, APIKeys: []string{APIKey}, Introspection: true,
-		DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, MaxQueryDepth: 12, CORSOrigins: []string{"*"},
+		AnonymousIntrospection: true, DataDir: t.TempDir(), MaxUploadBytes: 1 << 20, CORSOrigins: []string{"*"},
 		WebhookWorker: true, WebhookAllowPrivate: true, WebhookPoll: 100 * time.Millisecond}
 	if change != nil {
 		change(&cfg)
@@ -163,9 +163,10 @@ type Response struct {
 	Status int
 	Data   json.RawMessage `json:"data"`
 	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
+		Message    string                       `json:"message"`
+		Path       []any                        `json:"path"`
+		Locations  []struct{ Line, Column int } `json:"locations"`
+		Extensions map[string]any               `json:"extensions"`
 	} `json:"errors"`
 }
 
