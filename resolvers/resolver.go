@@ -36,6 +36,8 @@ type Resolver struct {
 	MaxTokenTTL time.Duration
 	// WebhookAllowPrivate accepts webhook URLs at loopback, private and link-local addresses.
 	WebhookAllowPrivate bool
+	// WebhookRequireHTTPS refuses webhook URLs that are not https (production).
+	WebhookRequireHTTPS bool
 }
 
 type (
