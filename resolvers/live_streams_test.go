@@ -92,22 +92,29 @@ func TestDeliveryIsAuthorizedWhenDelivered(t *testing.T) {
 	quiet(t, c, 500*time.Millisecond)
 }
 
+// A subscriber that reads nothing while messages pile up is ended with SLOW_CONSUMER and the
+// cursor to resume from, and gets that error once it reads again.
 func TestSlowConsumerIsEndedWithACursorToResumeFrom(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.LiveBuffer = 4 })
+	// The client reads nothing for as long as the sends below take: on a busy machine that can
+	// outlast the keep-alive's three silent periods, which would drop it as a dead peer.
+	e := apptest.NewWith(t, func(c *app.Config) { c.LiveBuffer = 4; c.WSPingInterval = time.Hour })
 	conv := threadOf(t, e, 1002)
 	kari := e.User(t, "co-kari")
 	c := dial(t, e, e.User(t, "ws-dekk"))
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
-	time.Sleep(100 * time.Millisecond)
-	// The subscriber reads nothing while ~11 MB of messages pile up: more than the socket
-	// buffers hold, so the server's writes stall and its small event buffer overflows.
+	subscribed(t, e, 1)
+	// Messages of 9 KB pile up until the socket buffers are full (some MB), the server's
+	// writes stall and its small event buffer overflows. The client starts reading as soon as
+	// the hub has ended it, well within the server's write timeout.
 	big := strings.Repeat("x", 9000)
-	for i := 0; i < 1200; i++ {
+	for i := 0; e.App.Hub.EndedSlow() == 0; i++ {
+		if i == 5000 {
+			t.Fatal("5,000 unread messages of 9 KB and the subscriber is not ended as slow")
+		}
 		send(t, e, kari, conv, big)
 	}
-	var last string
 	for n := 0; ; n++ {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		m, err := c.Next(ctx)
 		cancel()
 		if err != nil {
@@ -117,11 +124,10 @@ func TestSlowConsumerIsEndedWithACursorToResumeFrom(t *testing.T) {
 			if !strings.Contains(string(m.Payload), "SLOW_CONSUMER") || !strings.Contains(string(m.Payload), "resumeAfter") {
 				t.Fatalf("error = %s", m.Payload)
 			}
-			last = string(m.Payload)
-			break
+			t.Logf("ended after %d messages with %s", n, m.Payload)
+			return
 		}
 	}
-	t.Logf("ended with %s", last)
 }
 
 func TestLegacySubscriptionsTransportWS(t *testing.T) {

@@ -205,26 +205,58 @@ func TestListenerKilledMidStreamLosesNothing(t *testing.T) {
 	kari := e.User(t, "co-kari")
 	c := dial(t, e, e.User(t, "ws-dekk"))
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
-	time.Sleep(100 * time.Millisecond)
+	subscribed(t, e, 1)
+	killed := map[int]bool{}
 	var want []int
 	for i := 0; i < 30; i++ {
 		if i == 10 || i == 20 {
-			var killed int
-			err := e.Store.DB.NewRaw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE datname = current_database() AND query LIKE 'LISTEN%'`).Scan(t.Context(), &killed)
-			if err != nil || killed == 0 {
-				t.Fatalf("kill the listener: %v (killed %d)", err, killed)
-			}
+			killListener(t, e, killed)
 		}
 		want = append(want, send(t, e, kari, conv, fmt.Sprintf("k%d", i)).SendMessage.Message.MessageID)
 	}
 	for _, id := range want {
 		var got added
-		next(t, c, 5*time.Second, &got)
+		next(t, c, 30*time.Second, &got)
 		if got.MessageAdded.MessageID != id {
 			t.Fatalf("got message %d, want %d", got.MessageAdded.MessageID, id)
 		}
 	}
+}
+
+// subscribed waits until the hub holds n message subscriptions: from then on, they get every
+// message sent.
+func subscribed(t *testing.T, e *apptest.Env, n int) {
+	t.Helper()
+	eventually(t, 30*time.Second, fmt.Sprintf("the hub holds %d message subscriptions", n), func() bool {
+		return e.App.Hub.Counts()["messages"] == n
+	})
+}
+
+// killListener terminates the hub's LISTEN connection, once one other than those killed
+// before is up (the hub reconnects after a kill, and LISTENs when it is started).
+func killListener(t *testing.T, e *apptest.Env, killed map[int]bool) {
+	t.Helper()
+	pid := 0
+	eventually(t, 30*time.Second, "a LISTEN connection", func() bool {
+		var pids []int
+		err := e.Store.DB.NewRaw(`SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(t.Context(), &pids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pids {
+			if !killed[p] {
+				pid = p
+				return true
+			}
+		}
+		return false
+	})
+	var ok bool
+	if err := e.Store.DB.NewRaw(`SELECT pg_terminate_backend(?)`, pid).Scan(t.Context(), &ok); err != nil || !ok {
+		t.Fatalf("kill the listener %d: %v (%v)", pid, err, ok)
+	}
+	killed[pid] = true
 }
 
 func TestSubscriptionsDoNotLeakGoroutines(t *testing.T) {

@@ -33,6 +33,8 @@ type Resolver struct {
 	MaxSubscriptions int
 	// WebhookAllowPrivate accepts webhook URLs at loopback, private and link-local addresses.
 	WebhookAllowPrivate bool
+	// WebhookRequireHTTPS refuses webhook URLs that are not https (production).
+	WebhookRequireHTTPS bool
 }
 
 type (

@@ -17,11 +17,16 @@ import (
 // secretOverlap is how long the secret before a rotation keeps signing.
 const secretOverlap = 24 * time.Hour
 
+// webhookRules are the receivers this deployment accepts.
+func (r *Resolver) webhookRules() webhooks.Rules {
+	return webhooks.Rules{AllowPrivate: r.WebhookAllowPrivate, RequireHTTPS: r.WebhookRequireHTTPS}
+}
+
 func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, in graph.CreateWebhookEndpointInput) (*graph.CreateWebhookEndpointPayload, error) {
 	if err := auth.BackOffice(ctx); err != nil {
 		return nil, err
 	}
-	if err := webhooks.CheckURL(ctx, "url", in.URL, r.WebhookAllowPrivate); err != nil {
+	if err := webhooks.CheckURL(ctx, "url", in.URL, r.webhookRules()); err != nil {
 		return nil, err
 	}
 	e := &db.WebhookEndpoint{URL: strings.TrimSpace(in.URL), Events: in.Events, Description: strings.TrimSpace(deref(in.Description)),
@@ -49,7 +54,7 @@ func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, in graph.U
 		p.Description = ptrTo(strings.TrimSpace(*in.Description))
 	}
 	if in.URL != nil {
-		if err := webhooks.CheckURL(ctx, "url", *in.URL, r.WebhookAllowPrivate); err != nil {
+		if err := webhooks.CheckURL(ctx, "url", *in.URL, r.webhookRules()); err != nil {
 			return nil, err
 		}
 		p.URL = ptrTo(strings.TrimSpace(*in.URL))

@@ -55,7 +55,11 @@ func TestWebhookPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookAllowPrivate = false })
 	rcv := newReceiver(t, always(http.StatusOK))
 	for _, url := range []string{rcv.URL, "http://localhost/hooks", "http://10.0.0.8/hooks", "http://[::1]/hooks",
-		"http://169.254.169.254/latest", "http://192.168.0.10/", "http://[fe80::1%25eth0]/"} {
+		"http://169.254.169.254/latest", "http://192.168.0.10/", "http://[fe80::1%25eth0]/",
+		// The attack report: IPv4-compatible and 6to4 loopback, documentation, benchmarking,
+		// reserved and broadcast space.
+		"http://[::7f00:1]/", "http://[2002:7f00:1::]/", "http://[2001:db8::1]/", "http://198.18.0.1/",
+		"http://240.0.0.1/", "http://255.255.255.255/", "http://[::ffff:127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/"} {
 		r := e.GQL(t, apptest.Office(), createHookMutation, map[string]any{"in": map[string]any{"url": url, "events": []string{"message.read"}}})
 		if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "url" {
 			t.Errorf("%s: %q %+v", url, r.Code(), r.Errors)
@@ -80,6 +84,42 @@ func TestWebhookPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 	}
 	if n := len(rcv.hooks()); n != 0 {
 		t.Fatalf("the loopback receiver got %d requests", n)
+	}
+}
+
+// In production (PARLEY_ENV=production) receivers must be https: an http URL is refused when
+// registered or changed, and one stored before is not sent to in cleartext.
+func TestWebhookHTTPRefusedInProduction(t *testing.T) {
+	t.Parallel()
+	e := apptest.NewWith(t, func(c *app.Config) { c.Env = "production" })
+	rcv := newReceiver(t, always(http.StatusOK))
+	for _, url := range []string{rcv.URL, "http://93.184.216.34/hooks"} {
+		r := e.GQL(t, apptest.Office(), createHookMutation, map[string]any{"in": map[string]any{"url": url, "events": []string{"message.received"}}})
+		if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "url" || !strings.Contains(r.Errors[0].Message, "https") {
+			t.Fatalf("%s: %q %+v", url, r.Code(), r.Errors)
+		}
+	}
+	ok := createHook(t, e, "https://93.184.216.34/hooks", []string{"message.read"}, nil)
+	r := e.GQL(t, apptest.Office(), `mutation($in: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"id": ok.ID, "url": "http://93.184.216.34/hooks"}})
+	if r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "url" {
+		t.Fatalf("update to http: %q %+v", r.Code(), r.Errors)
+	}
+	// Stored while http was allowed: its deliveries fail instead of going out in cleartext.
+	ep := &db.WebhookEndpoint{URL: rcv.URL, Events: []string{"message.received"}, Active: true, Secret: webhooks.NewSecret()}
+	if err := e.Store.CreateWebhookEndpoint(t.Context(), ep, db.WebhookOwner{}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, e, e.User(t, "usr_per"), convOf(t, e, "tesla3"), "Hei")
+	eventually(t, 10*time.Second, "a refused attempt is recorded", func() bool {
+		ds := deliveries(t, e, "wh_"+itoa(int(ep.ID)))
+		return len(ds) == 1 && len(ds[0].Attempts) > 0
+	})
+	if a := deliveries(t, e, "wh_"+itoa(int(ep.ID)))[0].Attempts[0]; a.StatusCode != nil || !strings.Contains(a.Error, "not https") {
+		t.Fatalf("attempt = %+v", a)
+	}
+	if n := len(rcv.hooks()); n != 0 {
+		t.Fatalf("the http receiver got %d requests", n)
 	}
 }
 

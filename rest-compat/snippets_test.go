@@ -21,7 +21,11 @@ import (
 // The documents hold 27 endpoints with an axios and a fetch snippet each.
 const minSnippets = 54
 
-// specDir is the legacy REST documentation: shared/spec beside the repository.
+// fixture holds the documents' snippets (jstest/extract-snippets.mjs writes it), so the test
+// needs nothing beside the repository.
+const fixture = "jstest/testdata/snippets.json"
+
+// specDir is the legacy REST documentation, shared/spec beside the repository, when there.
 const specDir = "../../shared/spec"
 
 type snippetResult struct {
@@ -34,21 +38,23 @@ type snippetResult struct {
 	Error  string `json:"error"`
 }
 
-// TestDocumentedSnippets runs every Node.js axios and fetch snippet of the documents against a
-// real server (jstest/run-snippets.mjs does the extracting and the placeholders) and wants a 2xx
-// for each.
+// TestDocumentedSnippets runs every Node.js axios and fetch snippet of the documents (from the
+// fixture) against a real server (jstest/run-snippets.mjs puts real ids in their placeholders)
+// and wants a 2xx for each. With shared/spec beside the repository it also checks the fixture
+// is what the documents hold now.
 func TestDocumentedSnippets(t *testing.T) {
 	node := lookPath(t, "node")
 	ensureNodeModules(t)
-	want := countSnippets(t)
+	want := countFixture(t)
 	if want < minSnippets {
-		t.Fatalf("found %d snippets in %s, want at least %d", want, specDir, minSnippets)
+		t.Fatalf("found %d snippets in %s, want at least %d", want, fixture, minSnippets)
 	}
+	checkFixture(t, node, want)
 
 	e := apptest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "run-snippets.mjs", mustAbs(t, specDir))
+	cmd := exec.CommandContext(ctx, node, "run-snippets.mjs")
 	cmd.Dir = "jstest"
 	cmd.Env = append(os.Environ(), snippetEnv(t, e)...)
 	var stderr bytes.Buffer
@@ -67,7 +73,7 @@ func TestDocumentedSnippets(t *testing.T) {
 		}
 	}
 	if len(results) != want {
-		t.Errorf("ran %d snippets, the documents hold %d", len(results), want)
+		t.Errorf("ran %d snippets, the fixture holds %d", len(results), want)
 	}
 	t.Logf("%d snippets, %d failed", len(results), failed)
 }
@@ -97,23 +103,47 @@ func ensureNodeModules(t *testing.T) {
 	}
 }
 
-// countSnippets counts the snippet headings of the documents, independently of the script.
-func countSnippets(t *testing.T) int {
+func countFixture(t *testing.T) int {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(specDir, "[0-9][0-9][0-9]_*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no documents in %s (shared/spec must sit beside the repository): %v", specDir, err)
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snippets []struct {
+		Code string `json:"code"`
+	}
+	if err := json.Unmarshal(b, &snippets); err != nil {
+		t.Fatalf("%s: %v", fixture, err)
+	}
+	return len(snippets)
+}
+
+// checkFixture compares the fixture with the documents when they sit beside the repository:
+// the headings counted here, independently of the script, and the script's own comparison.
+func checkFixture(t *testing.T, node string, n int) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(specDir, "[0-9][0-9][0-9]_*.txt"))
+	if len(files) == 0 {
+		t.Logf("no documents in %s: running the fixture as it is", specDir)
+		return
 	}
 	heading := regexp.MustCompile(`(?m)^\s*(Node\.js Axios example|Fetch example)\s*$`)
-	n := 0
+	inDocs := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n += len(heading.FindAll(b, -1))
+		inDocs += len(heading.FindAll(b, -1))
 	}
-	return n
+	if inDocs != n {
+		t.Errorf("the documents in %s hold %d snippets, the fixture %d", specDir, inDocs, n)
+	}
+	cmd := exec.Command(node, "extract-snippets.mjs", "--check", mustAbs(t, specDir))
+	cmd.Dir = "jstest"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("the fixture is not what the documents hold (%v): %s", err, out)
+	}
 }
 
 // snippetEnv gives the snippets their tokens and real ids: booking 1001 of co-ola at the

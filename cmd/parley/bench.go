@@ -12,7 +12,7 @@ import (
 	"github.com/parley/parley/cmd/parley/benchlive"
 )
 
-const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL]
+const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
        parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]`
 
 // bench runs a benchmark. "live-clients" is the child process of "live", not for people.
@@ -43,6 +43,7 @@ func benchLive(ctx context.Context, cfg app.Config, args []string) error {
 	fs.StringVar(&o.Server, "server", "", "GraphQL URL of a running server (default: run one in this process on a scratch database)")
 	fs.StringVar(&o.APIKey, "api-key", firstOf(cfg.APIKeys), "back-office key of --server (default: the first of PARLEY_API_KEYS)")
 	fs.DurationVar(&o.Drain, "drain", 10*time.Second, "give up waiting for deliveries after this long without one")
+	fs.BoolVar(&o.SendLate, "send-late", false, "send every scheduled message, even those whose time passed while the server was slow (tests on a busy machine; the rate then slips)")
 	fs.IntVar(&o.Dialers, "dialers", 32, "connections opened at once")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the in-process server's CPU profile while sending to this file")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write the in-process server's heap profile, subscribers connected and idle, to this file (and after sending, to this file.sent)")

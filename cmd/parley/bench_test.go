@@ -13,6 +13,8 @@ import (
 
 // A small live benchmark through the binary: the server in the test's parley process, the
 // subscribers in its child process. Every message must reach every subscriber of its thread.
+// Nothing here depends on the machine's speed: --send-late sends every scheduled message
+// however late, and --drain waits a minute for a delivery before giving up.
 func TestBenchLiveDeliversEveryMessage(t *testing.T) {
 	for _, tc := range []struct {
 		threads, perThread int
@@ -22,7 +24,8 @@ func TestBenchLiveDeliversEveryMessage(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("threads=%d", tc.threads), func(t *testing.T) {
 			out, logs := runParley(t, env(t, "DATABASE_URL="+dbtest.AdminDSN()),
-				"bench", "live", "--subscribers", "50", "--rate", "20", "--duration", "2s", "--threads", strconv.Itoa(tc.threads))
+				"bench", "live", "--subscribers", "50", "--rate", "20", "--duration", "2s", "--threads", strconv.Itoa(tc.threads),
+				"--send-late", "--drain", "60s")
 			f := figures(t, out)
 			want := 50 * tc.perThread
 			if got := leadingNumber(t, f, "deliveries expected"); got != float64(want) {
@@ -43,7 +46,7 @@ func TestBenchLiveDeliversEveryMessage(t *testing.T) {
 				}
 			}
 			for _, name := range []string{"latency p50", "latency p99", "latency max"} {
-				if v := leadingNumber(t, f, name); v <= 0 || v > 5000 || !strings.HasSuffix(f[name], " ms") {
+				if v := leadingNumber(t, f, name); v <= 0 || !strings.HasSuffix(f[name], " ms") {
 					t.Errorf("%s = %q, want a positive figure in ms", name, f[name])
 				}
 			}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley/parley/db"
@@ -49,6 +51,8 @@ type Hub struct {
 	wake   chan struct{}
 	events chan db.Event
 	ready  chan struct{}
+
+	endedSlow atomic.Int64 // subscriptions ended as slow, since the hub was made
 
 	syncMu  sync.Mutex
 	syncs   map[int64]chan struct{}
@@ -218,4 +222,21 @@ func (h *Hub) Counts() map[string]int {
 	return map[string]int{"messages": h.messages.count(), "notifications": h.notes.count(),
 		"inbox": h.inboxes.count(), "unread": h.unreads.count(), "receipts": h.receipts.count(),
 		"typing": h.typings.count()}
+}
+
+// EndedSlow is how many subscriptions the hub ended because their subscriber fell behind.
+func (h *Hub) EndedSlow() int64 { return h.endedSlow.Load() }
+
+// counted has the subscription's end counted when it is for falling behind.
+func (h *Hub) counted(hooks Hooks) Hooks {
+	onEnd := hooks.OnEnd
+	hooks.OnEnd = func(err error) {
+		if errors.Is(err, ErrSlow) {
+			h.endedSlow.Add(1)
+		}
+		if onEnd != nil {
+			onEnd(err)
+		}
+	}
+	return hooks
 }

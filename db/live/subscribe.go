@@ -15,7 +15,7 @@ import (
 // is 0). With replay, every message after the cursor is sent first, read from the database,
 // then the live ones, with no gap and no repeat at the seam.
 func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, replay bool, hooks Hooks) *MessageSub {
-	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, hooks), replaying: replay}
+	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, h.counted(hooks)), replaying: replay}
 	s.cursor = func() int64 { return s.last }
 	h.mu.Lock()
 	if !replay {
@@ -55,21 +55,21 @@ func (h *Hub) replay(ctx context.Context, s *MessageSub) {
 
 // Notifications subscribes to the viewer's new notifications.
 func (h *Hub) Notifications(ctx context.Context, v db.Viewer, hooks Hooks) *Sub[*db.Notification] {
-	s := newSub[*db.Notification](v, 0, h.opts.Buffer, hooks)
+	s := newSub[*db.Notification](v, 0, h.opts.Buffer, h.counted(hooks))
 	h.register(ctx, v, s, func() { h.notes.add(v.UserID, 0, s) }, func() { h.notes.remove(v.UserID, 0, s) })
 	return s
 }
 
 // Inbox subscribes to changes of the viewer's conversation rows.
 func (h *Hub) Inbox(ctx context.Context, v db.Viewer, hooks Hooks) *Sub[*db.Thread] {
-	s := newSub[*db.Thread](v, 0, h.opts.Buffer, hooks)
+	s := newSub[*db.Thread](v, 0, h.opts.Buffer, h.counted(hooks))
 	h.register(ctx, v, s, func() { h.inboxes.add(v.Party(), 0, s) }, func() { h.inboxes.remove(v.Party(), 0, s) })
 	return s
 }
 
 // Unread subscribes to the viewer's unread counts: the current ones first, then each change.
 func (h *Hub) Unread(ctx context.Context, v db.Viewer, hooks Hooks) *UnreadSub {
-	s := &UnreadSub{Sub: newSub[*db.UnreadCounts](v, 0, h.opts.Buffer, hooks)}
+	s := &UnreadSub{Sub: newSub[*db.UnreadCounts](v, 0, h.opts.Buffer, h.counted(hooks))}
 	h.register(ctx, v, s.Sub, func() { h.unreads.add(v.Party(), 0, s) }, func() { h.unreads.remove(v.Party(), 0, s) })
 	h.pushUnread(ctx, s)
 	return s
@@ -77,14 +77,14 @@ func (h *Hub) Unread(ctx context.Context, v db.Viewer, hooks Hooks) *UnreadSub {
 
 // Receipts subscribes to how far the other participants have read.
 func (h *Hub) Receipts(ctx context.Context, v db.Viewer, conv int64, hooks Hooks) *Sub[*Receipt] {
-	s := newSub[*Receipt](v, conv, h.opts.Buffer, hooks)
+	s := newSub[*Receipt](v, conv, h.opts.Buffer, h.counted(hooks))
 	h.register(ctx, v, s, func() { h.receipts.add(v.Party(), conv, s) }, func() { h.receipts.remove(v.Party(), conv, s) })
 	return s
 }
 
 // Typing subscribes to "is typing" signals of the other participants.
 func (h *Hub) Typing(ctx context.Context, v db.Viewer, conv int64, hooks Hooks) *Sub[*Typing] {
-	s := newSub[*Typing](v, conv, h.opts.Buffer, hooks)
+	s := newSub[*Typing](v, conv, h.opts.Buffer, h.counted(hooks))
 	h.register(ctx, v, s, func() { h.typings.add(v.Party(), conv, s) }, func() { h.typings.remove(v.Party(), conv, s) })
 	return s
 }

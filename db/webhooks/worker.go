@@ -35,6 +35,9 @@ type Settings struct {
 	// AllowPrivate lets receivers live at loopback, private and link-local addresses
 	// (development and tests).
 	AllowPrivate bool
+	// RequireHTTPS refuses to send to a receiver that is not https (production): an endpoint
+	// registered before it was set gets a failed attempt, not a cleartext request.
+	RequireHTTPS bool
 	// Batch is how many deliveries a worker claims at once and sends concurrently (16).
 	Batch int
 }
@@ -88,7 +91,11 @@ func newClient(s Settings) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	return &http.Client{Transport: tr, Timeout: s.Timeout,
+	var rt http.RoundTripper = tr
+	if s.RequireHTTPS {
+		rt = httpsOnly{tr}
+	}
+	return &http.Client{Transport: rt, Timeout: s.Timeout,
 		// A redirect is an answer, not a new destination: it could point anywhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

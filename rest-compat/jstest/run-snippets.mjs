@@ -2,10 +2,9 @@
 // Parley, each in its own Node process, and prints one JSON line per snippet:
 //   {"doc", "method", "url", "path", "kind": "axios"|"fetch", "status", "error"?}
 //
-// Usage: node run-snippets.mjs [--list] [SPEC_DIR]
+// Usage: node run-snippets.mjs [--list] [FIXTURE]
 //   --list prints what each snippet would call (with its real path and body) without running it.
-//   SPEC_DIR (or env SNIPPET_SPEC_DIR) holds the NNN_*.txt documents; default ../shared/spec
-//   beside the repository.
+//   FIXTURE is the snippets as extract-snippets.mjs wrote them; default testdata/snippets.json.
 // The snippets read MINBIL_API_BASE_URL, MINBIL_ACCESS_TOKEN (a car owner's token) and
 // MINBIL_WS_ACCESS_TOKEN (a workshop user's token) themselves. Their placeholders are replaced
 // with the real ids given in these variables:
@@ -18,13 +17,11 @@
 // Exit status: 0 when every snippet got a 2xx answer, 1 otherwise, 2 on a usage error.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { balancedObject, documentedCall, fixturePath } from "./extract-snippets.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "..", "..");
 
 function required(name) {
   const v = process.env[name];
@@ -46,32 +43,6 @@ const values = {
 required("MINBIL_API_BASE_URL");
 required("MINBIL_ACCESS_TOKEN");
 required("MINBIL_WS_ACCESS_TOKEN");
-
-// ---- extraction -------------------------------------------------------------------------
-
-// extractSnippets finds the code under "Node.js Axios example" (up to "cURL example") and under
-// "Fetch example" (up to its closing top-level console.log line).
-function extractSnippets(doc, text) {
-  const lines = text.split(/\r?\n/);
-  const out = [];
-  for (let i = 0; i < lines.length; i++) {
-    const head = lines[i].trim();
-    if (head !== "Node.js Axios example" && head !== "Fetch example") continue;
-    const kind = head === "Fetch example" ? "fetch" : "axios";
-    const code = [];
-    for (i++; i < lines.length; i++) {
-      const t = lines[i].trim();
-      if (kind === "axios" && (t === "cURL example" || t === "Fetch example")) {
-        i--;
-        break;
-      }
-      code.push(lines[i]);
-      if (kind === "fetch" && lines[i].startsWith("console.log(")) break;
-    }
-    out.push({ doc, kind, code: code.join("\n").trim() + "\n" });
-  }
-  return out;
-}
 
 // ---- substitution -----------------------------------------------------------------------
 
@@ -144,30 +115,13 @@ function realBody(body) {
   return out;
 }
 
-// balancedObject returns the end index (exclusive) of the {...} starting at start.
-function balancedObject(code, start) {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < code.length; i++) {
-    const c = code[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return i + 1;
-  }
-  throw new Error("unbalanced body");
-}
-
 // prepare rewrites a snippet: real path, real body. It returns the code and what it calls.
 function prepare(snippet) {
   let code = snippet.code;
-  const method = (/method:\s*"(\w+)"/.exec(code)?.[1] ?? "GET").toUpperCase();
-  const urlMatch = /BASE_URL\s*\+\s*"([^"]+)"/.exec(code) ?? /\$\{BASE_URL\}([^`]+)`/.exec(code);
-  if (!urlMatch) throw new Error("no URL found");
-  const path = realPath(urlMatch[1]);
-  code = code.split(urlMatch[1]).join(path);
+  const documented = documentedCall(code);
+  const { method } = documented;
+  const path = realPath(documented.path);
+  code = code.split(documented.path).join(path);
   const bodyAt = /(data:\s*|JSON\.stringify\()\{/.exec(code);
   let body;
   if (bodyAt) {
@@ -225,14 +179,12 @@ function run(snippet, dir, n) {
 function main() {
   const args = process.argv.slice(2);
   const list = args.includes("--list");
-  const specArg = args.find((a) => !a.startsWith("--"));
-  const specDir = resolve(specArg || process.env.SNIPPET_SPEC_DIR || join(repoRoot, "..", "shared", "spec"));
-  const docs = readdirSync(specDir).filter((f) => /^\d{3}_.*\.txt$/.test(f)).sort();
-  if (docs.length === 0) {
-    console.error(`run-snippets: no NNN_*.txt documents in ${specDir}`);
+  const fixture = resolve(args.find((a) => !a.startsWith("--")) || fixturePath);
+  const snippets = JSON.parse(readFileSync(fixture, "utf8"));
+  if (snippets.length === 0) {
+    console.error(`run-snippets: no snippets in ${fixture}`);
     process.exit(2);
   }
-  const snippets = docs.flatMap((doc) => extractSnippets(doc, readFileSync(join(specDir, doc), "utf8")));
   if (list) {
     for (const s of snippets) {
       const { method, path, body } = prepare(s);

@@ -64,7 +64,8 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 		return nil, err
 	}
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
-		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate}
+		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		WebhookRequireHTTPS: cfg.Production()}
 	sockets := resolvers.NewSockets(authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg, Sockets: sockets}, nil
@@ -108,7 +109,8 @@ func (a *App) StartWebhooks(ctx context.Context) (done <-chan struct{}) {
 		return ch
 	}
 	w := webhooks.NewWorker(a.Store, webhooks.Settings{Retries: a.Config.WebhookRetries, Poll: a.Config.WebhookPoll,
-		Timeout: a.Config.WebhookTimeout, DisableAfter: a.Config.WebhookDisableAfter, AllowPrivate: a.Config.WebhookAllowPrivate})
+		Timeout: a.Config.WebhookTimeout, DisableAfter: a.Config.WebhookDisableAfter, AllowPrivate: a.Config.WebhookAllowPrivate,
+		RequireHTTPS: a.Config.Production()})
 	go func() {
 		defer close(ch)
 		_ = w.Run(ctx)

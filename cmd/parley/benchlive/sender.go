@@ -14,7 +14,7 @@ type sent struct {
 	PerThread []int // messages the server accepted, by thread
 	OK        int
 	Failed    int
-	Late      int // not sent: still waiting for a free sender when the duration was up
+	Late      int // still waiting for a free sender when the duration was up: not sent, unless sendLate
 	FirstErr  error
 	MaxLag    time.Duration // the most a send started after its scheduled time
 	RTT       Summary       // how long the sendMessage request took
@@ -29,8 +29,8 @@ type sendJob struct {
 // send posts rate messages a second for d, round robin over the threads and over the
 // workshop's sending users. Each body carries its send time, for the subscribers to
 // measure delivery latency. A few workers keep the schedule when a request is slow; what
-// has not started when d is up is counted late, not sent.
-func send(ctx context.Context, c *client, fx *fixture, rate int, d time.Duration) *sent {
+// has not started when d is up is counted late, and sent only with sendLate.
+func send(ctx context.Context, c *client, fx *fixture, rate int, d time.Duration, sendLate bool) *sent {
 	total := int(float64(rate) * d.Seconds())
 	s := &sent{PerThread: make([]int, len(fx.Threads)), Start: time.Now()}
 	end := s.Start.Add(d) // a server that cannot keep up gets no more than d to take the messages
@@ -47,7 +47,9 @@ func send(ctx context.Context, c *client, fx *fixture, rate int, d time.Duration
 					mu.Lock()
 					s.Late++
 					mu.Unlock()
-					continue
+					if !sendLate {
+						continue
+					}
 				}
 				lag := time.Since(j.at)
 				t, err := sendOne(ctx, c, fx, j.seq, &rtt)
