@@ -184,24 +184,33 @@ type readBody struct {
 	LastReadAt string `json:"last_read_at"`
 }
 
-// markThreadRead marks a thread read for the caller and writes the legacy counts.
-func (a *api) markThreadRead(w http.ResponseWriter, r *http.Request, conversationID int64, body readBody) {
+// input checks both fields, whichever is used: last_read_id wins when both are given, as
+// upToMessageId does in GraphQL.
+func (b readBody) input(conversationID int64) (graph.MarkConversationReadInput, error) {
 	in := graph.MarkConversationReadInput{ConversationID: strconv.FormatInt(conversationID, 10)}
-	if body.LastReadID != nil {
-		if *body.LastReadID <= 0 {
-			fail(w, r, familyCO, db.Invalid("last_read_id", "must be a positive message id"))
-			return
-		}
-		in.UpToMessageID = ptr(strconv.FormatInt(*body.LastReadID, 10))
-	} else if body.LastReadAt != "" {
-		t, err := parseTime("last_read_at", body.LastReadAt)
+	if b.LastReadAt != "" {
+		t, err := upToTime("last_read_at", b.LastReadAt)
 		if err != nil {
-			fail(w, r, familyCO, err)
-			return
+			return in, err
 		}
 		in.UpToTime = t
 	}
-	res, err := a.res.MutationRoot().MarkConversationRead(r.Context(), in)
+	if b.LastReadID != nil {
+		if *b.LastReadID <= 0 {
+			return in, db.Invalid("last_read_id", "must be a positive message id")
+		}
+		in.UpToMessageID = ptr(strconv.FormatInt(*b.LastReadID, 10))
+	}
+	return in, nil
+}
+
+// markThreadRead marks a thread read for the caller and writes the legacy counts.
+func (a *api) markThreadRead(w http.ResponseWriter, r *http.Request, conversationID int64, body readBody) {
+	in, err := body.input(conversationID)
+	var res *graph.MarkReadPayload
+	if err == nil {
+		res, err = a.res.MutationRoot().MarkConversationRead(r.Context(), in)
+	}
 	if err != nil {
 		fail(w, r, familyCO, err)
 		return

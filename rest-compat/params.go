@@ -65,6 +65,17 @@ func parseTime(name, raw string) (*time.Time, error) {
 	return &t, nil
 }
 
+// upToTime reads an "up to" time. One given to the second (as older Parley versions showed
+// times) covers that whole second: stored times carry microseconds.
+func upToTime(name, raw string) (*time.Time, error) {
+	t, err := parseTime(name, raw)
+	if err != nil || strings.Contains(raw, ".") {
+		return t, err
+	}
+	end := t.Add(time.Second - time.Microsecond)
+	return &end, nil
+}
+
 // isMultipart reports whether the request carries multipart/form-data.
 func isMultipart(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
