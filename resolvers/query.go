@@ -14,8 +14,14 @@ import (
 )
 
 const (
-	maxPage         = 100
+	maxPage         = MaxPageSize
 	defaultMessages = 50
+)
+
+// MaxPageSize and MaxOffset bound every list, whichever door asks.
+const (
+	MaxPageSize = 100
+	MaxOffset   = 1_000_000
 )
 
 func (r *queryResolver) Viewer(ctx context.Context) (*db.User, error) {

@@ -87,24 +87,21 @@ func deref[T any](p *T) T {
 
 // bookingInbox serves the inbox of booking threads for CO and WS.
 func (a *api) bookingInbox(w http.ResponseWriter, r *http.Request, fam family) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	if err == nil {
-		var size int
-		if size, err = intParam(r, 20, 1, 100, "page_size", "size"); err == nil {
-			a.writeInbox(w, r, fam, page, size)
-			return
-		}
+	p, err := pageParams(r, 20, "page_size", "size")
+	if err != nil {
+		fail(w, r, fam, err)
+		return
 	}
-	fail(w, r, fam, err)
+	a.writeInbox(w, r, fam, p)
 }
 
-func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, page, size int) {
+func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, p pageReq) {
 	v, _ := auth.User(r.Context())
 	filter := &graph.InboxFilter{Kind: ptr(graph.ConversationKindBooking)}
-	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+	if q := searchText(r); q != "" {
 		filter.Query = &q
 	}
-	conn, err := a.res.QueryRoot().Inbox(r.Context(), &size, nil, ptr((page-1)*size), filter)
+	conn, err := a.res.QueryRoot().Inbox(r.Context(), &p.size, nil, p.offset(), filter)
 	if err != nil {
 		fail(w, r, fam, err)
 		return
@@ -118,9 +115,9 @@ func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, pag
 	for i, t := range conn.Nodes {
 		rows[i] = d.inboxRow(t, fam == familyWS)
 	}
-	m := pageMeta(page, size, conn.TotalCount)
+	m := pageMeta(p, conn.TotalCount)
 	m["unread_total"] = conn.UnreadTotal
-	body := map[string]any{"data": rows, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	body := map[string]any{"data": rows, "meta": m, "links": pageLinks(r, p, conn.TotalCount)}
 	if fam == familyWS {
 		body["success"], body["message"] = true, "OK"
 	}
@@ -131,18 +128,14 @@ func (a *api) coInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w
 
 // bookingThread serves a booking thread's messages, oldest first, by page.
 func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, bookingID int) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	size := 0
-	if err == nil {
-		size, err = intParam(r, 50, 1, 100, "size", "page_size")
-	}
+	p, err := pageParams(r, 50, "size", "page_size")
 	var t *db.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
 	}
 	var conn *graph.MessageConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Messages(r.Context(), strconv.FormatInt(t.ID, 10), &size, nil, nil, nil, ptr((page-1)*size), nil)
+		conn, err = a.res.QueryRoot().Messages(r.Context(), strconv.FormatInt(t.ID, 10), &p.size, nil, nil, nil, p.offset(), nil)
 	}
 	if err != nil {
 		fail(w, r, fam, err)
@@ -159,9 +152,9 @@ func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, 
 	for i, m := range conn.Nodes {
 		msgs[i] = d.coMessage(m, b)
 	}
-	m := pageMeta(page, size, conn.TotalCount)
+	m := pageMeta(p, conn.TotalCount)
 	m["org_nr"], m["unread_count"] = b.WorkshopOrgNr, t.UnreadCount
-	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, p, conn.TotalCount)}
 	if fam == familyWS {
 		body["success"], body["message"] = true, "OK"
 	}

@@ -2,6 +2,7 @@ package restcompat_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/parley/parley/cmd/parley/app/apptest"
@@ -83,5 +84,81 @@ func TestMKBeforeOldestSentAtPagesWithoutGaps(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Fatalf("walking back with before met %d of 3 messages", seen)
+	}
+}
+
+// A page size above the maximum is served as the maximum, and meta (or pagination) says so.
+func TestPageSizeAboveTheMaximumIsClamped(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ola, per, ws := e.User(t, "co-ola"), e.User(t, "usr_per"), e.User(t, "ws-bilfix")
+	cases := []struct {
+		c          apptest.Creds
+		path       string
+		size       []any // where the size and the clamped flag are
+		clampedKey string
+	}{
+		{ola, "/api/co/messages/inbox?page_size=200", []any{"meta", "page_size"}, "page_size_clamped"},
+		{ola, "/api/co/messages/thread/1001?size=200", []any{"meta", "page_size"}, "page_size_clamped"},
+		{ola, "/api/co/notifications?page_size=200", []any{"meta", "page_size"}, "page_size_clamped"},
+		{ws, "/api/ws/messages?size=200", []any{"meta", "page_size"}, "page_size_clamped"},
+		{ws, "/api/ws/messages/thread/1001?page_size=200", []any{"meta", "page_size"}, "page_size_clamped"},
+		{per, "/v1/messages/conversations?limit=200", []any{"data", "pagination", "limit"}, "limit_clamped"},
+		{per, "/v1/messages/conversations/" + convOf(t, e, "tesla3") + "?limit=200", []any{"data", "pagination", "limit"}, "limit_clamped"},
+		{per, "/api/notifications?limit=200", []any{"data", "pagination", "limit"}, "limit_clamped"},
+		{ola, "/api/co/filters/search?q=bil&limit=200", nil, ""},
+	}
+	for _, c := range cases {
+		r := call(t, e, c.c, "GET", c.path, nil)
+		if r.Status != 200 {
+			t.Errorf("%s = %d %s", c.path, r.Status, r.Raw)
+			continue
+		}
+		if c.size == nil {
+			continue
+		}
+		block := get(r.Body, c.size[:len(c.size)-1]...)
+		if get(block, c.size[len(c.size)-1]) != 100.0 || get(block, c.clampedKey) != true {
+			t.Errorf("%s: paging block = %v", c.path, block)
+		}
+	}
+	// Links keep the client's own size parameter, at the size served.
+	r := call(t, e, ola, "GET", "/api/co/messages/thread/1001?size=200", nil)
+	if self, _ := get(r.Body, "links", "self").(string); !strings.Contains(self, "size=100") || strings.Contains(self, "200") {
+		t.Errorf("self link = %v", self)
+	}
+	// The same page ceiling on every route, and nonsense is still a 400.
+	for _, path := range []string{"/api/co/notifications?page=10001", "/api/co/messages/inbox?page=10001", "/api/co/messages/inbox?page_size=0"} {
+		if r := call(t, e, ola, "GET", path, nil); r.Status != 400 {
+			t.Errorf("%s = %d %s", path, r.Status, r.Raw)
+		}
+	}
+	if r := call(t, e, per, "GET", "/v1/messages/conversations?page=10001", nil); r.Status != 400 {
+		t.Errorf("marketplace page 10001 = %d %s", r.Status, r.Raw)
+	}
+}
+
+// q wins over query on every route that searches; query alone is read as q.
+func TestSearchQWinsOverQuery(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	r := call(t, e, ola, "GET", "/api/co/filters/search?q=Bergen&query=Dekk", nil)
+	if r.Status != 200 || r.Body["query"] != "Bergen" || get(r.Body, "results", 0, "name") != "Bergen Bilverksted" {
+		t.Fatalf("search with q and query = %d %s", r.Status, r.Raw)
+	}
+	for path, want := range map[string]float64{
+		"/api/co/messages/inbox?query=Bilfix":        1,
+		"/api/co/messages/inbox?q=Bilfix&query=Dekk": 1,
+		"/api/co/messages/inbox?q=&query=Dekk":       1,
+	} {
+		r := call(t, e, ola, "GET", path, nil)
+		if r.Status != 200 || get(r.Body, "meta", "total") != want {
+			t.Errorf("%s = %d %s", path, r.Status, r.Raw)
+		}
+	}
+	r = call(t, e, ola, "GET", "/api/co/messages/inbox?q=Bilfix&query=Dekk", nil)
+	if get(r.Body, "data", 0, "booking_id") != 1001.0 {
+		t.Errorf("q did not win: %s", r.Raw)
 	}
 }

@@ -62,18 +62,14 @@ func mkInboxFilter(r *http.Request) (*graph.InboxFilter, error) {
 // every conversation of the caller's inbox (status all) and its unread messages, whatever the
 // filter.
 func (a *api) mkConversations(w http.ResponseWriter, r *http.Request) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	limit := 0
-	if err == nil {
-		limit, err = intParam(r, 20, 1, 100, "limit")
-	}
+	p, err := pageParams(r, 20, "limit")
 	var f *graph.InboxFilter
 	if err == nil {
 		f, err = mkInboxFilter(r)
 	}
 	var conn, all *graph.ConversationConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Inbox(r.Context(), &limit, nil, ptr((page-1)*limit), f)
+		conn, err = a.res.QueryRoot().Inbox(r.Context(), &p.size, nil, p.offset(), f)
 	}
 	all = conn
 	if err == nil && (f.Role != nil || (f.Status != nil && *f.Status != graph.InboxStatusAll)) {
@@ -94,7 +90,7 @@ func (a *api) mkConversations(w http.ResponseWriter, r *http.Request) {
 	}
 	ok(w, familyMK, http.StatusOK, "", map[string]any{
 		"conversations": rows,
-		"pagination":    map[string]any{"page": page, "limit": limit, "total": conn.TotalCount},
+		"pagination":    mkPagination(p, conn.TotalCount),
 		"summary":       map[string]any{"total": all.TotalCount, "unread": all.UnreadTotal},
 	})
 }
@@ -112,12 +108,9 @@ func mkConversationParam(r *http.Request) (string, error) {
 // time. total counts every message the caller can see in the conversation.
 func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	id, err := mkConversationParam(r)
-	page, limit := 0, 0
+	var p pageReq
 	if err == nil {
-		page, err = intParam(r, 1, 1, 100000, "page")
-	}
-	if err == nil {
-		limit, err = intParam(r, 50, 1, 100, "limit")
+		p, err = pageParams(r, 50, "limit")
 	}
 	var before *time.Time
 	if err == nil {
@@ -129,7 +122,7 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	var conn *graph.MessageConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Messages(r.Context(), id, nil, nil, &limit, nil, ptr((page-1)*limit), before)
+		conn, err = a.res.QueryRoot().Messages(r.Context(), id, nil, nil, &p.size, nil, p.offset(), before)
 	}
 	v, _ := auth.User(r.Context())
 	var d *mkDisplay
@@ -144,10 +137,12 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	for i, m := range conn.Nodes {
 		msgs[i] = d.mkMessage(m)
 	}
+	pg := mkPagination(p, conn.TotalCount)
+	pg["has_more"] = conn.PageInfo.HasPreviousPage
 	ok(w, familyMK, http.StatusOK, "", map[string]any{
 		"conversation": map[string]any{"id": mkWireID(mkPrefixConversation, t.ID), "listing": d.listing(t), "participant": d.presence(t, time.Now())},
 		"messages":     msgs,
-		"pagination":   map[string]any{"page": page, "limit": limit, "total": conn.TotalCount, "has_more": conn.PageInfo.HasPreviousPage},
+		"pagination":   pg,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -32,11 +33,27 @@ func intParam(r *http.Request, def, lo, hi int, names ...string) (int, error) {
 		}
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < lo || n > hi {
-			return 0, db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+			return 0, rangeError(name, lo, hi)
 		}
 		return n, nil
 	}
 	return def, nil
+}
+
+func rangeError(name string, lo, hi int) error {
+	if hi == math.MaxInt {
+		return db.Invalid(name, "must be a whole number from %d", lo)
+	}
+	return db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+}
+
+// searchText is a route's free text: q, or its alias query when q is absent or blank. q wins
+// when both are given.
+func searchText(r *http.Request) string {
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		return q
+	}
+	return strings.TrimSpace(r.URL.Query().Get("query"))
 }
 
 // pathInt reads a positive integer path parameter.
