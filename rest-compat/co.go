@@ -153,7 +153,7 @@ func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, 
 		msgs[i] = d.coMessage(m, b)
 	}
 	m := pageMeta(p, conn.TotalCount)
-	m["org_nr"], m["unread_count"] = b.WorkshopOrgNr, t.UnreadCount
+	m["org_nr"], m["unread_count"], m["booking_id"] = b.WorkshopOrgNr, t.UnreadCount, bookingID
 	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, p, conn.TotalCount)}
 	if fam == familyWS {
 		body["success"], body["message"] = true, "OK"
