@@ -271,6 +271,8 @@ type sendBody struct {
 	Message     string       `json:"message"`
 	OrgNr       string       `json:"org_nr"`
 	Attachments []descriptor `json:"attachments"`
+	// ClientMessageID (or the Idempotency-Key header) makes a retry return the first send.
+	ClientMessageID string `json:"client_message_id"`
 }
 
 // readSend reads a JSON or multipart send: text, and attachment descriptors or files.
@@ -288,6 +290,7 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 		return body, nil, err
 	}
 	body.ThreadID, body.Message, body.OrgNr = r.FormValue("thread_id"), r.FormValue("message"), r.FormValue("org_nr")
+	body.ClientMessageID = r.FormValue("client_message_id")
 	if r.FormValue("thread_id") == "" {
 		body.ThreadID = nil
 	}
@@ -303,7 +306,7 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 }
 
 // sendFieldNames are the booking routes' names for the send arguments.
-var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id"}
+var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id", "clientMessageId": "client_message_id"}
 
 // sendToThread sends into a booking thread and writes the message with the thread's unread count.
 func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t *db.Thread, body sendBody, atts []*graph.AttachmentInput) {
@@ -312,10 +315,14 @@ func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t
 	if err == nil && body.OrgNr != "" && d.bookings[deref(t.BookingID)].WorkshopOrgNr != body.OrgNr {
 		err = db.Rule("org_nr", "%s is not the workshop of this thread", body.OrgNr)
 	}
+	var key *string
+	if err == nil {
+		key, err = idempotencyKey(r, body.ClientMessageID)
+	}
 	var res *graph.SendMessagePayload
 	if err == nil {
 		res, err = a.res.MutationRoot().SendMessage(r.Context(), graph.SendMessageInput{
-			ConversationID: strconv.FormatInt(t.ID, 10), Body: &body.Message, Attachments: atts})
+			ConversationID: strconv.FormatInt(t.ID, 10), Body: &body.Message, Attachments: atts, ClientMessageID: key})
 	}
 	if err == nil {
 		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
@@ -324,6 +331,7 @@ func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t
 		fail(w, r, fam, sendFieldNames.rename(err))
 		return
 	}
+	markReplay(w, res.Created)
 	out := map[string]any{"message": d.coMessage(res.Message, d.bookings[deref(t.BookingID)]), "unread_count": res.Conversation.UnreadCount}
 	ok(w, fam, http.StatusCreated, "Message sent", out)
 }

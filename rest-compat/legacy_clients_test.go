@@ -162,3 +162,71 @@ func TestSearchQWinsOverQuery(t *testing.T) {
 		t.Errorf("q did not win: %s", r.Raw)
 	}
 }
+
+// Every REST send route takes an Idempotency-Key header or a client_message_id field: a retry
+// returns the first message, a different message under the same key is a 409.
+func TestSendRoutesAreIdempotent(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ola, shop, per := e.User(t, "co-ola"), e.User(t, "ws-bilfix"), e.User(t, "usr_per")
+	conv := convOf(t, e, "tesla3")
+	cases := []struct {
+		name   string
+		c      apptest.Creds
+		path   string
+		body   func(text string) map[string]any
+		idPath []any
+	}{
+		{"co send", ola, "/api/co/messages/send", func(s string) map[string]any {
+			return map[string]any{"thread_id": threadOf(t, e, 1001), "message": s}
+		}, []any{"message", "id"}},
+		{"ws send", shop, "/api/ws/messages", func(s string) map[string]any { return map[string]any{"booking_id": 1001, "message": s} },
+			[]any{"data", "message", "id"}},
+		{"ws send to thread", shop, "/api/ws/messages/thread/1001/send", func(s string) map[string]any { return map[string]any{"message": s} },
+			[]any{"data", "message", "id"}},
+		{"mk send", per, "/v1/messages/conversations/" + conv, func(s string) map[string]any { return map[string]any{"content": s} },
+			[]any{"data", "message", "id"}},
+		{"mk legacy send", per, "/api/messages", func(s string) map[string]any { return map[string]any{"conversation_id": conv, "content": s} },
+			[]any{"data", "message", "id"}},
+		{"mk start", per, "/v1/messages/conversations", func(s string) map[string]any { return map[string]any{"listing_id": "lst_golf7", "message": s} },
+			[]any{"data", "message", "id"}},
+	}
+	for i, c := range cases {
+		key := "key-" + strings.ReplaceAll(c.name, " ", "-")
+		post := func(body map[string]any, header bool) reply {
+			req := jsonRequest(t, e, "POST", c.path, body)
+			if header {
+				req.Header.Set("Idempotency-Key", key)
+			}
+			return do(t, c.c, req)
+		}
+		viaBody := i%2 == 1 // half the routes get the key in the body
+		body := c.body("first try")
+		if viaBody {
+			body["client_message_id"] = key
+		}
+		first, again := post(body, !viaBody), post(body, !viaBody)
+		if first.Status/100 != 2 || again.Status/100 != 2 || get(first.Body, c.idPath...) != get(again.Body, c.idPath...) || get(first.Body, c.idPath...) == nil {
+			t.Errorf("%s: a retry gave %d %s after %d %s", c.name, again.Status, again.Raw, first.Status, first.Raw)
+			continue
+		}
+		if c.name != "mk start" && (again.Header.Get("Idempotent-Replayed") != "true" || first.Header.Get("Idempotent-Replayed") != "") {
+			t.Errorf("%s: Idempotent-Replayed %q then %q", c.name, first.Header.Get("Idempotent-Replayed"), again.Header.Get("Idempotent-Replayed"))
+		}
+		other := c.body("something else")
+		if viaBody {
+			other["client_message_id"] = key
+		}
+		if r := post(other, !viaBody); r.Status != 409 || get(r.Body, "error", "code") != "CONFLICT" {
+			t.Errorf("%s: another message under the same key = %d %s", c.name, r.Status, r.Raw)
+		}
+		mixed := c.body("first try")
+		mixed["client_message_id"] = "not-" + key
+		if r := post(mixed, true); r.Status != 400 || get(r.Body, "error", "field") != "client_message_id" {
+			t.Errorf("%s: header and body keys differ = %d %s", c.name, r.Status, r.Raw)
+		}
+	}
+	if n := scalar(t, e, `SELECT count(*) FROM messages WHERE body = 'something else' OR body = 'first try'`); n != int64(len(cases)) {
+		t.Fatalf("%d messages written, want one per route", n)
+	}
+}

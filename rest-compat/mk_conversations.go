@@ -148,11 +148,13 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 
 // mkStartBody is the body of a start: listing_id and an optional first message.
 type mkStartBody struct {
-	ListingID string `json:"listing_id"`
-	Message   string `json:"message"`
+	ListingID       string `json:"listing_id"`
+	Message         string `json:"message"`
+	ClientMessageID string `json:"client_message_id"`
 }
 
-var mkStartNames = fieldNames{"listingId": "listing_id", "bookingId": "listing_id", "body": "message", "type": "type"}
+var mkStartNames = fieldNames{"listingId": "listing_id", "bookingId": "listing_id", "body": "message", "type": "type",
+	"clientMessageId": "client_message_id"}
 
 func (a *api) mkStart(w http.ResponseWriter, r *http.Request) {
 	var body mkStartBody
@@ -167,9 +169,13 @@ func (a *api) mkStart(w http.ResponseWriter, r *http.Request) {
 // was created, 200 when it existed. A non-empty message is sent either way.
 func (a *api) mkStartConversation(w http.ResponseWriter, r *http.Request, body mkStartBody, names fieldNames) {
 	listingID, err := mkParseListingID(names["listingId"], body.ListingID)
+	var key *string
+	if err == nil {
+		key, err = idempotencyKey(r, body.ClientMessageID)
+	}
 	var res *graph.StartConversationPayload
 	if err == nil {
-		in := graph.StartConversationInput{ListingID: &listingID}
+		in := graph.StartConversationInput{ListingID: &listingID, ClientMessageID: key}
 		if strings.TrimSpace(body.Message) != "" {
 			in.Message = &body.Message
 		}

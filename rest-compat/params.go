@@ -47,6 +47,28 @@ func rangeError(name string, lo, hi int) error {
 	return db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
 }
 
+// idempotencyKey is a send's clientMessageId: the Idempotency-Key header or the body's
+// client_message_id. Given both, they must agree.
+func idempotencyKey(r *http.Request, fromBody string) (*string, error) {
+	h, b := strings.TrimSpace(r.Header.Get("Idempotency-Key")), strings.TrimSpace(fromBody)
+	switch {
+	case h != "" && b != "" && h != b:
+		return nil, db.Invalid("client_message_id", "differs from the Idempotency-Key header")
+	case h != "":
+		return &h, nil
+	case b != "":
+		return &b, nil
+	}
+	return nil, nil
+}
+
+// markReplay tells a client that a send was an earlier one returned again.
+func markReplay(w http.ResponseWriter, created bool) {
+	if !created {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+}
+
 // searchText is a route's free text: q, or its alias query when q is absent or blank. q wins
 // when both are given.
 func searchText(r *http.Request) string {

@@ -1,0 +1,39 @@
+package resolvers_test
+
+import (
+	"testing"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+)
+
+// A clientMessageId reused for a different message is a CONFLICT, not the earlier message;
+// the same message again is still the earlier one.
+func TestSendReusedClientMessageIDWithAnotherBodyConflicts(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	vars := func(in map[string]any) map[string]any {
+		in["conversationId"], in["clientMessageId"] = conv, "k-1"
+		return map[string]any{"in": in}
+	}
+	var first sent
+	e.GQL(t, kari, sendMutation, vars(map[string]any{"body": "first words"})).Decode(t, &first)
+	for name, in := range map[string]map[string]any{
+		"other text":       {"body": "second words"},
+		"added attachment": {"body": "first words", "attachments": []any{map[string]any{"url": "https://cdn.example.no/a.png", "contentType": "image/png"}}},
+		"other type":       {"body": "first words", "type": "QUICK_REPLY"},
+	} {
+		if r := e.GQL(t, kari, sendMutation, vars(in)); r.Code() != "CONFLICT" {
+			t.Errorf("%s under a used clientMessageId: code %q, errors %+v", name, r.Code(), r.Errors)
+		}
+	}
+	var again sent
+	e.GQL(t, kari, sendMutation, vars(map[string]any{"body": "  first words "})).Decode(t, &again)
+	if again.SendMessage.Created || again.SendMessage.Message.ID != first.SendMessage.Message.ID {
+		t.Fatalf("an identical retry = %+v, want the first message", again.SendMessage)
+	}
+	if n := totalMessages(t, e, conv); n != 3 {
+		t.Fatalf("thread has %d messages, want 3", n)
+	}
+}
