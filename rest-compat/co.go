@@ -28,13 +28,15 @@ type coMessage struct {
 	SenderRole    string           `json:"sender_role"`
 	From          string           `json:"from"`
 	Unread        bool             `json:"unread"`
+	// Removed says a moderator removed the message: its text is then empty.
+	Removed bool `json:"removed"`
 }
 
 func (d *display) coMessage(m *db.Message, b *db.Booking) coMessage {
 	text := messageText(m)
 	out := coMessage{ID: m.ID, SenderType: m.SenderRole, MessageText: text, Attachments: d.attachmentsOf(m.ID),
 		IsRead: m.ReadAt != nil, CreatedAt: ts(m.CreatedAt), Text: text, Message: text, Content: text,
-		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil}
+		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil, Removed: m.RemovedAt != nil}
 	if b != nil {
 		out.BookingID, out.WorkshopOrgNr = b.ID, b.WorkshopOrgNr
 	}

@@ -230,3 +230,30 @@ func TestSendRoutesAreIdempotent(t *testing.T) {
 		t.Fatalf("%d messages written, want one per route", n)
 	}
 }
+
+// A message a moderator removed shows empty content and removed: true.
+func TestMKRemovedMessageIsFlagged(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	per := e.User(t, "usr_per")
+	conv := convOf(t, e, "tesla3")
+	msgs := messagesOf(t, e, per, conv)
+	last := msgs[len(msgs)-1] // the seller's answer
+	if get(last, "removed") != false {
+		t.Fatalf("a message before removal = %v", last)
+	}
+	rep := mkOK(t, "report", call(t, e, per, "POST", "/v1/messages/"+get(last, "id").(string)+"/report", map[string]any{"reason": "fraud"}), 201)
+	resolve := `mutation($id: ID!) { resolveReport(input: {reportId: $id, action: REMOVE_MESSAGE}) { status } }`
+	if r := e.GQL(t, apptest.Office(), resolve, map[string]any{"id": get(rep, "report", "id")}); r.Code() != "" {
+		t.Fatalf("remove: %+v", r.Errors)
+	}
+	msgs = messagesOf(t, e, per, conv)
+	last = msgs[len(msgs)-1]
+	if get(last, "content") != "" || get(last, "removed") != true {
+		t.Fatalf("a removed message = %v", last)
+	}
+	list := mkOK(t, "list", call(t, e, per, "GET", "/v1/messages/conversations", nil), 200)
+	if lm := get(list, "conversations", 0, "last_message"); get(lm, "content") != "" || get(lm, "removed") != true {
+		t.Fatalf("last_message of a removed message = %v", lm)
+	}
+}

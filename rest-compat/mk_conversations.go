@@ -27,13 +27,15 @@ type mkLastMessage struct {
 	Sender  string `json:"sender"`
 	SentAt  string `json:"sent_at"`
 	Read    bool   `json:"read"`
+	Removed bool   `json:"removed"`
 }
 
 func (d *mkDisplay) conversationRow(t *db.Thread) mkConversationRow {
 	row := mkConversationRow{ID: mkWireID(mkPrefixConversation, t.ID), Listing: d.listing(t), Participant: d.person(t),
 		UnreadCount: t.UnreadCount, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.LastActivityAt)}
 	if m := d.lastMsgs[t.ID]; m != nil {
-		row.LastMessage = &mkLastMessage{Content: messageText(m), Sender: mkSenderID(m), SentAt: ts(m.CreatedAt), Read: m.ReadAt != nil}
+		row.LastMessage = &mkLastMessage{Content: messageText(m), Sender: mkSenderID(m), SentAt: ts(m.CreatedAt), Read: m.ReadAt != nil,
+			Removed: m.RemovedAt != nil}
 	}
 	return row
 }
