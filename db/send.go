@@ -34,6 +34,9 @@ func (in *SendInput) Validate() error {
 	default:
 		return Invalid("type", "must be text, image, document or quick_reply")
 	}
+	if (in.Type == TypeImage || in.Type == TypeDocument) && len(in.Attachments) == 0 {
+		return Invalid("attachments", "a message of type %s needs an attachment", in.Type)
+	}
 	in.Body = strings.TrimSpace(in.Body)
 	if in.Body == "" && len(in.Attachments) == 0 {
 		return Rule("body", "a message needs text or at least one attachment")

@@ -37,3 +37,25 @@ func TestSendReusedClientMessageIDWithAnotherBodyConflicts(t *testing.T) {
 		t.Fatalf("thread has %d messages, want 3", n)
 	}
 }
+
+// An IMAGE or DOCUMENT message needs an attachment.
+func TestSendImageOrDocumentNeedsAnAttachment(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola := e.User(t, "co-ola")
+	for _, typ := range []string{"IMAGE", "DOCUMENT"} {
+		r := e.GQL(t, ola, sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": "see file", "type": typ}})
+		if r.Code() != "BAD_USER_INPUT" || len(r.Errors) == 0 || r.Errors[0].Extensions["field"] != "attachments" {
+			t.Errorf("%s without an attachment: %+v", typ, r.Errors)
+		}
+	}
+	with := map[string]any{"conversationId": conv, "type": "IMAGE",
+		"attachments": []any{map[string]any{"url": "https://cdn.example.no/a.png", "contentType": "image/png"}}}
+	if r := e.GQL(t, ola, sendMutation, map[string]any{"in": with}); r.Code() != "" {
+		t.Fatalf("IMAGE with an attachment: %+v", r.Errors)
+	}
+	if n := totalMessages(t, e, conv); n != 4 {
+		t.Fatalf("thread has %d messages, want 4", n)
+	}
+}
