@@ -59,3 +59,40 @@ func TestSendImageOrDocumentNeedsAnAttachment(t *testing.T) {
 		t.Fatalf("thread has %d messages, want 4", n)
 	}
 }
+
+// A file given by URL passes the same content-type allow-list as an upload.
+func TestSendURLAttachmentTypeIsChecked(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola := e.User(t, "co-ola")
+	const q = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { attachments { contentType } } } }`
+	att := func(a map[string]any) map[string]any {
+		return map[string]any{"in": map[string]any{"conversationId": conv, "body": "file", "attachments": []any{a}}}
+	}
+	for name, a := range map[string]map[string]any{
+		"an executable":              {"url": "https://cdn.example.no/setup.exe", "contentType": "application/x-msdownload"},
+		"html":                       {"url": "https://cdn.example.no/page", "contentType": "text/html; charset=utf-8"},
+		"no type, unknown extension": {"url": "https://cdn.example.no/blob.bin"},
+		"octet-stream":               {"url": "https://cdn.example.no/x.exe", "contentType": "application/octet-stream"},
+	} {
+		if r := e.GQL(t, ola, q, att(a)); r.Code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: code %q %+v", name, r.Code(), r.Errors)
+		}
+	}
+	var out struct {
+		SendMessage struct {
+			Message struct {
+				Attachments []struct{ ContentType string }
+			}
+		}
+	}
+	e.GQL(t, ola, q, att(map[string]any{"url": "https://cdn.example.no/photo.JPG"})).Decode(t, &out)
+	if got := out.SendMessage.Message.Attachments[0].ContentType; got != "image/jpeg" {
+		t.Fatalf("a .jpg without a declared type is %q", got)
+	}
+	e.GQL(t, ola, q, att(map[string]any{"url": "https://cdn.example.no/f", "name": "offer.docx"})).Decode(t, &out)
+	if got := out.SendMessage.Message.Attachments[0].ContentType; got != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Fatalf("a .docx without a declared type is %q", got)
+	}
+}

@@ -257,3 +257,14 @@ func TestMKRemovedMessageIsFlagged(t *testing.T) {
 		t.Fatalf("last_message of a removed message = %v", lm)
 	}
 }
+
+// An attachment given by URL with a type uploads may not have is a 415, as an upload is.
+func TestCOURLAttachmentOfAForbiddenTypeIs415(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	r := call(t, e, e.User(t, "co-ola"), "POST", "/api/co/messages/send", map[string]any{"thread_id": threadOf(t, e, 1001), "message": "se vedlegg",
+		"attachments": []any{map[string]any{"url": "https://cdn.example.no/setup.exe", "content_type": "application/x-msdownload", "name": "setup.exe"}}})
+	if r.Status != 415 || get(r.Body, "error", "code") != "BAD_USER_INPUT" {
+		t.Fatalf("an executable by URL = %d %s", r.Status, r.Raw)
+	}
+}
