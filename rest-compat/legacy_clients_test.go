@@ -268,3 +268,32 @@ func TestCOURLAttachmentOfAForbiddenTypeIs415(t *testing.T) {
 		t.Fatalf("an executable by URL = %d %s", r.Status, r.Raw)
 	}
 }
+
+// A file under a field name the route does not read is a 400 naming it, not dropped.
+func TestMultipartFileUnderAnUnknownFieldIs400(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ola, shop, per := e.User(t, "co-ola"), e.User(t, "ws-bilfix"), e.User(t, "usr_per")
+	conv := convOf(t, e, "tesla3")
+	file := part{name: "file", filename: "dent.png", value: pngFile, contentType: "image/png"}
+	cases := []struct {
+		c     apptest.Creds
+		path  string
+		parts []part
+	}{
+		{ola, "/api/co/messages/send", []part{{name: "thread_id", value: threadOf(t, e, 1001)}, {name: "message", value: "bilde"}, file}},
+		{shop, "/api/ws/messages", []part{{name: "booking_id", value: "1001"}, {name: "message", value: "bilde"}, file}},
+		{shop, "/api/ws/messages/thread/1001/send", []part{{name: "message", value: "bilde"}, file}},
+		{per, "/v1/messages/conversations/" + conv, []part{{name: "content", value: "bilde"}, file}},
+		{per, "/api/messages", []part{{name: "conversation_id", value: conv}, {name: "content", value: "bilde"}, file}},
+	}
+	for _, c := range cases {
+		r := multipartCall(t, e, c.c, "POST", c.path, c.parts)
+		if r.Status != 400 || get(r.Body, "error", "field") != "file" {
+			t.Errorf("%s with a file under \"file\" = %d %s", c.path, r.Status, r.Raw)
+		}
+	}
+	if n := scalar(t, e, `SELECT count(*) FROM messages WHERE body = 'bilde'`); n != 0 {
+		t.Fatalf("%d messages sent without their file", n)
+	}
+}

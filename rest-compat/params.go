@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,10 +174,16 @@ func (a *api) parseMultipart(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// uploads turns the multipart files under field into upload attachments.
+// uploads turns the multipart files under field into upload attachments. A file under any
+// other name is refused, never dropped: the client meant to send it.
 func uploads(r *http.Request, field string) ([]*graph.AttachmentInput, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+		if name != field {
+			return nil, db.Invalid(name, "is not a file field of this route; send files as %q", field)
+		}
 	}
 	var out []*graph.AttachmentInput
 	for _, fh := range r.MultipartForm.File[field] {
