@@ -297,3 +297,17 @@ func TestMultipartFileUnderAnUnknownFieldIs400(t *testing.T) {
 		t.Fatalf("%d messages sent without their file", n)
 	}
 }
+
+// A template send missing several variables names all of them.
+func TestMKTemplateNamesEveryMissingVariable(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	anne := e.User(t, "usr_anne")
+	tpl := templateID(t, e, anne, "Visning")
+	r := call(t, e, anne, "POST", "/v1/messages/conversations/"+convOf(t, e, "tesla3"), map[string]any{"template_id": tpl, "variables": map[string]any{"day": "lørdag"}})
+	mkErr(t, "missing variables", r, 400, "variables")
+	msg, _ := get(r.Body, "error", "message").(string)
+	if !strings.Contains(msg, "{{name}}") || !strings.Contains(msg, "{{time}}") || strings.Contains(msg, "{{day}}") {
+		t.Fatalf("message %q should name {{name}} and {{time}} only", msg)
+	}
+}
