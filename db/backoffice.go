@@ -101,12 +101,14 @@ func (s *Store) UpsertWorkshop(ctx context.Context, w *Workshop, services []*Wor
 	})
 }
 
+// refreshSearchDoc rebuilds a workshop's search text and document, unaccented so that a search
+// folds accents (SearchWorkshops unaccents the query the same way).
 func refreshSearchDoc(ctx context.Context, tx bun.Tx, orgNr string) error {
 	_, err := tx.NewRaw(`UPDATE workshops AS w SET
-			search_text = concat_ws(' ', w.name, w.address_line, w.postal_code, w.city, x.services, x.categories),
-			search_doc = setweight(to_tsvector('simple', w.name), 'A')
-				|| setweight(to_tsvector('simple', concat_ws(' ', w.address_line, w.postal_code, w.city)), 'B')
-				|| setweight(to_tsvector('simple', concat_ws(' ', x.services, x.categories)), 'C')
+			search_text = unaccent(concat_ws(' ', w.name, w.address_line, w.postal_code, w.city, x.services, x.categories)),
+			search_doc = setweight(to_tsvector('simple', unaccent(w.name)), 'A')
+				|| setweight(to_tsvector('simple', unaccent(concat_ws(' ', w.address_line, w.postal_code, w.city))), 'B')
+				|| setweight(to_tsvector('simple', unaccent(concat_ws(' ', x.services, x.categories))), 'C')
 		FROM (SELECT
 				(SELECT string_agg(name || ' ' || category, ' ') FROM workshop_services WHERE org_nr = ?0) AS services,
 				(SELECT string_agg(v #>> '{}', ' ') FROM workshops AS w2,

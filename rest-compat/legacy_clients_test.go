@@ -311,3 +311,21 @@ func TestMKTemplateNamesEveryMissingVariable(t *testing.T) {
 		t.Fatalf("message %q should name {{name}} and {{time}} only", msg)
 	}
 }
+
+// Workshop search folds accents, ø and æ included, in both directions.
+func TestCOSearchFoldsAccents(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	for q, want := range map[string]string{
+		"Grunerlokka": "Bilfix Grünerløkka",
+		"grünerløkka": "Bilfix Grünerløkka",
+		"Okernveien":  "Oslo Dekk og Felg",
+		"grunerlok":   "Bilfix Grünerløkka",
+	} {
+		r := call(t, e, ola, "GET", "/api/co/filters/search?q="+url.QueryEscape(q), nil)
+		if r.Status != 200 || get(r.Body, "results", 0, "name") != want {
+			t.Errorf("search %q = %d %s", q, r.Status, r.Raw)
+		}
+	}
+}
