@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -193,8 +195,16 @@ func mustExist(ctx context.Context, tx bun.Tx, table, where string, arg any, fie
 }
 
 // ensureConversation inserts conv unless a conversation matches where, and loads that one.
-// It reports whether it created it.
+// It reports whether it created it. It looks first: an INSERT that meets a conflict still
+// takes an id from the sequence, so re-running an upsert would burn ids.
 func ensureConversation(ctx context.Context, tx bun.Tx, conv *Conversation, where string, args ...any) (bool, error) {
+	err := tx.NewSelect().Model(conv).Where(where, args...).Scan(ctx)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("find conversation: %w", err)
+	}
 	res, err := tx.NewInsert().Model(conv).On("CONFLICT DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("create conversation: %w", err)
