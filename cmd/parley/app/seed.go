@@ -207,8 +207,11 @@ func seedMarket(ctx, office context.Context, a *App) ([]SeedListing, []SeedConve
 			{seedSellers[1], "Rundt 84 000 km, full servicehistorikk."},
 			{seedBuyers[1], "Flott, kan jeg prøvekjøre den på lørdag?"}}},
 	}
-	have, err := existing(ctx, a.Store.ListingsByID, []string{"tesla3", "golf7"}, func(id string) string { return id },
-		func(l *db.Listing) string { return l.ID })
+	var ids []string
+	for _, l := range listings {
+		ids = append(ids, l.id)
+	}
+	have, err := existing(ctx, a.Store.ListingsByID, ids, func(id string) string { return id }, func(l *db.Listing) string { return l.ID })
 	if err != nil {
 		return nil, nil, err
 	}
