@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -105,12 +107,14 @@ func (s *Store) UpsertWorkshop(ctx context.Context, w *Workshop, services []*Wor
 	})
 }
 
+// refreshSearchDoc rebuilds a workshop's search text and document, unaccented so that a search
+// folds accents (SearchWorkshops unaccents the query the same way).
 func refreshSearchDoc(ctx context.Context, tx bun.Tx, orgNr string) error {
 	_, err := tx.NewRaw(`UPDATE workshops AS w SET
-			search_text = concat_ws(' ', w.name, w.address_line, w.postal_code, w.city, x.services, x.categories),
-			search_doc = setweight(to_tsvector('simple', w.name), 'A')
-				|| setweight(to_tsvector('simple', concat_ws(' ', w.address_line, w.postal_code, w.city)), 'B')
-				|| setweight(to_tsvector('simple', concat_ws(' ', x.services, x.categories)), 'C')
+			search_text = unaccent(concat_ws(' ', w.name, w.address_line, w.postal_code, w.city, x.services, x.categories)),
+			search_doc = setweight(to_tsvector('simple', unaccent(w.name)), 'A')
+				|| setweight(to_tsvector('simple', unaccent(concat_ws(' ', w.address_line, w.postal_code, w.city))), 'B')
+				|| setweight(to_tsvector('simple', unaccent(concat_ws(' ', x.services, x.categories))), 'C')
 		FROM (SELECT
 				(SELECT string_agg(name || ' ' || category, ' ') FROM workshop_services WHERE org_nr = ?0) AS services,
 				(SELECT string_agg(v #>> '{}', ' ') FROM workshops AS w2,
@@ -195,8 +199,16 @@ func mustExist(ctx context.Context, tx bun.Tx, table, where string, arg any, fie
 }
 
 // ensureConversation inserts conv unless a conversation matches where, and loads that one.
-// It reports whether it created it.
+// It reports whether it created it. It looks first: an INSERT that meets a conflict still
+// takes an id from the sequence, so re-running an upsert would burn ids.
 func ensureConversation(ctx context.Context, tx bun.Tx, conv *Conversation, where string, args ...any) (bool, error) {
+	err := tx.NewSelect().Model(conv).Where(where, args...).Scan(ctx)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("find conversation: %w", err)
+	}
 	res, err := tx.NewInsert().Model(conv).On("CONFLICT DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("create conversation: %w", err)

@@ -146,3 +146,16 @@ func removeMessage(ctx context.Context, tx bun.Tx, messageID int64) error {
 	}
 	return emit(ctx, tx, ChannelState, "c", conv)
 }
+
+// Report loads one report, for the back office.
+func (s *Store) Report(ctx context.Context, id int64) (*Report, error) {
+	r := new(Report)
+	err := s.DB.NewSelect().Model(r).Where("r.id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("report: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load report: %w", err)
+	}
+	return r, nil
+}

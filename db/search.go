@@ -43,8 +43,9 @@ func (s *Store) SearchWorkshops(ctx context.Context, text string, near *Point, l
 		if text == "" {
 			q.ColumnExpr("0::float8 AS score")
 		} else {
-			q.ColumnExpr("ts_rank(w.search_doc, to_tsquery('simple', ?0)) + word_similarity(?1, w.search_text) AS score", tsq, text)
-			q.Where("w.search_doc @@ to_tsquery('simple', ?0) OR ?1 <% w.search_text", tsq, text)
+			// The search text and document are stored unaccented; the query is folded the same way.
+			q.ColumnExpr("ts_rank(w.search_doc, to_tsquery('simple', unaccent(?0))) + word_similarity(unaccent(?1), w.search_text) AS score", tsq, text)
+			q.Where("w.search_doc @@ to_tsquery('simple', unaccent(?0)) OR unaccent(?1) <% w.search_text", tsq, text)
 		}
 		if near != nil {
 			q.ColumnExpr(distanceExpr+" AS distance_km", near.Lat, near.Lng).OrderExpr("distance_km ASC NULLS LAST")

@@ -34,6 +34,9 @@ func (in *SendInput) Validate() error {
 	default:
 		return Invalid("type", "must be text, image, document or quick_reply")
 	}
+	if (in.Type == TypeImage || in.Type == TypeDocument) && len(in.Attachments) == 0 {
+		return Invalid("attachments", "a message of type %s needs an attachment", in.Type)
+	}
 	in.Body = strings.TrimSpace(in.Body)
 	if in.Body == "" && len(in.Attachments) == 0 {
 		return Rule("body", "a message needs text or at least one attachment")
@@ -140,8 +143,38 @@ func (s *Store) priorSend(ctx context.Context, tx bun.Tx, v Viewer, in SendInput
 	if msgs[0].ConversationID != in.ConversationID {
 		return nil, fmt.Errorf("clientMessageId already used in another conversation: %w", ErrConflict)
 	}
+	same, err := sameSend(ctx, tx, msgs[0], in)
+	if err != nil {
+		return nil, err
+	}
+	if !same {
+		return nil, fmt.Errorf("clientMessageId already used for a different message: %w", ErrConflict)
+	}
 	msgs[0].ViewerParty = v.Party()
 	return msgs[0], nil
+}
+
+// sameSend reports whether in is a retry of prior: the same type, text, template and
+// attachments (uploads by content, descriptors by URL). A different message under a used
+// clientMessageId is a conflict, never the old message.
+func sameSend(ctx context.Context, tx bun.Tx, prior *Message, in SendInput) (bool, error) {
+	if prior.Type != in.Type || prior.Body != in.Body || deref(prior.TemplateID) != deref(in.TemplateID) {
+		return false, nil
+	}
+	var atts []*Attachment
+	if err := tx.NewSelect().Model(&atts).Where("message_id = ?", prior.ID).Order("id").Scan(ctx); err != nil {
+		return false, fmt.Errorf("load attachments of the earlier send: %w", err)
+	}
+	if len(atts) != len(in.Attachments) {
+		return false, nil
+	}
+	for i, a := range atts {
+		b := in.Attachments[i]
+		if a.Name != b.Name || a.ContentType != b.ContentType || a.SizeBytes != b.SizeBytes || a.URL != b.URL || a.SHA256 != b.SHA256 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func insertAttachments(ctx context.Context, tx bun.Tx, messageID int64, as []*Attachment) error {

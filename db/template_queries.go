@@ -25,12 +25,17 @@ func TemplateVariables(content string) []string {
 	return vars
 }
 
-// RenderTemplate fills content's {{variables}}; a variable without a value is an error naming it.
+// RenderTemplate fills content's {{variables}}; variables without a value are an error naming
+// every one of them, so a client can fix the send in one go.
 func RenderTemplate(content string, values map[string]string) (string, error) {
+	var missing []string
 	for _, name := range TemplateVariables(content) {
 		if _, ok := values[name]; !ok {
-			return "", Invalid("variables", "missing value for {{%s}}", name)
+			missing = append(missing, "{{"+name+"}}")
 		}
+	}
+	if len(missing) > 0 {
+		return "", Invalid("variables", "missing value for %s", strings.Join(missing, ", "))
 	}
 	return templateVar.ReplaceAllStringFunc(content, func(m string) string {
 		return values[templateVar.FindStringSubmatch(m)[1]]

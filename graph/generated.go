@@ -461,7 +461,7 @@ type BookingResolver interface {
 }
 type ConversationResolver interface {
 	ID(ctx context.Context, obj *db.Thread) (string, error)
-	ConversationID(ctx context.Context, obj *db.Thread) (int, error)
+	ConversationID(ctx context.Context, obj *db.Thread) (string, error)
 	Kind(ctx context.Context, obj *db.Thread) (ConversationKind, error)
 	Subject(ctx context.Context, obj *db.Thread) (db.Subject, error)
 	Booking(ctx context.Context, obj *db.Thread) (*db.Booking, error)
@@ -2676,8 +2676,8 @@ type Participant {
 
 type Conversation implements Node {
   id: ID!
-  "The database id, as the REST routes show it."
-  conversationId: Int!
+  "The database id, as the REST routes show it (\"12\"); accepted wherever a conversation id is."
+  conversationId: ID!
   kind: ConversationKind!
   subject: ConversationSubject!
   booking: Booking
@@ -2888,12 +2888,16 @@ input AttachmentInput {
 
 input SendMessageInput {
   conversationId: ID!
+  "IMAGE and DOCUMENT need an attachment."
   type: MessageType = TEXT
   body: String
   attachments: [AttachmentInput!]
   templateId: ID
   variables: JSON
-  "A retry with the same id returns the first result and sends nothing."
+  """
+  A retry with the same id and the same message returns the first result and sends nothing;
+  a different message under an id already used is CONFLICT.
+  """
   clientMessageId: String
 }
 
@@ -5186,15 +5190,15 @@ func (ec *executionContext) _Conversation_conversationId(ctx context.Context, fi
 			return ec.Resolvers.Conversation().ConversationID(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Conversation_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conversation", field, true, true, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Conversation_kind(ctx context.Context, field graphql.CollectedField, obj *db.Thread) (ret graphql.Marshaler) {

@@ -202,13 +202,15 @@ type RotateWebhookSecretPayload struct {
 }
 
 type SendMessageInput struct {
-	ConversationID string             `json:"conversationId"`
-	Type           *MessageType       `json:"type,omitempty"`
-	Body           *string            `json:"body,omitempty"`
-	Attachments    []*AttachmentInput `json:"attachments,omitempty"`
-	TemplateID     *string            `json:"templateId,omitempty"`
-	Variables      any                `json:"variables,omitempty"`
-	// A retry with the same id returns the first result and sends nothing.
+	ConversationID string `json:"conversationId"`
+	// IMAGE and DOCUMENT need an attachment.
+	Type        *MessageType       `json:"type,omitempty"`
+	Body        *string            `json:"body,omitempty"`
+	Attachments []*AttachmentInput `json:"attachments,omitempty"`
+	TemplateID  *string            `json:"templateId,omitempty"`
+	Variables   any                `json:"variables,omitempty"`
+	// A retry with the same id and the same message returns the first result and sends nothing;
+	// a different message under an id already used is CONFLICT.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
 }
 

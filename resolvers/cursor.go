@@ -66,8 +66,8 @@ func offsetArg(n *int) (int, error) {
 	if n == nil {
 		return 0, nil
 	}
-	if *n < 0 || *n > 1_000_000 {
-		return 0, db.Invalid("offset", "must be between 0 and 1000000")
+	if *n < 0 || *n > MaxOffset {
+		return 0, db.Invalid("offset", "must be between 0 and %d", MaxOffset)
 	}
 	return *n, nil
 }

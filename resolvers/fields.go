@@ -138,8 +138,8 @@ func (r *participantResolver) IsViewer(ctx context.Context, p *db.Participant) (
 func (r *conversationResolver) ID(_ context.Context, t *db.Thread) (string, error) {
 	return intGlobalID("Conversation", t.ID), nil
 }
-func (r *conversationResolver) ConversationID(_ context.Context, t *db.Thread) (int, error) {
-	return int(t.ID), nil
+func (r *conversationResolver) ConversationID(_ context.Context, t *db.Thread) (string, error) {
+	return strconv.FormatInt(t.ID, 10), nil
 }
 func (r *conversationResolver) Kind(_ context.Context, t *db.Thread) (graph.ConversationKind, error) {
 	return graph.ConversationKind(strings.ToUpper(t.Kind)), nil

@@ -38,6 +38,17 @@ var (
 	ErrUnsupportedType = fmt.Errorf("file type not allowed: %w", db.ErrInvalidInput)
 )
 
+// officeTypes are the office documents allowed, by file extension.
+var officeTypes = map[string]string{
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	".odt":  "application/vnd.oasis.opendocument.text",
+	".ods":  "application/vnd.oasis.opendocument.spreadsheet",
+	".doc":  "application/msword",
+	".xls":  "application/vnd.ms-excel",
+}
+
 // allowedType accepts images, PDF and office documents, by sniffed content and file name.
 func allowedType(sniffed, name string) (string, bool) {
 	base, _, _ := mime.ParseMediaType(sniffed)
@@ -45,17 +56,30 @@ func allowedType(sniffed, name string) (string, bool) {
 	case strings.HasPrefix(base, "image/"), base == "application/pdf":
 		return base, true
 	}
-	office := map[string]string{
-		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-		".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-		".odt":  "application/vnd.oasis.opendocument.text",
-		".ods":  "application/vnd.oasis.opendocument.spreadsheet",
-		".doc":  "application/msword",
-		".xls":  "application/vnd.ms-excel",
-	}
-	if ct, ok := office[strings.ToLower(filepath.Ext(name))]; ok && (base == "application/zip" || base == "application/octet-stream") {
+	if ct, ok := officeTypes[strings.ToLower(filepath.Ext(name))]; ok && (base == "application/zip" || base == "application/octet-stream") {
 		return ct, true
+	}
+	return base, false
+}
+
+// declaredType is the type of a file given by URL, which Parley never reads: the declared
+// content type, else the one its name's extension implies; the same kinds as uploads are allowed.
+func declaredType(declared, name string) (string, bool) {
+	base, _, _ := mime.ParseMediaType(declared)
+	if base == "" {
+		ext := strings.ToLower(filepath.Ext(name))
+		if ct, ok := officeTypes[ext]; ok {
+			return ct, true
+		}
+		base, _, _ = mime.ParseMediaType(mime.TypeByExtension(ext))
+	}
+	if strings.HasPrefix(base, "image/") || base == "application/pdf" {
+		return base, true
+	}
+	for _, ct := range officeTypes {
+		if base == ct {
+			return base, true
+		}
 	}
 	return base, false
 }
@@ -115,13 +139,18 @@ func describedAttachment(field string, a *graph.AttachmentInput) (*db.Attachment
 	if a.URL == nil || !(strings.HasPrefix(*a.URL, "https://") || strings.HasPrefix(*a.URL, "http://")) {
 		return nil, nil, db.Invalid(field, "needs a file upload or an http(s) url")
 	}
-	att := &db.Attachment{URL: *a.URL, Name: filepath.Base(*a.URL), ContentType: "application/octet-stream"}
+	att := &db.Attachment{URL: *a.URL, Name: filepath.Base(*a.URL)}
 	if a.Name != nil && *a.Name != "" {
 		att.Name = *a.Name
 	}
-	if a.ContentType != nil && *a.ContentType != "" {
-		att.ContentType = *a.ContentType
+	ct, ok := declaredType(deref(a.ContentType), att.Name)
+	if !ok {
+		if ct == "" {
+			ct = "of no known type"
+		}
+		return nil, nil, fmt.Errorf("%s: %q is %s; images, PDF and office documents are allowed: %w", field, att.Name, ct, ErrUnsupportedType)
 	}
+	att.ContentType = ct
 	if a.Size != nil {
 		if *a.Size < 0 {
 			return nil, nil, db.Invalid(field, "size must not be negative")

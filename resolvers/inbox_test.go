@@ -29,7 +29,7 @@ type inboxResult struct {
 			EndCursor   *string
 		}
 		Nodes []struct {
-			ConversationID int
+			ConversationID int `json:"conversationId,string"`
 			Kind           string
 			UnreadCount    int
 			TotalMessages  int

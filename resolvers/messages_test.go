@@ -52,7 +52,11 @@ func newThread(t *testing.T, e *apptest.Env, bookingID int) (string, apptest.Cre
 	if r.Code() != "" {
 		t.Fatalf("upsertBooking: %+v", r.Errors)
 	}
-	var out struct{ BookingConversation struct{ ConversationID int } }
+	var out struct {
+		BookingConversation struct {
+			ConversationID int `json:"conversationId,string"`
+		}
+	}
 	kari := e.User(t, "co-kari")
 	e.GQL(t, kari, `query($b: Int!) { bookingConversation(bookingId: $b) { conversationId } }`, map[string]any{"b": bookingID}).Decode(t, &out)
 	return itoa(out.BookingConversation.ConversationID), kari, e.User(t, "ws-bilfix")

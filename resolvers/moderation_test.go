@@ -12,7 +12,7 @@ const unarchiveMutation = `mutation($c: ID!) { unarchiveConversation(conversatio
 
 type archivedResult struct {
 	Conversation struct {
-		ConversationID int
+		ConversationID int `json:"conversationId,string"`
 		Archived       bool
 	}
 }

@@ -2,9 +2,12 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/resolvers/auth"
 )
 
 // nodeUser shows the viewer themself, or someone they share a conversation with.
@@ -19,6 +22,21 @@ func (r *queryResolver) nodeUser(ctx context.Context, v db.Viewer, userID string
 		}
 	}
 	return loadOne(ctx, r.loaders(ctx).users, userID)
+}
+
+// nodeReport shows a report to the back office only; to a user it does not exist.
+func (r *queryResolver) nodeReport(ctx context.Context, key string) (db.Node, error) {
+	if err := auth.BackOffice(ctx); err != nil {
+		if errors.Is(err, auth.ErrForbidden) {
+			return nil, fmt.Errorf("report: %w", db.ErrNotFound)
+		}
+		return nil, err
+	}
+	id, err := strconv.ParseInt(key, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", db.ErrNotFound)
+	}
+	return r.Store.Report(ctx, id)
 }
 
 // nodeSubject shows a booking to its parties, and a listing to any marketplace user.

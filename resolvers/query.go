@@ -14,8 +14,14 @@ import (
 )
 
 const (
-	maxPage         = 100
+	maxPage         = MaxPageSize
 	defaultMessages = 50
+)
+
+// MaxPageSize and MaxOffset bound every list, whichever door asks.
+const (
+	MaxPageSize = 100
+	MaxOffset   = 1_000_000
 )
 
 func (r *queryResolver) Viewer(ctx context.Context) (*db.User, error) {
@@ -292,16 +298,21 @@ func (r *queryResolver) SearchWorkshops(ctx context.Context, query string, near 
 
 // Node resolves a global id to the object, if the viewer may see it.
 func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
+	typ, key, ok := decodeGlobalID(id)
+	if ok && typ == "Report" {
+		return r.nodeReport(ctx, key)
+	}
 	v, err := viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	typ, key, ok := decodeGlobalID(id)
 	if !ok {
 		return nil, db.Invalid("id", "%q is not a global id", id)
 	}
 	n, err := strconv.ParseInt(key, 10, 64)
 	switch typ {
+	case "Attachment":
+		return r.Store.Attachment(ctx, v, n)
 	case "Conversation":
 		return r.Store.Thread(ctx, v, n)
 	case "Message":

@@ -31,7 +31,11 @@ func TestWebhookEventsReachTheirScopes(t *testing.T) {
 	reply := send(t, e, anneC, tesla, "Ja, kommer i kveld.")
 	markRead(t, e, anneC, tesla, "")
 	var started struct {
-		StartConversation struct{ Conversation struct{ ConversationID int } }
+		StartConversation struct {
+			Conversation struct {
+				ConversationID int `json:"conversationId,string"`
+			}
+		}
 	}
 	e.GQL(t, per, `mutation { startConversation(input: {listingId: "lst_golf7", message: "Er Golfen solgt?"}) { conversation { conversationId } } }`, nil).Decode(t, &started)
 	report := `mutation($id: ID!) { reportMessage(input: {messageId: $id, reason: SPAM}) { reportId } }`

@@ -173,12 +173,9 @@ func (a *api) boRotateSecret(w http.ResponseWriter, r *http.Request) {
 // failed), page and limit.
 func (a *api) boDeliveries(w http.ResponseWriter, r *http.Request) {
 	id, err := mkParseID("id", boPrefixWebhook, r.PathValue("id"))
-	page, limit := 1, 20
+	var p pageReq
 	if err == nil {
-		page, err = intParam(r, 1, 1, 100000, "page")
-	}
-	if err == nil {
-		limit, err = intParam(r, 20, 1, 100, "limit")
+		p, err = pageParams(r, 20, "limit")
 	}
 	var status *graph.WebhookDeliveryStatus
 	if s := strings.TrimSpace(r.URL.Query().Get("status")); err == nil && s != "" {
@@ -190,8 +187,7 @@ func (a *api) boDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	var res *graph.WebhookDeliveryPage
 	if err == nil {
-		offset := (page - 1) * limit
-		res, err = a.res.QueryRoot().WebhookDeliveries(r.Context(), id, status, &limit, &offset)
+		res, err = a.res.QueryRoot().WebhookDeliveries(r.Context(), id, status, &p.size, p.offset())
 	}
 	if err != nil {
 		fail(w, r, familyBO, err)
@@ -202,7 +198,7 @@ func (a *api) boDeliveries(w http.ResponseWriter, r *http.Request) {
 		out[i] = boDeliveryWire(d)
 	}
 	ok(w, familyBO, http.StatusOK, "", map[string]any{"deliveries": out,
-		"pagination": map[string]any{"page": page, "limit": limit, "total": res.TotalCount}})
+		"pagination": mkPagination(p, res.TotalCount)})
 }
 
 func (a *api) boReplay(w http.ResponseWriter, r *http.Request) {

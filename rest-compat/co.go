@@ -28,13 +28,15 @@ type coMessage struct {
 	SenderRole    string           `json:"sender_role"`
 	From          string           `json:"from"`
 	Unread        bool             `json:"unread"`
+	// Removed says a moderator removed the message: its text is then empty.
+	Removed bool `json:"removed"`
 }
 
 func (d *display) coMessage(m *db.Message, b *db.Booking) coMessage {
 	text := messageText(m)
 	out := coMessage{ID: m.ID, SenderType: m.SenderRole, MessageText: text, Attachments: d.attachmentsOf(m.ID),
 		IsRead: m.ReadAt != nil, CreatedAt: ts(m.CreatedAt), Text: text, Message: text, Content: text,
-		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil}
+		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil, Removed: m.RemovedAt != nil}
 	if b != nil {
 		out.BookingID, out.WorkshopOrgNr = b.ID, b.WorkshopOrgNr
 	}
@@ -87,24 +89,21 @@ func deref[T any](p *T) T {
 
 // bookingInbox serves the inbox of booking threads for CO and WS.
 func (a *api) bookingInbox(w http.ResponseWriter, r *http.Request, fam family) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	if err == nil {
-		var size int
-		if size, err = intParam(r, 20, 1, 100, "page_size", "size"); err == nil {
-			a.writeInbox(w, r, fam, page, size)
-			return
-		}
+	p, err := pageParams(r, 20, "page_size", "size")
+	if err != nil {
+		fail(w, r, fam, err)
+		return
 	}
-	fail(w, r, fam, err)
+	a.writeInbox(w, r, fam, p)
 }
 
-func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, page, size int) {
+func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, p pageReq) {
 	v, _ := auth.User(r.Context())
 	filter := &graph.InboxFilter{Kind: ptr(graph.ConversationKindBooking)}
-	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+	if q := searchText(r); q != "" {
 		filter.Query = &q
 	}
-	conn, err := a.res.QueryRoot().Inbox(r.Context(), &size, nil, ptr((page-1)*size), filter)
+	conn, err := a.res.QueryRoot().Inbox(r.Context(), &p.size, nil, p.offset(), filter)
 	if err != nil {
 		fail(w, r, fam, err)
 		return
@@ -118,9 +117,9 @@ func (a *api) writeInbox(w http.ResponseWriter, r *http.Request, fam family, pag
 	for i, t := range conn.Nodes {
 		rows[i] = d.inboxRow(t, fam == familyWS)
 	}
-	m := pageMeta(page, size, conn.TotalCount)
+	m := pageMeta(p, conn.TotalCount)
 	m["unread_total"] = conn.UnreadTotal
-	body := map[string]any{"data": rows, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	body := map[string]any{"data": rows, "meta": m, "links": pageLinks(r, p, conn.TotalCount)}
 	if fam == familyWS {
 		body["success"], body["message"] = true, "OK"
 	}
@@ -131,18 +130,14 @@ func (a *api) coInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w
 
 // bookingThread serves a booking thread's messages, oldest first, by page.
 func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, bookingID int) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	size := 0
-	if err == nil {
-		size, err = intParam(r, 50, 1, 100, "size", "page_size")
-	}
+	p, err := pageParams(r, 50, "size", "page_size")
 	var t *db.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
 	}
 	var conn *graph.MessageConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Messages(r.Context(), strconv.FormatInt(t.ID, 10), &size, nil, nil, nil, ptr((page-1)*size), nil)
+		conn, err = a.res.QueryRoot().Messages(r.Context(), strconv.FormatInt(t.ID, 10), &p.size, nil, nil, nil, p.offset(), nil)
 	}
 	if err != nil {
 		fail(w, r, fam, err)
@@ -159,9 +154,9 @@ func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, 
 	for i, m := range conn.Nodes {
 		msgs[i] = d.coMessage(m, b)
 	}
-	m := pageMeta(page, size, conn.TotalCount)
-	m["org_nr"], m["unread_count"] = b.WorkshopOrgNr, t.UnreadCount
-	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)}
+	m := pageMeta(p, conn.TotalCount)
+	m["org_nr"], m["unread_count"], m["booking_id"] = b.WorkshopOrgNr, t.UnreadCount, bookingID
+	body := map[string]any{"data": msgs, "meta": m, "links": pageLinks(r, p, conn.TotalCount)}
 	if fam == familyWS {
 		body["success"], body["message"] = true, "OK"
 	}
@@ -184,24 +179,33 @@ type readBody struct {
 	LastReadAt string `json:"last_read_at"`
 }
 
-// markThreadRead marks a thread read for the caller and writes the legacy counts.
-func (a *api) markThreadRead(w http.ResponseWriter, r *http.Request, conversationID int64, body readBody) {
+// input checks both fields, whichever is used: last_read_id wins when both are given, as
+// upToMessageId does in GraphQL.
+func (b readBody) input(conversationID int64) (graph.MarkConversationReadInput, error) {
 	in := graph.MarkConversationReadInput{ConversationID: strconv.FormatInt(conversationID, 10)}
-	if body.LastReadID != nil {
-		if *body.LastReadID <= 0 {
-			fail(w, r, familyCO, db.Invalid("last_read_id", "must be a positive message id"))
-			return
-		}
-		in.UpToMessageID = ptr(strconv.FormatInt(*body.LastReadID, 10))
-	} else if body.LastReadAt != "" {
-		t, err := parseTime("last_read_at", body.LastReadAt)
+	if b.LastReadAt != "" {
+		t, err := upToTime("last_read_at", b.LastReadAt)
 		if err != nil {
-			fail(w, r, familyCO, err)
-			return
+			return in, err
 		}
 		in.UpToTime = t
 	}
-	res, err := a.res.MutationRoot().MarkConversationRead(r.Context(), in)
+	if b.LastReadID != nil {
+		if *b.LastReadID <= 0 {
+			return in, db.Invalid("last_read_id", "must be a positive message id")
+		}
+		in.UpToMessageID = ptr(strconv.FormatInt(*b.LastReadID, 10))
+	}
+	return in, nil
+}
+
+// markThreadRead marks a thread read for the caller and writes the legacy counts.
+func (a *api) markThreadRead(w http.ResponseWriter, r *http.Request, conversationID int64, body readBody) {
+	in, err := body.input(conversationID)
+	var res *graph.MarkReadPayload
+	if err == nil {
+		res, err = a.res.MutationRoot().MarkConversationRead(r.Context(), in)
+	}
 	if err != nil {
 		fail(w, r, familyCO, err)
 		return
@@ -269,6 +273,8 @@ type sendBody struct {
 	Message     string       `json:"message"`
 	OrgNr       string       `json:"org_nr"`
 	Attachments []descriptor `json:"attachments"`
+	// ClientMessageID (or the Idempotency-Key header) makes a retry return the first send.
+	ClientMessageID string `json:"client_message_id"`
 }
 
 // readSend reads a JSON or multipart send: text, and attachment descriptors or files.
@@ -286,6 +292,7 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 		return body, nil, err
 	}
 	body.ThreadID, body.Message, body.OrgNr = r.FormValue("thread_id"), r.FormValue("message"), r.FormValue("org_nr")
+	body.ClientMessageID = r.FormValue("client_message_id")
 	if r.FormValue("thread_id") == "" {
 		body.ThreadID = nil
 	}
@@ -301,7 +308,7 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 }
 
 // sendFieldNames are the booking routes' names for the send arguments.
-var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id"}
+var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id", "clientMessageId": "client_message_id"}
 
 // sendToThread sends into a booking thread and writes the message with the thread's unread count.
 func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t *db.Thread, body sendBody, atts []*graph.AttachmentInput) {
@@ -310,10 +317,14 @@ func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t
 	if err == nil && body.OrgNr != "" && d.bookings[deref(t.BookingID)].WorkshopOrgNr != body.OrgNr {
 		err = db.Rule("org_nr", "%s is not the workshop of this thread", body.OrgNr)
 	}
+	var key *string
+	if err == nil {
+		key, err = idempotencyKey(r, body.ClientMessageID)
+	}
 	var res *graph.SendMessagePayload
 	if err == nil {
 		res, err = a.res.MutationRoot().SendMessage(r.Context(), graph.SendMessageInput{
-			ConversationID: strconv.FormatInt(t.ID, 10), Body: &body.Message, Attachments: atts})
+			ConversationID: strconv.FormatInt(t.ID, 10), Body: &body.Message, Attachments: atts, ClientMessageID: key})
 	}
 	if err == nil {
 		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
@@ -322,6 +333,7 @@ func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, t
 		fail(w, r, fam, sendFieldNames.rename(err))
 		return
 	}
+	markReplay(w, res.Created)
 	out := map[string]any{"message": d.coMessage(res.Message, d.bookings[deref(t.BookingID)]), "unread_count": res.Conversation.UnreadCount}
 	ok(w, fam, http.StatusCreated, "Message sent", out)
 }

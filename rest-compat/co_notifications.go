@@ -35,19 +35,14 @@ func newCONotification(n *db.Notification) coNotification {
 
 // coNotifications lists the caller's notifications, newest first, by page.
 func (a *api) coNotifications(w http.ResponseWriter, r *http.Request) {
-	// page stops where page * page_size would pass the resolver's largest offset.
-	page, err := intParam(r, 1, 1, 10000, "page")
-	size := 0
-	if err == nil {
-		size, err = intParam(r, 20, 1, 100, "page_size")
-	}
+	p, err := pageParams(r, 20, "page_size", "size")
 	var filter *graph.NotificationFilter
 	if err == nil {
 		filter, err = notificationFilter(r)
 	}
 	var conn *graph.NotificationConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Notifications(r.Context(), &size, nil, ptr((page-1)*size), filter)
+		conn, err = a.res.QueryRoot().Notifications(r.Context(), &p.size, nil, p.offset(), filter)
 	}
 	if err != nil {
 		fail(w, r, familyCO, err)
@@ -57,9 +52,9 @@ func (a *api) coNotifications(w http.ResponseWriter, r *http.Request) {
 	for i, n := range conn.Nodes {
 		rows[i] = newCONotification(n)
 	}
-	m := pageMeta(page, size, conn.TotalCount)
+	m := pageMeta(p, conn.TotalCount)
 	m["unread_total"] = conn.UnreadTotal
-	writeJSON(w, http.StatusOK, map[string]any{"data": rows, "meta": m, "links": pageLinks(r, page, size, conn.TotalCount)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": rows, "meta": m, "links": pageLinks(r, p, conn.TotalCount)})
 }
 
 // notificationFilter reads status (all, read, unread), type and since.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers"
 )
 
 // coWorkshop is a workshop search hit as the car-owner search route shows it. distance_km is
@@ -53,14 +54,12 @@ func jsonList(raw []json.RawMessage) []json.RawMessage {
 // services and categories, nearest first with lat and lng. count is every match, results at
 // most limit of them.
 func (a *api) coSearch(w http.ResponseWriter, r *http.Request) {
-	text := strings.TrimSpace(r.URL.Query().Get("q"))
-	if text == "" {
-		text = strings.TrimSpace(r.URL.Query().Get("query"))
-	}
+	text := searchText(r)
 	near, err := positionParam(r)
 	limit := 0
 	if err == nil {
-		limit, err = intParam(r, 20, 1, 100, "limit")
+		limit, err = intParam(r, 20, 1, math.MaxInt, "limit")
+		limit = min(limit, resolvers.MaxPageSize)
 	}
 	var res *graph.WorkshopSearchResults
 	if err == nil {

@@ -151,16 +151,20 @@ func (d *display) attachmentsOf(messageID int64) []attachmentWire {
 	return out
 }
 
-// timeString is t in RFC 3339 (UTC), or nil.
+// wireTime is RFC 3339 in UTC with the microseconds PostgreSQL keeps, so a time a client got
+// from Parley (a message's created_at, sent_at) selects exactly that message when sent back.
+const wireTime = "2006-01-02T15:04:05.000000Z07:00"
+
+// timeString is t in wireTime, or nil.
 func timeString(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := t.UTC().Format(time.RFC3339)
+	s := ts(*t)
 	return &s
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func ts(t time.Time) string { return t.UTC().Format(wireTime) }
 
 // messageText is what a message says, or nothing once a moderator removed it.
 func messageText(m *db.Message) string {

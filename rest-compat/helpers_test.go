@@ -74,3 +74,15 @@ func get(v any, path ...any) any {
 	}
 	return v
 }
+
+// jsonRequest is a request with a JSON body, for tests that add headers before do.
+func jsonRequest(t *testing.T, e *apptest.Env, method, path string, body any) *http.Request {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, e.URL+path, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}

@@ -220,9 +220,12 @@ type mkMessage struct {
 	ReadAt      *string          `json:"read_at"`
 	SentAt      string           `json:"sent_at"`
 	Attachments []attachmentWire `json:"attachments"`
+	// Removed says a moderator removed the message: content is then empty.
+	Removed bool `json:"removed"`
 }
 
 func (d *display) mkMessage(m *db.Message) mkMessage {
 	return mkMessage{ID: mkWireID(mkPrefixMessage, m.ID), Content: messageText(m), SenderID: mkSenderID(m), Type: m.Type,
-		Read: m.ReadAt != nil, ReadAt: timeString(m.ReadAt), SentAt: ts(m.CreatedAt), Attachments: d.attachmentsOf(m.ID)}
+		Read: m.ReadAt != nil, ReadAt: timeString(m.ReadAt), SentAt: ts(m.CreatedAt), Attachments: d.attachmentsOf(m.ID),
+		Removed: m.RemovedAt != nil}
 }

@@ -59,7 +59,7 @@ func TestMKBadInputWritesNothing(t *testing.T) {
 		{per, "GET", "/v1/messages/conversations?status=bogus", nil, 400, "status"},
 		{per, "GET", "/v1/messages/conversations?role=admin", nil, 400, "role"},
 		{per, "GET", "/v1/messages/conversations?page=0", nil, 400, "page"},
-		{per, "GET", "/v1/messages/conversations?limit=500", nil, 400, "limit"},
+		{per, "GET", "/v1/messages/conversations?limit=0", nil, 400, "limit"},
 		{per, "GET", "/api/messages?status=deleted", nil, 400, "status"},
 		{per, "GET", "/api/messages?limit=abc", nil, 400, "limit"},
 		{per, "GET", "/v1/messages/conversations/conv_abc", nil, 400, "id"},

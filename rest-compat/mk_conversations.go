@@ -27,13 +27,15 @@ type mkLastMessage struct {
 	Sender  string `json:"sender"`
 	SentAt  string `json:"sent_at"`
 	Read    bool   `json:"read"`
+	Removed bool   `json:"removed"`
 }
 
 func (d *mkDisplay) conversationRow(t *db.Thread) mkConversationRow {
 	row := mkConversationRow{ID: mkWireID(mkPrefixConversation, t.ID), Listing: d.listing(t), Participant: d.person(t),
 		UnreadCount: t.UnreadCount, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.LastActivityAt)}
 	if m := d.lastMsgs[t.ID]; m != nil {
-		row.LastMessage = &mkLastMessage{Content: messageText(m), Sender: mkSenderID(m), SentAt: ts(m.CreatedAt), Read: m.ReadAt != nil}
+		row.LastMessage = &mkLastMessage{Content: messageText(m), Sender: mkSenderID(m), SentAt: ts(m.CreatedAt), Read: m.ReadAt != nil,
+			Removed: m.RemovedAt != nil}
 	}
 	return row
 }
@@ -62,18 +64,14 @@ func mkInboxFilter(r *http.Request) (*graph.InboxFilter, error) {
 // every conversation of the caller's inbox (status all) and its unread messages, whatever the
 // filter.
 func (a *api) mkConversations(w http.ResponseWriter, r *http.Request) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	limit := 0
-	if err == nil {
-		limit, err = intParam(r, 20, 1, 100, "limit")
-	}
+	p, err := pageParams(r, 20, "limit")
 	var f *graph.InboxFilter
 	if err == nil {
 		f, err = mkInboxFilter(r)
 	}
 	var conn, all *graph.ConversationConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Inbox(r.Context(), &limit, nil, ptr((page-1)*limit), f)
+		conn, err = a.res.QueryRoot().Inbox(r.Context(), &p.size, nil, p.offset(), f)
 	}
 	all = conn
 	if err == nil && (f.Role != nil || (f.Status != nil && *f.Status != graph.InboxStatusAll)) {
@@ -94,7 +92,7 @@ func (a *api) mkConversations(w http.ResponseWriter, r *http.Request) {
 	}
 	ok(w, familyMK, http.StatusOK, "", map[string]any{
 		"conversations": rows,
-		"pagination":    map[string]any{"page": page, "limit": limit, "total": conn.TotalCount},
+		"pagination":    mkPagination(p, conn.TotalCount),
 		"summary":       map[string]any{"total": all.TotalCount, "unread": all.UnreadTotal},
 	})
 }
@@ -112,12 +110,9 @@ func mkConversationParam(r *http.Request) (string, error) {
 // time. total counts every message the caller can see in the conversation.
 func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	id, err := mkConversationParam(r)
-	page, limit := 0, 0
+	var p pageReq
 	if err == nil {
-		page, err = intParam(r, 1, 1, 100000, "page")
-	}
-	if err == nil {
-		limit, err = intParam(r, 50, 1, 100, "limit")
+		p, err = pageParams(r, 50, "limit")
 	}
 	var before *time.Time
 	if err == nil {
@@ -129,7 +124,7 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	var conn *graph.MessageConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Messages(r.Context(), id, nil, nil, &limit, nil, ptr((page-1)*limit), before)
+		conn, err = a.res.QueryRoot().Messages(r.Context(), id, nil, nil, &p.size, nil, p.offset(), before)
 	}
 	v, _ := auth.User(r.Context())
 	var d *mkDisplay
@@ -144,20 +139,24 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	for i, m := range conn.Nodes {
 		msgs[i] = d.mkMessage(m)
 	}
+	pg := mkPagination(p, conn.TotalCount)
+	pg["has_more"] = conn.PageInfo.HasPreviousPage
 	ok(w, familyMK, http.StatusOK, "", map[string]any{
 		"conversation": map[string]any{"id": mkWireID(mkPrefixConversation, t.ID), "listing": d.listing(t), "participant": d.presence(t, time.Now())},
 		"messages":     msgs,
-		"pagination":   map[string]any{"page": page, "limit": limit, "total": conn.TotalCount, "has_more": conn.PageInfo.HasPreviousPage},
+		"pagination":   pg,
 	})
 }
 
 // mkStartBody is the body of a start: listing_id and an optional first message.
 type mkStartBody struct {
-	ListingID string `json:"listing_id"`
-	Message   string `json:"message"`
+	ListingID       string `json:"listing_id"`
+	Message         string `json:"message"`
+	ClientMessageID string `json:"client_message_id"`
 }
 
-var mkStartNames = fieldNames{"listingId": "listing_id", "bookingId": "listing_id", "body": "message", "type": "type"}
+var mkStartNames = fieldNames{"listingId": "listing_id", "bookingId": "listing_id", "body": "message", "type": "type",
+	"clientMessageId": "client_message_id"}
 
 func (a *api) mkStart(w http.ResponseWriter, r *http.Request) {
 	var body mkStartBody
@@ -172,9 +171,13 @@ func (a *api) mkStart(w http.ResponseWriter, r *http.Request) {
 // was created, 200 when it existed. A non-empty message is sent either way.
 func (a *api) mkStartConversation(w http.ResponseWriter, r *http.Request, body mkStartBody, names fieldNames) {
 	listingID, err := mkParseListingID(names["listingId"], body.ListingID)
+	var key *string
+	if err == nil {
+		key, err = idempotencyKey(r, body.ClientMessageID)
+	}
 	var res *graph.StartConversationPayload
 	if err == nil {
-		in := graph.StartConversationInput{ListingID: &listingID}
+		in := graph.StartConversationInput{ListingID: &listingID, ClientMessageID: key}
 		if strings.TrimSpace(body.Message) != "" {
 			in.Message = &body.Message
 		}

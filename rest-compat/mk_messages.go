@@ -19,10 +19,12 @@ type mkSendFields struct {
 	Type           string `json:"type"`
 	TemplateID     string `json:"template_id"`
 	Variables      any    `json:"variables"`
+	// ClientMessageID (or the Idempotency-Key header) makes a retry return the first send.
+	ClientMessageID string `json:"client_message_id"`
 }
 
 var mkSendNames = fieldNames{"body": "content", "type": "type", "templateId": "template_id", "variables": "variables",
-	"attachments": "attachment", "conversationId": "id"}
+	"attachments": "attachment", "conversationId": "id", "clientMessageId": "client_message_id"}
 
 // mkReadSend reads a JSON send, or a multipart one whose files come under "attachment"
 // (variables, if any, as a JSON object in a form field).
@@ -36,7 +38,7 @@ func (a *api) mkReadSend(w http.ResponseWriter, r *http.Request) (mkSendFields, 
 	}
 	body.ConversationID, body.ListingID = r.FormValue("conversation_id"), r.FormValue("listing_id")
 	body.Content, body.Message, body.Type = r.FormValue("content"), r.FormValue("message"), r.FormValue("type")
-	body.TemplateID = r.FormValue("template_id")
+	body.TemplateID, body.ClientMessageID = r.FormValue("template_id"), r.FormValue("client_message_id")
 	if raw := r.FormValue("variables"); raw != "" {
 		var vars map[string]any
 		if err := json.Unmarshal([]byte(raw), &vars); err != nil {
@@ -85,6 +87,9 @@ func (a *api) mkSend(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) mkSendTo(w http.ResponseWriter, r *http.Request, id string, body mkSendFields, atts []*graph.AttachmentInput, names fieldNames) {
 	in, err := body.sendInput(id, atts)
+	if err == nil {
+		in.ClientMessageID, err = idempotencyKey(r, body.ClientMessageID)
+	}
 	var res *graph.SendMessagePayload
 	if err == nil {
 		res, err = a.res.MutationRoot().SendMessage(r.Context(), in)
@@ -97,13 +102,15 @@ func (a *api) mkSendTo(w http.ResponseWriter, r *http.Request, id string, body m
 		fail(w, r, familyMK, names.rename(err))
 		return
 	}
+	markReplay(w, res.Created)
 	m := d.mkMessage(res.Message)
 	ok(w, familyMK, http.StatusCreated, "", map[string]any{"message": map[string]any{
 		"id": m.ID, "content": m.Content, "type": m.Type, "sent_at": m.SentAt, "attachments": m.Attachments}})
 }
 
 var mkLegacyNames = fieldNames{"body": "content", "type": "type", "templateId": "template_id", "variables": "variables",
-	"attachments": "attachment", "conversationId": "conversation_id", "listingId": "listing_id", "bookingId": "listing_id"}
+	"attachments": "attachment", "conversationId": "conversation_id", "listingId": "listing_id", "bookingId": "listing_id",
+	"clientMessageId": "client_message_id"}
 
 // mkPostMessage is POST /api/messages: with conversation_id it sends into that conversation,
 // with listing_id it starts one about the listing (content is the first message).
@@ -125,7 +132,7 @@ func (a *api) mkPostMessage(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(msg) == "" {
 			msg = body.Message
 		}
-		a.mkStartConversation(w, r, mkStartBody{ListingID: body.ListingID, Message: msg}, mkLegacyNames)
+		a.mkStartConversation(w, r, mkStartBody{ListingID: body.ListingID, Message: msg, ClientMessageID: body.ClientMessageID}, mkLegacyNames)
 		return
 	}
 	id, err := mkParseID("conversation_id", mkPrefixConversation, body.ConversationID)

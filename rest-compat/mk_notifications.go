@@ -70,11 +70,7 @@ func mkNotificationFilter(r *http.Request) (*graph.NotificationFilter, bool, err
 // mkNotifications lists the caller's notifications, newest first. unread_count is the
 // caller's unread notifications, whatever the filter.
 func (a *api) mkNotifications(w http.ResponseWriter, r *http.Request) {
-	page, err := intParam(r, 1, 1, 100000, "page")
-	limit := 0
-	if err == nil {
-		limit, err = intParam(r, 20, 1, 100, "limit")
-	}
+	p, err := pageParams(r, 20, "limit")
 	var f *graph.NotificationFilter
 	filtered := false
 	if err == nil {
@@ -82,7 +78,7 @@ func (a *api) mkNotifications(w http.ResponseWriter, r *http.Request) {
 	}
 	var conn *graph.NotificationConnection
 	if err == nil {
-		conn, err = a.res.QueryRoot().Notifications(r.Context(), &limit, nil, ptr((page-1)*limit), f)
+		conn, err = a.res.QueryRoot().Notifications(r.Context(), &p.size, nil, p.offset(), f)
 	}
 	var unread int
 	if err == nil {
@@ -103,7 +99,7 @@ func (a *api) mkNotifications(w http.ResponseWriter, r *http.Request) {
 		out[i] = mkNotificationWire(n)
 	}
 	ok(w, familyMK, http.StatusOK, "", map[string]any{"notifications": out,
-		"pagination": map[string]any{"page": page, "limit": limit, "total": conn.TotalCount}, "unread_count": unread})
+		"pagination": mkPagination(p, conn.TotalCount), "unread_count": unread})
 }
 
 func (a *api) mkNotificationsUnread(w http.ResponseWriter, r *http.Request) {

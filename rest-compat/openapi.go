@@ -1,11 +1,14 @@
 package restcompat
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/parley/parley/resolvers"
 )
 
 // The OpenAPI document is built from the route table, so it cannot drift from what Register
@@ -175,12 +178,16 @@ func oaPathParamDescription(rt route, name string) string {
 	return "a conversation id such as conv_12 (the bare number is accepted too)"
 }
 
+// oaPageSize is a page size: larger ones are served as the maximum, not refused.
+var oaPageSize = map[string]any{"type": "integer", "minimum": 1,
+	"description": fmt.Sprintf("above %d served as %d", resolvers.MaxPageSize, resolvers.MaxPageSize)}
+
 // oaQueryParamSchemas gives the type of each query parameter name the routes use.
 var oaQueryParamSchemas = map[string]map[string]any{
-	"page":      {"type": "integer", "minimum": 1, "default": 1},
-	"page_size": {"type": "integer", "minimum": 1, "maximum": 100},
-	"size":      {"type": "integer", "minimum": 1, "maximum": 100},
-	"limit":     {"type": "integer", "minimum": 1, "maximum": 100},
+	"page":      {"type": "integer", "minimum": 1, "maximum": maxPage, "default": 1},
+	"page_size": oaPageSize,
+	"size":      oaPageSize,
+	"limit":     oaPageSize,
 	"id":        {"type": "integer", "minimum": 1, "description": "the booking id"},
 	"lat":       {"type": "number"},
 	"lng":       {"type": "number"},

@@ -79,7 +79,7 @@ func openAPISchemas() map[string]any {
 		"MKParticipant":       oaObj(map[string]any{"id": oaStr, "name": oaStr, "avatar": oaStr, "type": oaStr, "verified": oaBoolean}),
 		"MKPresence":          oaObj(map[string]any{"id": oaStr, "name": oaStr, "type": oaStr, "verified": oaBoolean, "online": oaBoolean}),
 		"MKMessage": oaObj(map[string]any{"id": oaStr, "content": oaStr, "sender_id": oaStr, "type": oaStr, "read": oaBoolean,
-			"read_at": oaDateTimeOrNull, "sent_at": oaDateTime, "attachments": oaArrayOf(oaRef("Attachment"))}),
+			"read_at": oaDateTimeOrNull, "sent_at": oaDateTime, "attachments": oaArrayOf(oaRef("Attachment")), "removed": oaBoolean}),
 		"MKSent": oaObj(map[string]any{"id": oaStr, "content": oaStr, "type": oaStr, "sent_at": oaDateTime,
 			"attachments": oaArrayOf(oaRef("Attachment"))}),
 		"MKNotification": oaObj(map[string]any{"id": oaStr, "type": oaStr, "title": oaStr, "body": oaStr, "data": oaAnyObj,
@@ -123,8 +123,8 @@ func oaBookingMessageSchema() map[string]any {
 	s := oaObj(map[string]any{"id": oaInteger, "booking_id": oaInteger, "workshop_org_nr": oaStr,
 		"sender_type":  map[string]any{"type": "string", "enum": []any{"car_owner", "workshop"}},
 		"message_text": oaStr, "attachments": oaArrayOf(oaRef("Attachment")), "is_read": oaBoolean, "created_at": oaDateTime,
-		"text": oaStr, "message": oaStr, "content": oaStr, "sender_role": oaStr, "from": oaStr, "unread": oaBoolean})
-	s["description"] = "text, message and content equal message_text; sender_role and from equal sender_type; unread is !is_read"
+		"text": oaStr, "message": oaStr, "content": oaStr, "sender_role": oaStr, "from": oaStr, "unread": oaBoolean, "removed": oaBoolean})
+	s["description"] = "text, message and content equal message_text; sender_role and from equal sender_type; unread is !is_read; removed: a moderator removed it (its text is then empty)"
 	return s
 }
 
@@ -139,10 +139,11 @@ func oaInboxRowSchema() map[string]any {
 }
 
 func oaPageMetaSchema() map[string]any {
-	s := oaObj(map[string]any{"page": oaInteger, "page_size": oaInteger, "total": oaInteger, "total_pages": oaInteger,
-		"has_next": oaBoolean, "has_prev": oaBoolean, "unread_total": oaInteger, "org_nr": oaStr, "unread_count": oaInteger},
-		"unread_total", "org_nr", "unread_count")
-	s["description"] = "Inbox and notification lists add unread_total; thread pages add org_nr and unread_count."
+	s := oaObj(map[string]any{"page": oaInteger, "page_size": oaInteger, "page_size_clamped": oaBoolean, "total": oaInteger,
+		"total_pages": oaInteger, "has_next": oaBoolean, "has_prev": oaBoolean, "unread_total": oaInteger, "org_nr": oaStr,
+		"unread_count": oaInteger, "booking_id": oaInteger}, "unread_total", "org_nr", "unread_count", "booking_id")
+	s["description"] = "Inbox and notification lists add unread_total; thread pages add org_nr, unread_count and booking_id. " +
+		"page_size_clamped: a page size over the maximum was asked for and page_size was served."
 	return s
 }
 
@@ -200,7 +201,7 @@ var oaResponseSchemas = map[string]any{
 	"POST /v1/messages/{msgId}/report": oaMkEnvelope(oaObj(map[string]any{"report": oaObj(map[string]any{"id": oaStr, "message_id": oaStr,
 		"reason": oaStr, "details": oaStr, "status": oaStr, "created_at": oaDateTime})})),
 	"GET /api/notifications": oaMkEnvelope(oaObj(map[string]any{"notifications": oaArrayOf(oaRef("MKNotification")),
-		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger}), "unread_count": oaInteger})),
+		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "limit_clamped": oaBoolean}), "unread_count": oaInteger})),
 	"GET /api/notifications/unread-count": oaMkEnvelope(oaObj(map[string]any{"unread_count": oaInteger})),
 	"PATCH /api/notifications/{id}/read":  oaRef("MKNotificationsMarked"),
 	"PATCH /api/notifications/read-all":   oaRef("MKNotificationsMarked"),
@@ -211,7 +212,7 @@ var oaResponseSchemas = map[string]any{
 	"DELETE /v1/webhooks/{id}":             oaMkEnvelope(oaObj(map[string]any{"deleted": oaBoolean, "id": oaStr})),
 	"POST /v1/webhooks/{id}/rotate-secret": oaRef("BOWebhookEnvelope"),
 	"GET /v1/webhooks/{id}/deliveries": oaMkEnvelope(oaObj(map[string]any{"deliveries": oaArrayOf(oaRef("BODelivery")),
-		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger})})),
+		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "limit_clamped": oaBoolean})})),
 	"POST /v1/webhooks/deliveries/{id}/replay": oaMkEnvelope(oaObj(map[string]any{"delivery": oaRef("BODelivery")})),
 }
 
@@ -236,19 +237,23 @@ var oaCreated = map[string][]string{
 
 var oaAttachments = oaArrayOf(oaRef("AttachmentDescriptor"))
 
+// oaClientMessageID is a send's idempotency key (or the Idempotency-Key header).
+var oaClientMessageID = map[string]any{"type": "string", "maxLength": 128,
+	"description": "idempotency key, or the Idempotency-Key header: a retry of the same message returns the first one; another message under the same key is 409"}
+
 // oaJsonBodies are the documented JSON request bodies, by "METHOD path".
 var oaJsonBodies = map[string]any{
 	"POST /api/co/messages/mark-read": oaObj(map[string]any{"thread_id": oaStr, "last_read_id": oaInteger, "last_read_at": oaDateTime},
 		"last_read_id", "last_read_at"),
-	"POST /api/co/messages/send": oaObj(map[string]any{"thread_id": oaStr, "message": oaStr, "org_nr": oaStr, "attachments": oaAttachments},
-		"message", "org_nr", "attachments"),
+	"POST /api/co/messages/send": oaObj(map[string]any{"thread_id": oaStr, "message": oaStr, "org_nr": oaStr, "attachments": oaAttachments,
+		"client_message_id": oaClientMessageID}, "message", "org_nr", "attachments", "client_message_id"),
 	"POST /api/co/messages/thread/{booking_id}/read-up-to":   oaReadUpTo,
 	"POST /api/co/messages/{booking_id}/messages/read-up-to": oaReadUpTo,
 	"POST /api/co/notifications/mark-read":                   oaObj(map[string]any{"ids": oaArrayOf(oaInteger)}),
-	"POST /api/ws/messages":                                  oaObj(map[string]any{"booking_id": oaInteger, "message": oaStr, "attachments": oaAttachments}, "message", "attachments"),
-	"POST /api/ws/messages/thread/{booking_id}/send":         oaObj(map[string]any{"message": oaStr, "attachments": oaAttachments}, "message", "attachments"),
+	"POST /api/ws/messages":                                  oaObj(map[string]any{"booking_id": oaInteger, "message": oaStr, "attachments": oaAttachments, "client_message_id": oaClientMessageID}, "message", "attachments", "client_message_id"),
+	"POST /api/ws/messages/thread/{booking_id}/send":         oaObj(map[string]any{"message": oaStr, "attachments": oaAttachments, "client_message_id": oaClientMessageID}, "message", "attachments", "client_message_id"),
 	"POST /api/messages":                                     oaMKLegacySendBody(),
-	"POST /v1/messages/conversations":                        oaObj(map[string]any{"listing_id": oaStr, "message": oaStr}),
+	"POST /v1/messages/conversations":                        oaObj(map[string]any{"listing_id": oaStr, "message": oaStr, "client_message_id": oaClientMessageID}, "client_message_id"),
 	"POST /v1/messages/conversations/{id}":                   oaMkSendBody(),
 	"PUT /v1/messages/conversations/{id}/read":               oaObj(map[string]any{"message_ids": oaArrayOf(oaStr)}, "message_ids"),
 	"POST /v1/messages/templates":                            oaObj(map[string]any{"name": oaStr, "category": oaStr, "content": oaStr}, "category"),
@@ -267,39 +272,39 @@ var oaReadUpTo = oaObj(map[string]any{"last_read_id": oaInteger, "last_read_at":
 func oaMkSendBody() map[string]any {
 	s := oaObj(map[string]any{"content": oaStr,
 		"type":        map[string]any{"type": "string", "enum": []any{"text", "image", "document", "quick_reply"}},
-		"template_id": oaStr, "variables": map[string]any{"type": "object", "additionalProperties": oaStr}},
-		"content", "type", "template_id", "variables")
+		"template_id": oaStr, "variables": map[string]any{"type": "object", "additionalProperties": oaStr}, "client_message_id": oaClientMessageID},
+		"content", "type", "template_id", "variables", "client_message_id")
 	s["description"] = "Either content (with type) or template_id with variables for its {{placeholders}}."
 	return s
 }
 
 // oaFormBodies are the multipart/form-data bodies of the send routes.
 var oaFormBodies = map[string]any{
-	"POST /api/co/messages/send": oaObj(map[string]any{"thread_id": oaStr, "message": oaStr, "org_nr": oaStr, "files": oaArrayOf(oaBinaryFile)},
-		"message", "org_nr", "files"),
-	"POST /api/ws/messages":                          oaObj(map[string]any{"booking_id": oaInteger, "message": oaStr, "files": oaArrayOf(oaBinaryFile)}, "message", "files"),
-	"POST /api/ws/messages/thread/{booking_id}/send": oaObj(map[string]any{"message": oaStr, "files": oaArrayOf(oaBinaryFile)}, "message", "files"),
+	"POST /api/co/messages/send": oaObj(map[string]any{"thread_id": oaStr, "message": oaStr, "org_nr": oaStr, "files": oaArrayOf(oaBinaryFile),
+		"client_message_id": oaClientMessageID}, "message", "org_nr", "files", "client_message_id"),
+	"POST /api/ws/messages":                          oaObj(map[string]any{"booking_id": oaInteger, "message": oaStr, "files": oaArrayOf(oaBinaryFile), "client_message_id": oaClientMessageID}, "message", "files", "client_message_id"),
+	"POST /api/ws/messages/thread/{booking_id}/send": oaObj(map[string]any{"message": oaStr, "files": oaArrayOf(oaBinaryFile), "client_message_id": oaClientMessageID}, "message", "files", "client_message_id"),
 	"POST /v1/messages/conversations/{id}": oaObj(map[string]any{"content": oaStr, "type": oaStr, "template_id": oaStr,
-		"variables": oaStr, "attachment": oaArrayOf(oaBinaryFile)}, "content", "type", "template_id", "variables", "attachment"),
+		"variables": oaStr, "attachment": oaArrayOf(oaBinaryFile), "client_message_id": oaClientMessageID}, "content", "type", "template_id", "variables", "attachment", "client_message_id"),
 	"POST /api/messages": oaObj(map[string]any{"conversation_id": oaStr, "content": oaStr, "type": oaStr, "template_id": oaStr,
-		"variables": oaStr, "attachment": oaArrayOf(oaBinaryFile)}, "content", "type", "template_id", "variables", "attachment"),
+		"variables": oaStr, "attachment": oaArrayOf(oaBinaryFile), "client_message_id": oaClientMessageID}, "content", "type", "template_id", "variables", "attachment", "client_message_id"),
 }
 
 func oaMKLegacySendBody() map[string]any {
 	s := oaObj(map[string]any{"conversation_id": oaStr, "listing_id": oaStr, "content": oaStr, "message": oaStr,
 		"type":        map[string]any{"type": "string", "enum": []any{"text", "image", "document", "quick_reply"}},
-		"template_id": oaStr, "variables": map[string]any{"type": "object", "additionalProperties": oaStr}},
-		"conversation_id", "listing_id", "content", "message", "type", "template_id", "variables")
+		"template_id": oaStr, "variables": map[string]any{"type": "object", "additionalProperties": oaStr}, "client_message_id": oaClientMessageID},
+		"conversation_id", "listing_id", "content", "message", "type", "template_id", "variables", "client_message_id")
 	s["description"] = "With conversation_id: a send into it, as POST /v1/messages/conversations/{id}. With listing_id: a start, content (or message) being the first message. Exactly one of the two."
 	return s
 }
 
 func oaMKConversations() map[string]any {
 	row := oaObj(map[string]any{"id": oaStr, "listing": oaRef("MKListing"), "participant": oaRef("MKParticipant"),
-		"last_message": map[string]any{"oneOf": []any{oaObj(map[string]any{"content": oaStr, "sender": oaStr, "sent_at": oaDateTime, "read": oaBoolean}), map[string]any{"type": "null"}}},
+		"last_message": map[string]any{"oneOf": []any{oaObj(map[string]any{"content": oaStr, "sender": oaStr, "sent_at": oaDateTime, "read": oaBoolean, "removed": oaBoolean}), map[string]any{"type": "null"}}},
 		"unread_count": oaInteger, "created_at": oaDateTime, "updated_at": oaDateTime})
 	return oaMkEnvelope(oaObj(map[string]any{"conversations": oaArrayOf(row),
-		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger}),
+		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "limit_clamped": oaBoolean}),
 		"summary":    oaObj(map[string]any{"total": oaInteger, "unread": oaInteger})}))
 }
 
@@ -307,7 +312,7 @@ func oaMKConversation() map[string]any {
 	return oaMkEnvelope(oaObj(map[string]any{
 		"conversation": oaObj(map[string]any{"id": oaStr, "listing": oaRef("MKListing"), "participant": oaRef("MKPresence")}),
 		"messages":     oaArrayOf(oaRef("MKMessage")),
-		"pagination":   oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "has_more": oaBoolean})}))
+		"pagination":   oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "has_more": oaBoolean, "limit_clamped": oaBoolean})}))
 }
 
 func oaMKStarted() map[string]any {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,11 +35,49 @@ func intParam(r *http.Request, def, lo, hi int, names ...string) (int, error) {
 		}
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < lo || n > hi {
-			return 0, db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+			return 0, rangeError(name, lo, hi)
 		}
 		return n, nil
 	}
 	return def, nil
+}
+
+func rangeError(name string, lo, hi int) error {
+	if hi == math.MaxInt {
+		return db.Invalid(name, "must be a whole number from %d", lo)
+	}
+	return db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+}
+
+// idempotencyKey is a send's clientMessageId: the Idempotency-Key header or the body's
+// client_message_id. Given both, they must agree.
+func idempotencyKey(r *http.Request, fromBody string) (*string, error) {
+	h, b := strings.TrimSpace(r.Header.Get("Idempotency-Key")), strings.TrimSpace(fromBody)
+	switch {
+	case h != "" && b != "" && h != b:
+		return nil, db.Invalid("client_message_id", "differs from the Idempotency-Key header")
+	case h != "":
+		return &h, nil
+	case b != "":
+		return &b, nil
+	}
+	return nil, nil
+}
+
+// markReplay tells a client that a send was an earlier one returned again.
+func markReplay(w http.ResponseWriter, created bool) {
+	if !created {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+}
+
+// searchText is a route's free text: q, or its alias query when q is absent or blank. q wins
+// when both are given.
+func searchText(r *http.Request) string {
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		return q
+	}
+	return strings.TrimSpace(r.URL.Query().Get("query"))
 }
 
 // pathInt reads a positive integer path parameter.
@@ -63,6 +104,17 @@ func parseTime(name, raw string) (*time.Time, error) {
 		return nil, db.Invalid(name, "%q is not an RFC 3339 time such as 2026-02-12T10:00:00Z", raw)
 	}
 	return &t, nil
+}
+
+// upToTime reads an "up to" time. One given to the second (as older Parley versions showed
+// times) covers that whole second: stored times carry microseconds.
+func upToTime(name, raw string) (*time.Time, error) {
+	t, err := parseTime(name, raw)
+	if err != nil || strings.Contains(raw, ".") {
+		return t, err
+	}
+	end := t.Add(time.Second - time.Microsecond)
+	return &end, nil
 }
 
 // isMultipart reports whether the request carries multipart/form-data.
@@ -122,10 +174,16 @@ func (a *api) parseMultipart(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// uploads turns the multipart files under field into upload attachments.
+// uploads turns the multipart files under field into upload attachments. A file under any
+// other name is refused, never dropped: the client meant to send it.
 func uploads(r *http.Request, field string) ([]*graph.AttachmentInput, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+		if name != field {
+			return nil, db.Invalid(name, "is not a file field of this route; send files as %q", field)
+		}
 	}
 	var out []*graph.AttachmentInput
 	for _, fh := range r.MultipartForm.File[field] {

@@ -86,10 +86,11 @@ func TestParityInbox(t *testing.T) {
 			Inbox struct {
 				TotalCount, UnreadTotal int
 				Nodes                   []struct {
-					ConversationID, UnreadCount, TotalMessages int64
-					LastActivityAt                             string
-					LastReadAt                                 *string
-					Booking                                    struct {
+					ConversationID             int64 `json:"conversationId,string"`
+					UnreadCount, TotalMessages int64
+					LastActivityAt             string
+					LastReadAt                 *string
+					Booking                    struct {
 						BookingID int64
 						Workshop  struct{ OrgNr, Name string }
 					}

@@ -61,7 +61,7 @@ func (rt route) servedAt() string {
 var routes = []route{
 	// CO: car owner, messages and search
 	{"GET", "/api/co/filters/search", familyCO, "Free-text workshop search", "Query.SearchWorkshops", "searchWorkshops", []string{"q", "query", "lat", "lng", "limit"}, (*api).coSearch, ""},
-	{"GET", "/api/co/messages/inbox", familyCO, "Inbox of booking threads, newest activity first", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q"}, (*api).coInbox, ""},
+	{"GET", "/api/co/messages/inbox", familyCO, "Inbox of booking threads, newest activity first", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q", "query"}, (*api).coInbox, ""},
 	{"POST", "/api/co/messages/mark-read", familyCO, "Mark workshop messages read", "Mutation.MarkConversationRead", "markConversationRead", nil, (*api).coMarkRead, ""},
 	{"POST", "/api/co/messages/send", familyCO, "Send a message (JSON or multipart)", "Mutation.SendMessage", "sendMessage", nil, (*api).coSend, ""},
 	{"GET", "/api/co/messages/thread/{booking_id}", familyCO, "Messages of a booking thread, oldest first", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).coThread, coTwoSegments},
@@ -71,14 +71,14 @@ var routes = []route{
 	{"POST", "/api/co/messages/{booking_id}/messages/read-up-to", familyCO, "Alias of read-up-to", "Query.BookingConversation, Mutation.MarkConversationRead", "markConversationRead", nil, (*api).coReadUpTo, coTwoSegmentsReadUpTo},
 
 	// CO: car owner, notifications
-	{"GET", "/api/co/notifications", familyCO, "Notifications, newest first", "Query.Notifications", "notifications", []string{"status", "type", "since", "page", "page_size"}, (*api).coNotifications, ""},
+	{"GET", "/api/co/notifications", familyCO, "Notifications, newest first", "Query.Notifications", "notifications", []string{"status", "type", "since", "page", "page_size", "size"}, (*api).coNotifications, ""},
 	{"POST", "/api/co/notifications/mark-read", familyCO, "Mark notifications (and their messages) read", "Mutation.MarkNotificationsRead", "markNotificationsRead", nil, (*api).coNotificationsMarkRead, ""},
 	{"POST", "/api/co/notifications/read-all", familyCO, "Mark all notifications read", "Mutation.MarkAllNotificationsRead", "markAllNotificationsRead", nil, (*api).coNotificationsReadAll, ""},
 	{"GET", "/api/co/notifications/unread-count", familyCO, "Unread notification count", "Query.UnreadCounts", "unreadCounts", nil, (*api).coNotificationsUnread, ""},
 	{"GET", "/api/co/notifications/{id}", familyCO, "One notification", "Query.Notification", "notification", nil, (*api).coNotification, ""},
 
 	// WS: workshop, messages
-	{"GET", "/api/ws/messages", familyWS, "The workshop's inbox, a thread per booking", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q"}, (*api).wsInbox, ""},
+	{"GET", "/api/ws/messages", familyWS, "The workshop's inbox, a thread per booking", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q", "query"}, (*api).wsInbox, ""},
 	{"POST", "/api/ws/messages", familyWS, "Send to a booking's thread (JSON or multipart, with booking_id)", "Query.BookingConversation, Mutation.SendMessage", "sendMessage", nil, (*api).wsSendByBooking, ""},
 	{"GET", "/api/ws/messages/thread", familyWS, "Messages of a booking thread (?id=booking_id)", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"id", "page", "size", "page_size"}, (*api).wsThread, ""},
 	{"GET", "/api/ws/messages/thread/{booking_id}", familyWS, "Messages of a booking thread", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).wsThread, ""},

@@ -1,6 +1,7 @@
 package restcompat
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,13 +16,17 @@ import (
 
 func (a *api) wsInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w, r, familyWS) }
 
-// wsThread serves /thread/{booking_id} and /thread?id=<booking_id>.
+// wsThread serves /thread/{booking_id} and /thread?id=<booking_id>. Without an id (as the
+// workshop document's own snippet calls it) it serves the workshop's most recent thread.
 func (a *api) wsThread(w http.ResponseWriter, r *http.Request) {
 	var id int
 	var err error
-	if r.PathValue("booking_id") != "" {
+	switch {
+	case r.PathValue("booking_id") != "":
 		id, err = pathInt(r, "booking_id")
-	} else {
+	case strings.TrimSpace(r.URL.Query().Get("id")) == "":
+		id, err = a.latestBooking(r)
+	default:
 		id, err = bookingIDQuery(r)
 	}
 	if err != nil {
@@ -31,12 +36,22 @@ func (a *api) wsThread(w http.ResponseWriter, r *http.Request) {
 	a.bookingThread(w, r, familyWS, id)
 }
 
-// bookingIDQuery reads the required ?id=<booking_id> of the query form of the thread route.
+// latestBooking is the booking of the caller's thread with the newest activity, first in the
+// inbox.
+func (a *api) latestBooking(r *http.Request) (int, error) {
+	conn, err := a.res.QueryRoot().Inbox(r.Context(), ptr(1), nil, nil, &graph.InboxFilter{Kind: ptr(graph.ConversationKindBooking)})
+	if err != nil {
+		return 0, err
+	}
+	if len(conn.Nodes) == 0 || conn.Nodes[0].BookingID == nil {
+		return 0, fmt.Errorf("thread: no booking threads yet; name one as ?id=<booking_id>: %w", db.ErrNotFound)
+	}
+	return int(*conn.Nodes[0].BookingID), nil
+}
+
+// bookingIDQuery reads ?id=<booking_id> of the query form of the thread route.
 func bookingIDQuery(r *http.Request) (int, error) {
 	raw := strings.TrimSpace(r.URL.Query().Get("id"))
-	if raw == "" {
-		return 0, db.Invalid("id", "is required: the booking id, as ?id=<booking_id>")
-	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n <= 0 {
 		return 0, db.Invalid("id", "%q is not a booking id", raw)

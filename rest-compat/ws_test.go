@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/db"
 )
 
 func TestWSInboxNamesTheCarOwner(t *testing.T) {
@@ -61,7 +62,6 @@ func TestWSThreadByQueryAndPath(t *testing.T) {
 		status     int
 		field      string
 	}{
-		{"missing id", "/api/ws/messages/thread", 400, "id"},
 		{"malformed id", "/api/ws/messages/thread?id=abc", 400, "id"},
 		{"malformed path id", "/api/ws/messages/thread/abc", 400, "booking_id"},
 		{"another workshop's booking", "/api/ws/messages/thread?id=1002", 404, ""},
@@ -170,4 +170,25 @@ func multipartSend(t *testing.T, e *apptest.Env, c apptest.Creds, path string, f
 	req, _ := http.NewRequest("POST", e.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return do(t, c, req)
+}
+
+// The workshop document's snippet calls the query form without ?id=: it answers the
+// workshop's most recent thread, naming its booking in meta.
+func TestWSThreadWithoutIDIsTheMostRecent(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	dekk := e.User(t, "ws-dekk")
+	for _, want := range []float64{1003, 1002} {
+		if want == 1002 {
+			call(t, e, dekk, "POST", "/api/ws/messages/thread/1002/send", map[string]any{"message": "Velkommen fredag."})
+		}
+		r := call(t, e, dekk, "GET", "/api/ws/messages/thread", nil)
+		if r.Status != 200 || get(r.Body, "meta", "booking_id") != want || get(r.Body, "data", 0, "booking_id") != want {
+			t.Fatalf("thread without id, want booking %v: %d %s", want, r.Status, r.Raw)
+		}
+	}
+	lonely := apptest.Bearer(apptest.Token(t, db.Viewer{UserID: "ws-bergen", Role: db.RoleWorkshop, OrgNr: "974760673"}))
+	if r := call(t, e, lonely, "GET", "/api/ws/messages/thread", nil); r.Status != 404 || get(r.Body, "success") != false {
+		t.Fatalf("a workshop without threads = %d %s", r.Status, r.Raw)
+	}
 }

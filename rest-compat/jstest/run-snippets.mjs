@@ -61,7 +61,8 @@ const queryValues = {
 
 // realPath puts real ids into a documented path: numeric or :name segments become the
 // notification id under /api/co/notifications, the booking id elsewhere; query parameters get
-// real values by name; the query form of the workshop thread route gets its ?id=.
+// real values by name. The query form of the workshop thread route is called as documented,
+// without ?id= (Parley answers the workshop's most recent thread).
 function realPath(path) {
   const u = new URL(path, "http://placeholder");
   const notifications = u.pathname.startsWith("/api/co/notifications/");
@@ -74,7 +75,6 @@ function realPath(path) {
     if (fill) u.searchParams.set(name, fill());
     else if (v === "string_value") throw new Error(`no value for query parameter ${name}`);
   }
-  if (u.pathname === "/api/ws/messages/thread" && !u.searchParams.has("id")) u.searchParams.set("id", String(values.bookingId));
   return u.pathname + u.search;
 }
 

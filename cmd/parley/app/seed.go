@@ -70,11 +70,21 @@ var (
 )
 
 // Seed loads the demo data set through the same resolvers the API uses. It is idempotent:
-// upserts, get-or-create conversations and clientMessageIds make a second run change nothing.
+// what exists already is left alone (looked up first, so no insert meets a conflict and
+// burns a sequence id, and no updated_at moves), conversations are get-or-create, and
+// clientMessageIds make re-sent lines return the first send. A second run changes nothing.
 func Seed(ctx context.Context, a *App) (*SeedData, error) {
 	office := auth.WithPrincipal(ctx, &auth.Principal{APIKey: true}, nil)
 	m := a.Resolver.MutationRoot()
-	for _, p := range append(append(append(append([]person{}, seedCarOwners...), seedWSUsers...), seedBuyers...), seedSellers...) {
+	people := append(append(append(append([]person{}, seedCarOwners...), seedWSUsers...), seedBuyers...), seedSellers...)
+	have, err := existing(ctx, a.Store.UsersByID, people, func(p person) string { return p.id }, func(u *db.User) string { return u.ID })
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range people {
+		if have[p.id] {
+			continue
+		}
 		in := graph.UpsertUserInput{UserID: p.id, Role: graph.Role(strings.ToUpper(p.role)), Name: &p.name, Verified: ptr(true)}
 		if p.orgNr != "" {
 			in.OrgNr = &p.orgNr
@@ -87,7 +97,6 @@ func Seed(ctx context.Context, a *App) (*SeedData, error) {
 		return nil, err
 	}
 	data := &SeedData{}
-	var err error
 	if data.Bookings, err = seedBookings(ctx, office, a); err != nil {
 		return nil, err
 	}
@@ -114,7 +123,15 @@ func seedWorkshops(office context.Context, a *App) error {
 			PostalCode: ptr("5068"), Latitude: ptr(60.3710), Longitude: ptr(5.3470), AvgRating: ptr(4.8), TotalReviews: ptr(203),
 			Services: []*graph.WorkshopServiceInput{{Name: "Service", Category: ptr("Service"), Price: 2990}}},
 	}
+	have, err := existing(office, a.Store.WorkshopsByOrgNr, workshops,
+		func(w graph.UpsertWorkshopInput) string { return w.OrgNr }, func(w *db.Workshop) string { return w.OrgNr })
+	if err != nil {
+		return err
+	}
 	for _, w := range workshops {
+		if have[w.OrgNr] {
+			continue
+		}
 		if _, err := a.Resolver.MutationRoot().UpsertWorkshop(office, w); err != nil {
 			return fmt.Errorf("seed workshop %s: %w", w.OrgNr, err)
 		}
@@ -144,11 +161,21 @@ func seedBookings(ctx, office context.Context, a *App) ([]SeedBooking, error) {
 		{1003, seedCarOwners[0], seedWSUsers[1], []seedLine{
 			{seedWSUsers[1], "Dekkene dine er klare for henting i dekkhotellet."}}},
 	}
+	var ids []int64
+	for _, b := range bookings {
+		ids = append(ids, int64(b.id))
+	}
+	have, err := existing(ctx, a.Store.BookingsByID, ids, func(id int64) int64 { return id }, func(b *db.Booking) int64 { return b.ID })
+	if err != nil {
+		return nil, err
+	}
 	var out []SeedBooking
 	for _, b := range bookings {
 		in := graph.UpsertBookingInput{BookingID: b.id, CarOwnerID: b.owner.id, WorkshopOrgNr: b.shop.orgNr}
-		if _, err := a.Resolver.MutationRoot().UpsertBooking(office, in); err != nil {
-			return nil, fmt.Errorf("seed booking %d: %w", b.id, err)
+		if !have[int64(b.id)] {
+			if _, err := a.Resolver.MutationRoot().UpsertBooking(office, in); err != nil {
+				return nil, fmt.Errorf("seed booking %d: %w", b.id, err)
+			}
 		}
 		start, err := a.Resolver.MutationRoot().StartConversation(as(ctx, b.owner), graph.StartConversationInput{BookingID: &b.id})
 		if err != nil {
@@ -179,13 +206,23 @@ func seedMarket(ctx, office context.Context, a *App) ([]SeedListing, []SeedConve
 			{seedSellers[1], "Rundt 84 000 km, full servicehistorikk."},
 			{seedBuyers[1], "Flott, kan jeg prøvekjøre den på lørdag?"}}},
 	}
+	var ids []string
+	for _, l := range listings {
+		ids = append(ids, l.id)
+	}
+	have, err := existing(ctx, a.Store.ListingsByID, ids, func(id string) string { return id }, func(l *db.Listing) string { return l.ID })
+	if err != nil {
+		return nil, nil, err
+	}
 	var ls []SeedListing
 	var cs []SeedConversation
 	for _, l := range listings {
 		in := graph.UpsertListingInput{ListingID: l.id, SellerID: l.seller.id, Title: l.title, Price: &l.price,
 			ThumbnailURL: ptr("https://cdn.example.no/listings/" + l.id + ".jpg")}
-		if _, err := a.Resolver.MutationRoot().UpsertListing(office, in); err != nil {
-			return nil, nil, fmt.Errorf("seed listing %s: %w", l.id, err)
+		if !have[l.id] {
+			if _, err := a.Resolver.MutationRoot().UpsertListing(office, in); err != nil {
+				return nil, nil, fmt.Errorf("seed listing %s: %w", l.id, err)
+			}
 		}
 		start, err := a.Resolver.MutationRoot().StartConversation(as(ctx, l.buyer), graph.StartConversationInput{ListingID: &l.id})
 		if err != nil {
@@ -198,12 +235,45 @@ func seedMarket(ctx, office context.Context, a *App) ([]SeedListing, []SeedConve
 		cs = append(cs, SeedConversation{ID: "conv_" + strconv.FormatInt(start.Conversation.ID, 10),
 			ListingID: "lst_" + l.id, BuyerID: l.buyer.id, SellerID: l.seller.id})
 	}
+	return ls, cs, seedTemplate(ctx, a)
+}
+
+// seedTemplate creates the seller's template unless a template of that name exists.
+func seedTemplate(ctx context.Context, a *App) error {
+	seller := as(ctx, seedSellers[0])
 	tpl := graph.CreateMessageTemplateInput{Name: "Visning", Category: ptr("viewing"),
 		Content: "Hei {{name}}! Du er velkommen på visning {{day}} kl. {{time}}."}
-	if _, err := a.Resolver.MutationRoot().CreateMessageTemplate(as(ctx, seedSellers[0]), tpl); err != nil && !isConflict(err) {
-		return nil, nil, fmt.Errorf("seed template: %w", err)
+	ts, err := a.Resolver.QueryRoot().MessageTemplates(seller)
+	if err != nil {
+		return fmt.Errorf("seed template: %w", err)
 	}
-	return ls, cs, nil
+	for _, t := range ts {
+		if t.Name == tpl.Name {
+			return nil
+		}
+	}
+	if _, err := a.Resolver.MutationRoot().CreateMessageTemplate(seller, tpl); err != nil && !isConflict(err) {
+		return fmt.Errorf("seed template: %w", err)
+	}
+	return nil
+}
+
+// existing reports which of want are stored already, by key, read through load.
+func existing[W any, K comparable, R any](ctx context.Context, load func(context.Context, []K) ([]R, error), want []W,
+	keyOf func(W) K, storedKey func(R) K) (map[K]bool, error) {
+	keys := make([]K, len(want))
+	for i, w := range want {
+		keys[i] = keyOf(w)
+	}
+	rows, err := load(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("seed: look up existing rows: %w", err)
+	}
+	have := make(map[K]bool, len(rows))
+	for _, r := range rows {
+		have[storedKey(r)] = true
+	}
+	return have, nil
 }
 
 // sendLines sends a scripted exchange; clientMessageIds make a re-run send nothing new.

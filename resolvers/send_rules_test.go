@@ -1,0 +1,129 @@
+package resolvers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/parley/parley/cmd/parley/app/apptest"
+)
+
+// A clientMessageId reused for a different message is a CONFLICT, not the earlier message;
+// the same message again is still the earlier one.
+func TestSendReusedClientMessageIDWithAnotherBodyConflicts(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	vars := func(in map[string]any) map[string]any {
+		in["conversationId"], in["clientMessageId"] = conv, "k-1"
+		return map[string]any{"in": in}
+	}
+	var first sent
+	e.GQL(t, kari, sendMutation, vars(map[string]any{"body": "first words"})).Decode(t, &first)
+	for name, in := range map[string]map[string]any{
+		"other text":       {"body": "second words"},
+		"added attachment": {"body": "first words", "attachments": []any{map[string]any{"url": "https://cdn.example.no/a.png", "contentType": "image/png"}}},
+		"other type":       {"body": "first words", "type": "QUICK_REPLY"},
+	} {
+		if r := e.GQL(t, kari, sendMutation, vars(in)); r.Code() != "CONFLICT" {
+			t.Errorf("%s under a used clientMessageId: code %q, errors %+v", name, r.Code(), r.Errors)
+		}
+	}
+	var again sent
+	e.GQL(t, kari, sendMutation, vars(map[string]any{"body": "  first words "})).Decode(t, &again)
+	if again.SendMessage.Created || again.SendMessage.Message.ID != first.SendMessage.Message.ID {
+		t.Fatalf("an identical retry = %+v, want the first message", again.SendMessage)
+	}
+	if n := totalMessages(t, e, conv); n != 3 {
+		t.Fatalf("thread has %d messages, want 3", n)
+	}
+}
+
+// An IMAGE or DOCUMENT message needs an attachment.
+func TestSendImageOrDocumentNeedsAnAttachment(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola := e.User(t, "co-ola")
+	for _, typ := range []string{"IMAGE", "DOCUMENT"} {
+		r := e.GQL(t, ola, sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": "see file", "type": typ}})
+		if r.Code() != "BAD_USER_INPUT" || len(r.Errors) == 0 || r.Errors[0].Extensions["field"] != "attachments" {
+			t.Errorf("%s without an attachment: %+v", typ, r.Errors)
+		}
+	}
+	with := map[string]any{"conversationId": conv, "type": "IMAGE",
+		"attachments": []any{map[string]any{"url": "https://cdn.example.no/a.png", "contentType": "image/png"}}}
+	if r := e.GQL(t, ola, sendMutation, map[string]any{"in": with}); r.Code() != "" {
+		t.Fatalf("IMAGE with an attachment: %+v", r.Errors)
+	}
+	if n := totalMessages(t, e, conv); n != 4 {
+		t.Fatalf("thread has %d messages, want 4", n)
+	}
+}
+
+// A file given by URL passes the same content-type allow-list as an upload.
+func TestSendURLAttachmentTypeIsChecked(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola := e.User(t, "co-ola")
+	const q = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { attachments { contentType } } } }`
+	att := func(a map[string]any) map[string]any {
+		return map[string]any{"in": map[string]any{"conversationId": conv, "body": "file", "attachments": []any{a}}}
+	}
+	for name, a := range map[string]map[string]any{
+		"an executable":              {"url": "https://cdn.example.no/setup.exe", "contentType": "application/x-msdownload"},
+		"html":                       {"url": "https://cdn.example.no/page", "contentType": "text/html; charset=utf-8"},
+		"no type, unknown extension": {"url": "https://cdn.example.no/blob.bin"},
+		"octet-stream":               {"url": "https://cdn.example.no/x.exe", "contentType": "application/octet-stream"},
+	} {
+		if r := e.GQL(t, ola, q, att(a)); r.Code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: code %q %+v", name, r.Code(), r.Errors)
+		}
+	}
+	var out struct {
+		SendMessage struct {
+			Message struct {
+				Attachments []struct{ ContentType string }
+			}
+		}
+	}
+	e.GQL(t, ola, q, att(map[string]any{"url": "https://cdn.example.no/photo.JPG"})).Decode(t, &out)
+	if got := out.SendMessage.Message.Attachments[0].ContentType; got != "image/jpeg" {
+		t.Fatalf("a .jpg without a declared type is %q", got)
+	}
+	e.GQL(t, ola, q, att(map[string]any{"url": "https://cdn.example.no/f", "name": "offer.docx"})).Decode(t, &out)
+	if got := out.SendMessage.Message.Attachments[0].ContentType; got != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Fatalf("a .docx without a declared type is %q", got)
+	}
+}
+
+// A multipart request with a file part the map does not name is refused naming that part
+// (gqlgen's MultipartForm transport), never run with the file dropped.
+func TestMultipartFileOutsideTheMapIsRefused(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	ops, _ := json.Marshal(map[string]any{"query": sendMutation,
+		"variables": map[string]any{"in": map[string]any{"conversationId": conv, "body": "with a file"}}})
+	_ = w.WriteField("operations", string(ops))
+	_ = w.WriteField("map", `{}`)
+	fw, _ := w.CreateFormFile("photo", "dent.png")
+	_, _ = fw.Write(pngBytes)
+	_ = w.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	r := e.Do(t, e.User(t, "co-ola"), req)
+	if r.Status < 400 || r.Status >= 500 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "photo") {
+		t.Fatalf("a file outside the map: status %d, errors %+v", r.Status, r.Errors)
+	}
+	if n := totalMessages(t, e, conv); n != 3 {
+		t.Fatalf("thread has %d messages, want 3", n)
+	}
+}
