@@ -333,6 +333,23 @@ func TestCORSSendsCredentialsOnlyToNamedOrigins(t *testing.T) {
 	}
 }
 
+// A browser's preflight for a REST send may name Idempotency-Key.
+func TestCORSPreflightAllowsIdempotencyKey(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.CORSOrigins = []string{"https://app.parley.no"} })
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodOptions, e.URL+"/v1/conversations", nil)
+	req.Header.Set("Origin", "https://app.parley.no")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "idempotency-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if allowed := resp.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(allowed, "Idempotency-Key") {
+		t.Fatalf("preflight allows headers %q, want Idempotency-Key among them", allowed)
+	}
+}
+
 // An established event stream leaves the in-flight count and outlives the body deadline.
 func TestEventStreamsAreNotCountedOrCut(t *testing.T) {
 	timeout := 100 * time.Millisecond

@@ -144,7 +144,7 @@ func cors(origins []string, next http.Handler) http.Handler {
 			}
 			h.Set("Access-Control-Expose-Headers", "X-Request-ID")
 			if r.Method == http.MethodOptions {
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Request-ID")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Request-ID, Idempotency-Key")
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
 				h.Set("Access-Control-Max-Age", "600")
 			}
