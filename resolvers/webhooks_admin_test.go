@@ -91,7 +91,9 @@ func TestWebhookPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 // registered or changed, and one stored before is not sent to in cleartext.
 func TestWebhookHTTPRefusedInProduction(t *testing.T) {
 	t.Parallel()
-	e := apptest.NewWith(t, func(c *app.Config) { c.Env = "production" })
+	e := apptest.NewWith(t, func(c *app.Config) {
+		c.Env, c.JWTIssuer, c.JWTAudience = "production", "https://id.parley.test", "parley-api"
+	})
 	rcv := newReceiver(t, always(http.StatusOK))
 	for _, url := range []string{rcv.URL, "http://93.184.216.34/hooks"} {
 		r := e.GQL(t, apptest.Office(), createHookMutation, map[string]any{"in": map[string]any{"url": url, "events": []string{"message.received"}}})
