@@ -32,7 +32,11 @@ const (
 // exempt tells the health checks apart: they are never limited, so orchestrators see the truth.
 func exempt(r *http.Request) bool { return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" }
 
-func isUpgrade(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+// isUpgrade tells a WebSocket handshake (a GET naming websocket) from a request that merely
+// carries an Upgrade header, which must not escape the body bounds.
+func isUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(strings.TrimSpace(r.Header.Get("Upgrade")), "websocket")
+}
 
 func isMultipart(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
