@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,17 +37,33 @@ type snippetResult struct {
 	Path   string `json:"path"`
 	Kind   string `json:"kind"`
 	Status int    `json:"status"`
+	Body   any    `json:"body"`
 	Error  string `json:"error"`
 }
 
+// fixtureSnippet is what the test reads of a fixture entry: the documented response example
+// and the top-level fields whose type the document leaves open (the workshop's stand-in).
+type fixtureSnippet struct {
+	Doc      string         `json:"doc"`
+	Kind     string         `json:"kind"`
+	Response map[string]any `json:"response"`
+	Open     []string       `json:"open"`
+}
+
+// snippetNullable are the fields that may be null where the examples show a value, as in
+// TestCOResponsesMatchDocumentedShapes: pages that do not exist, read state not reached yet,
+// positions and prices a workshop does not have.
+var snippetNullable = slices.Concat(nullSearch, nullInbox, nullNotifications)
+
 // TestDocumentedSnippets runs every Node.js axios and fetch snippet of the documents (from the
 // fixture) against a real server (jstest/run-snippets.mjs puts real ids in their placeholders)
-// and wants a 2xx for each. With shared/spec beside the repository it also checks the fixture
-// is what the documents hold now.
+// and wants a 2xx for each, with a body of the documented shape (checkSnippetShape). With
+// shared/spec beside the repository it also checks the fixture is what the documents hold now.
 func TestDocumentedSnippets(t *testing.T) {
 	node := lookPath(t, "node")
 	ensureNodeModules(t)
-	want := countFixture(t)
+	snippets := readFixture(t)
+	want := len(snippets)
 	if want < minSnippets {
 		t.Fatalf("found %d snippets in %s, want at least %d", want, fixture, minSnippets)
 	}
@@ -65,17 +83,22 @@ func TestDocumentedSnippets(t *testing.T) {
 		t.Fatalf("run-snippets: %v\n%s", err, stderr.String())
 	}
 	failed := 0
-	for _, r := range results {
+	for i, r := range results {
 		t.Logf("| %s | %s | %s | %s | %d |", r.Doc, r.Method, r.Path, r.Kind, r.Status)
 		if r.Status < 200 || r.Status > 299 {
 			failed++
 			t.Errorf("%s %s %s (%s) = %d: %s", r.Doc, r.Kind, r.Method, r.Path, r.Status, r.Error)
+			continue
 		}
+		if i >= len(snippets) || snippets[i].Doc != r.Doc || snippets[i].Kind != r.Kind {
+			t.Fatalf("result %d (%s %s) is not the fixture's snippet %d", i, r.Doc, r.Kind, i)
+		}
+		checkSnippetShape(t, snippets[i], r)
 	}
 	if len(results) != want {
 		t.Errorf("ran %d snippets, the fixture holds %d", len(results), want)
 	}
-	t.Logf("%d snippets, %d failed", len(results), failed)
+	t.Logf("%d snippets, %d without a 2xx", len(results), failed)
 }
 
 func lookPath(t *testing.T, name string) string {
@@ -103,19 +126,53 @@ func ensureNodeModules(t *testing.T) {
 	}
 }
 
-func countFixture(t *testing.T) int {
+func readFixture(t *testing.T) []fixtureSnippet {
 	t.Helper()
 	b, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var snippets []struct {
-		Code string `json:"code"`
-	}
+	var snippets []fixtureSnippet
 	if err := json.Unmarshal(b, &snippets); err != nil {
 		t.Fatalf("%s: %v", fixture, err)
 	}
-	return len(snippets)
+	for i, s := range snippets {
+		if s.Response == nil || s.Open == nil {
+			t.Fatalf("%s: snippet %d (%s %s) has no response example; run node extract-snippets.mjs", fixture, i, s.Doc, s.Kind)
+		}
+	}
+	return snippets
+}
+
+// checkSnippetShape wants the body the snippet got to have every field of its documented
+// example with the example's JSON type (checkShape); the open fields need only be present. A
+// documented list (data, results) must have rows, or the rows' shape would go unchecked.
+func checkSnippetShape(t *testing.T, s fixtureSnippet, r snippetResult) {
+	t.Helper()
+	what := fmt.Sprintf("%s %s %s %s", r.Doc, r.Kind, r.Method, r.Path)
+	example := maps.Clone(s.Response)
+	body, _ := r.Body.(map[string]any)
+	for _, f := range s.Open {
+		if _, ok := body[f]; !ok {
+			t.Errorf("%s: %s is missing", what, f)
+		}
+		delete(example, f)
+	}
+	for f, v := range example {
+		if rows, ok := v.([]any); ok && len(rows) > 0 && len(asArray(body[f])) == 0 {
+			t.Errorf("%s: %s is empty, so its rows' shape went unchecked", what, f)
+		}
+	}
+	b, err := json.Marshal(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, what, string(b), r.Body, snippetNullable...)
+}
+
+func asArray(v any) []any {
+	a, _ := v.([]any)
+	return a
 }
 
 // checkFixture compares the fixture with the documents when they sit beside the repository:
@@ -147,7 +204,8 @@ func checkFixture(t *testing.T, node string, n int) {
 }
 
 // snippetEnv gives the snippets their tokens and real ids: booking 1001 of co-ola at the
-// workshop of ws-bilfix, its thread, its newest message and co-ola's notifications.
+// workshop of ws-bilfix, its thread, its newest message and co-ola's notifications, and the
+// workshop's name as the search word, which the workshop search and co-ola's inbox both find.
 func snippetEnv(t *testing.T, e *apptest.Env) []string {
 	t.Helper()
 	ola := e.User(t, "co-ola")
@@ -177,7 +235,7 @@ func snippetEnv(t *testing.T, e *apptest.Env) []string {
 		"SNIPPET_THREAD_ID=" + thread,
 		"SNIPPET_MESSAGE_ID=" + strconv.Itoa(msgs.Messages.Nodes[0].MessageID),
 		"SNIPPET_NOTIFICATION_IDS=" + strings.Join(ids, ","),
-		"SNIPPET_SEARCH_WORD=bremser",
+		"SNIPPET_SEARCH_WORD=Bilfix",
 		"SNIPPET_READ_AT=" + time.Now().UTC().Format(time.RFC3339),
 	}
 }

@@ -1,6 +1,7 @@
 // Runs every Node.js axios and fetch snippet of the legacy REST documents against a running
 // Parley, each in its own Node process, and prints one JSON line per snippet:
-//   {"doc", "method", "url", "path", "kind": "axios"|"fetch", "status", "error"?}
+//   {"doc", "method", "url", "path", "kind": "axios"|"fetch", "status", "body", "error"?}
+// where body is the last answer's JSON body (null when it was not JSON).
 //
 // Usage: node run-snippets.mjs [--list] [FIXTURE]
 //   --list prints what each snippet would call (with its real path and body) without running it.
@@ -12,7 +13,7 @@
 //   SNIPPET_THREAD_ID         the conversation id of that booking's thread (thread_id)
 //   SNIPPET_MESSAGE_ID        a message in that thread (last_read_id)
 //   SNIPPET_NOTIFICATION_IDS  comma-separated notification ids of the car owner (ids, /notifications/{id})
-//   SNIPPET_SEARCH_WORD       a word the workshop search finds (q, query)
+//   SNIPPET_SEARCH_WORD       a word the workshop search and the car owner's inbox find (q, query)
 //   SNIPPET_READ_AT           an RFC 3339 time (last_read_at); default now
 // Exit status: 0 when every snippet got a 2xx answer, 1 otherwise, 2 on a usage error.
 
@@ -137,20 +138,22 @@ function prepare(snippet) {
 
 const axiosURL = import.meta.resolve("axios");
 
-// instrument records the status of every answer the snippet gets, through an axios
-// interceptor and a wrapped fetch, into the file named by SNIPPET_RESULT_FILE.
+// instrument records the status and JSON body of every answer the snippet gets, through an
+// axios interceptor and a wrapped fetch, into the file named by SNIPPET_RESULT_FILE.
 function instrument(code) {
   const usesAxios = /import axios from "axios";/.test(code);
   const pre = [
     'import { writeFileSync as __write } from "node:fs";',
     "const __statuses = [];",
-    "const __record = (s) => { __statuses.push(s); __write(process.env.SNIPPET_RESULT_FILE, JSON.stringify(__statuses)); };",
+    "const __record = (status, body) => { __statuses.push({ status, body: body ?? null }); __write(process.env.SNIPPET_RESULT_FILE, JSON.stringify(__statuses)); };",
     "const __fetch = globalThis.fetch;",
-    "globalThis.fetch = async (...args) => { const r = await __fetch(...args); __record(r.status); return r; };",
+    "globalThis.fetch = async (...args) => { const r = await __fetch(...args); __record(r.status, await r.clone().json().catch(() => null)); return r; };",
   ];
   if (usesAxios) {
     code = code.replace('import axios from "axios";', `import axios from ${JSON.stringify(axiosURL)};`);
-    pre.push("axios.interceptors.response.use((r) => { __record(r.status); return r; }, (e) => { __record(e.response?.status ?? 0); return Promise.reject(e); });");
+    pre.push(
+      "const __json = (d) => (typeof d === 'object' ? d : null);",
+      "axios.interceptors.response.use((r) => { __record(r.status, __json(r.data)); return r; }, (e) => { __record(e.response?.status ?? 0, __json(e.response?.data)); return Promise.reject(e); });");
   }
   // import declarations are hoisted, so the snippet's own import may follow this preamble.
   return pre.join("\n") + "\n" + code;
@@ -167,9 +170,9 @@ function run(snippet, dir, n) {
     encoding: "utf8",
     timeout: 60000,
   });
-  const statuses = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : [];
-  const status = statuses.at(-1) ?? 0;
-  const line = { doc: snippet.doc, method, url: process.env.MINBIL_API_BASE_URL + path, path, kind: snippet.kind, status };
+  const answers = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : [];
+  const { status, body } = answers.at(-1) ?? { status: 0, body: null };
+  const line = { doc: snippet.doc, method, url: process.env.MINBIL_API_BASE_URL + path, path, kind: snippet.kind, status, body };
   if (status < 200 || status > 299 || p.status !== 0) {
     line.error = ((p.stderr || "") + (p.stdout || "")).trim().slice(0, 600) || `exit ${p.status}`;
   }
