@@ -66,7 +66,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(oneShot{httpTransport{o.MaxBodyBytes}}) // GET and POST as the GraphQL over HTTP spec says
-	srv.AddTransport(oneShot{transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20}})
+	srv.AddTransport(oneShot{checkedForm{transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20}, o.MaxBodyBytes}})
 	srv.AddTransport(unsupported{})
 	valid := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(valid)

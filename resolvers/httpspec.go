@@ -162,6 +162,11 @@ func paramsFromBody(body []byte) (*graphql.RawParams, error) {
 		}
 		return nil, errors.New("the request body must be a JSON object with a query")
 	}
+	return paramsFromFields(fields)
+}
+
+// paramsFromFields reads a request's fields, already split from their JSON object.
+func paramsFromFields(fields map[string]json.RawMessage) (*graphql.RawParams, error) {
 	p := &graphql.RawParams{}
 	if err := decodeField(fields, "query", &p.Query); err != nil {
 		return nil, err

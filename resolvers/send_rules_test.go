@@ -1,11 +1,6 @@
 package resolvers_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"mime/multipart"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/parley/parley/cmd/parley/app/apptest"
@@ -99,31 +94,5 @@ func TestSendURLAttachmentTypeIsChecked(t *testing.T) {
 	e.GQL(t, ola, q, att(map[string]any{"url": "https://cdn.example.no/f", "name": "offer.docx"})).Decode(t, &out)
 	if got := out.SendMessage.Message.Attachments[0].ContentType; got != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
 		t.Fatalf("a .docx without a declared type is %q", got)
-	}
-}
-
-// A multipart request with a file part the map does not name is refused naming that part
-// (gqlgen's MultipartForm transport), never run with the file dropped.
-func TestMultipartFileOutsideTheMapIsRefused(t *testing.T) {
-	t.Parallel()
-	e := apptest.New(t)
-	conv := threadOf(t, e, 1001)
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	ops, _ := json.Marshal(map[string]any{"query": sendMutation,
-		"variables": map[string]any{"in": map[string]any{"conversationId": conv, "body": "with a file"}}})
-	_ = w.WriteField("operations", string(ops))
-	_ = w.WriteField("map", `{}`)
-	fw, _ := w.CreateFormFile("photo", "dent.png")
-	_, _ = fw.Write(pngBytes)
-	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", &buf)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	r := e.Do(t, e.User(t, "co-ola"), req)
-	if r.Status < 400 || r.Status >= 500 || len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "photo") {
-		t.Fatalf("a file outside the map: status %d, errors %+v", r.Status, r.Errors)
-	}
-	if n := totalMessages(t, e, conv); n != 3 {
-		t.Fatalf("thread has %d messages, want 3", n)
 	}
 }

@@ -147,8 +147,24 @@ func TestChunkedBodyOverTheLimitIs413(t *testing.T) {
 	}
 }
 
+// A chunked upload has no Content-Length: it is cut when it passes the upload limit, and
+// answered 413 as one with a Content-Length is (gqlgen's multipart transport answered 422).
+func TestChunkedUploadOverTheLimitIs413(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.MaxBody, c.MaxUploadBytes = 64<<10, 64<<10 })
+	req := uploadRequest(e, e.ThreadOf(t, 1001), bytes.Repeat([]byte("a"), 2<<20))
+	req.Body, req.ContentLength = io.NopCloser(io.MultiReader(req.Body)), -1
+	r := e.Do(t, e.User(t, "co-ola"), req)
+	if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "more than") {
+		t.Fatalf("chunked 2 MiB upload over a 1.6 MiB limit: %d %+v", r.Status, r.Errors)
+	}
+}
+
 func upload(t *testing.T, e *apptest.Env, c apptest.Creds, conv string, content []byte) *apptest.Response {
 	t.Helper()
+	return e.Do(t, c, uploadRequest(e, conv, content))
+}
+
+func uploadRequest(e *apptest.Env, conv string, content []byte) *http.Request {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	ops, _ := json.Marshal(map[string]any{"query": `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { id } } }`,
@@ -160,7 +176,7 @@ func upload(t *testing.T, e *apptest.Env, c apptest.Creds, conv string, content 
 	w.Close()
 	req, _ := http.NewRequest(http.MethodPost, e.URL+"/graphql", &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	return e.Do(t, c, req)
+	return req
 }
 
 func limits(prefix string, anonymous ratelimit.Rule) func(*app.Config) {
