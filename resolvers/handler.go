@@ -80,6 +80,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.AroundOperations(r.limitOperations)
+	srv.AroundOperations(markSubscribed)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
 		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))
@@ -98,6 +99,25 @@ type oneShotKey struct{}
 
 func (t oneShot) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	t.Transport.Do(w, r.WithContext(context.WithValue(r.Context(), oneShotKey{}, true)), exec)
+}
+
+type subscribedKey struct{}
+
+// OnSubscribed returns ctx carrying f, which the handler calls once a subscription sent on
+// the request has started: the server's in-flight count lets a long-lived stream go then,
+// while a query or mutation sent as an event stream keeps its slot until it is answered.
+func OnSubscribed(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, subscribedKey{}, f)
+}
+
+// markSubscribed calls the OnSubscribed function after a subscription's resolver has run.
+func markSubscribed(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	h := next(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	if f, ok := ctx.Value(subscribedKey{}).(func()); ok && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		f()
+	}
+	return h
 }
 
 func init() { errcode.RegisterErrorType(CodeBadRequest, errcode.KindProtocol) }
