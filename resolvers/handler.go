@@ -62,7 +62,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	if r.Hub != nil {
-		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
+		addLiveTransports(srv, r, o) // before POST, which would otherwise claim SSE requests
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(oneShot{httpTransport{o.MaxBodyBytes}}) // GET and POST as the GraphQL over HTTP spec says

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		WebhookRequireHTTPS: cfg.Production()}
-	sockets := resolvers.NewSockets(authn, cfg.CORSOrigins)
+	sockets := resolvers.NewSockets(r, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg, Sockets: sockets}, nil
 }
