@@ -79,8 +79,8 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.Use(liveOnly{})
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.Use(subscribed{}) // last: only an operation every check admitted
 	srv.AroundOperations(r.limitOperations)
-	srv.AroundOperations(markSubscribed)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
 		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))
@@ -104,20 +104,26 @@ func (t oneShot) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 type subscribedKey struct{}
 
 // OnSubscribed returns ctx carrying f, which the handler calls once a subscription sent on
-// the request has started: the server's in-flight count lets a long-lived stream go then,
-// while a query or mutation sent as an event stream keeps its slot until it is answered.
+// the request has passed every check: the server's in-flight count lets a long-lived stream
+// go then, while a query or mutation sent as an event stream keeps its slot until it is
+// answered.
 func OnSubscribed(ctx context.Context, f func()) context.Context {
 	return context.WithValue(ctx, subscribedKey{}, f)
 }
 
-// markSubscribed calls the OnSubscribed function after a subscription's resolver has run.
-func markSubscribed(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	h := next(ctx)
-	oc := graphql.GetOperationContext(ctx)
+// subscribed calls the OnSubscribed function for a subscription that was admitted. It runs
+// before gqlgen's event-stream transport first flushes, so a client that sees the stream
+// open finds the slot free; what is left, the subscription's resolver, is one quick check.
+type subscribed struct{}
+
+func (subscribed) ExtensionName() string                   { return "Subscribed" }
+func (subscribed) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (subscribed) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if f, ok := ctx.Value(subscribedKey{}).(func()); ok && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		f()
 	}
-	return h
+	return nil
 }
 
 func init() { errcode.RegisterErrorType(CodeBadRequest, errcode.KindProtocol) }
