@@ -107,7 +107,7 @@ func TestBodyOverTheLimitIsRefusedBeforeItIsRead(t *testing.T) {
 	for path, codeAt := range map[string]func(map[string]any) any{
 		"/graphql": gqlCode,
 		"/graphql\r\nUpgrade: x\r\nAccept: text/event-stream": gqlCode,
-		"/api/co/messages/send": func(m map[string]any) any { return m["error"].(map[string]any)["code"] },
+		"/api/co/messages/send":                               func(m map[string]any) any { return m["error"].(map[string]any)["code"] },
 	} {
 		c := dial(t, e)
 		path, extra, _ := strings.Cut(path, "\r\n")
