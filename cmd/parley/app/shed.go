@@ -203,7 +203,7 @@ func refuseBody(w http.ResponseWriter, r *http.Request, err error, limit int64) 
 
 // shedLoad works on at most limit requests at once and answers the rest 503 with Retry-After
 // at once, so the requests it admits stay quick. A WebSocket leaves the count when it is
-// upgraded, a Server-Sent Events stream once its subscription has started (not at its first
+// upgraded, a Server-Sent Events stream once its subscription is admitted (not at its first
 // flush: gqlgen flushes before it runs any operation, so a query or mutation sent as an event
 // stream keeps its slot until it is answered).
 func shedLoad(limit int, next http.Handler) http.Handler {
