@@ -62,7 +62,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	if r.Hub != nil {
-		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
+		addLiveTransports(srv, r, o) // before POST, which would otherwise claim SSE requests
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(oneShot{httpTransport{o.MaxBodyBytes}}) // GET and POST as the GraphQL over HTTP spec says
@@ -79,6 +79,7 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.Use(liveOnly{})
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.Use(subscribed{}) // last: only an operation every check admitted
 	srv.AroundOperations(r.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
@@ -98,6 +99,31 @@ type oneShotKey struct{}
 
 func (t oneShot) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	t.Transport.Do(w, r.WithContext(context.WithValue(r.Context(), oneShotKey{}, true)), exec)
+}
+
+type subscribedKey struct{}
+
+// OnSubscribed returns ctx carrying f, which the handler calls once a subscription sent on
+// the request has passed every check: the server's in-flight count lets a long-lived stream
+// go then, while a query or mutation sent as an event stream keeps its slot until it is
+// answered.
+func OnSubscribed(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, subscribedKey{}, f)
+}
+
+// subscribed calls the OnSubscribed function for a subscription that was admitted. It runs
+// before gqlgen's event-stream transport first flushes, so a client that sees the stream
+// open finds the slot free; what is left, the subscription's resolver, is one quick check.
+type subscribed struct{}
+
+func (subscribed) ExtensionName() string                   { return "Subscribed" }
+func (subscribed) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (subscribed) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if f, ok := ctx.Value(subscribedKey{}).(func()); ok && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		f()
+	}
+	return nil
 }
 
 func init() { errcode.RegisterErrorType(CodeBadRequest, errcode.KindProtocol) }

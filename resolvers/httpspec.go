@@ -258,6 +258,9 @@ func writeGraphQL(w http.ResponseWriter, status int, v any) {
 
 // checkedBody checks a POST body as httpTransport does before next (gqlgen's SSE transport)
 // reads it, so a malformed one gets a clear 400 and never reaches an error message or log.
+// next reads the parameters checked, written out again, never the client's bytes: its decoder
+// matches keys in any case, so "Variables" would override what was checked, and a body it
+// cannot decode it quotes in its answer and its log.
 type checkedBody struct {
 	graphql.Transport
 	maxBody int64
@@ -271,7 +274,7 @@ func (t checkedBody) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	body, status, err := readBody(w, r, t.maxBody)
 	if err == nil {
 		status = http.StatusBadRequest
-		_, err = paramsFromBody(body)
+		body, err = checkedParams(body)
 	}
 	if err != nil {
 		w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
@@ -280,6 +283,15 @@ func (t checkedBody) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	t.Transport.Do(w, r, exec)
+}
+
+// checkedParams is body's GraphQL parameters, checked and written out again.
+func checkedParams(body []byte) ([]byte, error) {
+	p, err := paramsFromBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(p)
 }
 
 // unsupported answers what no other transport takes (added last): a POST of another media

@@ -166,3 +166,28 @@ func TestGraphQLOverHTTPStatuses(t *testing.T) {
 		t.Errorf("query over GET: %d %s", a.status, a.body)
 	}
 }
+
+// An event-stream request runs as the parameters checked (JSON keys match exactly), never
+// as gqlgen would re-read the body (keys match in any case): keys that differ only in case are
+// ignored, as on plain POST, and never reach an answer or a log line.
+func TestEventStreamBodiesAreReadAsChecked(t *testing.T) {
+	logs := apptest.CaptureLogs(t)
+	e := apptest.NewEmpty(t)
+	for _, extra := range []string{`"Variables": ["` + secret + `"]`, `"EXTENSIONS": "` + secret + `"`,
+		`"Query": "` + secret + `"`, `"OperationName": "` + secret + `"`} {
+		resp, err := http.DefaultClient.Do(postRequest(e, `{"query": "{ __typename }", `+extra+`}`, "text/event-stream"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"__typename":"Query"`) || strings.Contains(string(body), secret) {
+			t.Errorf("with %s: got %d %s, want the checked query's answer", extra, resp.StatusCode, body)
+		}
+	}
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, secret) {
+			t.Errorf("log line holds a request body: %s", line)
+		}
+	}
+}

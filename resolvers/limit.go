@@ -44,9 +44,10 @@ func (r *Resolver) Limit(ctx context.Context, c ratelimit.Class) error {
 
 type prechargedKey struct{}
 
-// PrechargeGraphQL takes the caller's token for an HTTP GraphQL request before its document is
-// parsed: a user's read token, or the API key's one. limitOperations then charges only what
-// the operation adds: a mutation's send or other token.
+// PrechargeGraphQL takes the caller's token for an HTTP GraphQL request, or a WebSocket
+// subscribe message, before its document is parsed: a user's read token, or the API key's
+// one. limitOperations then charges only what the operation adds: a mutation's send or other
+// token.
 func (r *Resolver) PrechargeGraphQL(ctx context.Context) (context.Context, error) {
 	if err := r.Limit(ctx, ratelimit.Read); err != nil {
 		return ctx, err
@@ -64,7 +65,8 @@ func charged(ctx context.Context, c ratelimit.Class) bool {
 }
 
 // limitOperations refuses queries and mutations over the caller's rate with RATE_LIMITED.
-// Subscriptions are capped per user instead (see subscriptionCap).
+// Subscriptions pay only the token taken before parsing (PrechargeGraphQL) and are capped per
+// user besides (see subscriptionCap).
 func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation == ast.Subscription {

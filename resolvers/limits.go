@@ -2,12 +2,13 @@ package resolvers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
@@ -59,30 +60,21 @@ func (l shapeLimit) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 			return nil // parsed, checked and validated before
 		}
 	}
-	if n := countTokens(p.Query, l.maxTokens+1); n > l.maxTokens {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.maxTokens)
+	if overTokenLimit(err, l.maxTokens) {
 		return tooComplex("The query has more than %d tokens.", l.maxTokens)
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
 	if err != nil {
 		return nil // gqlgen's own parse reports it
 	}
 	return l.check(doc)
 }
 
-// countTokens counts the document's tokens (comments aside), stopping at limit.
-func countTokens(q string, limit int) int {
-	lex := lexer.New(&ast.Source{Input: q})
-	n := 0
-	for n < limit {
-		tok, err := lex.ReadToken()
-		if err != nil || tok.Kind == lexer.EOF {
-			break
-		}
-		if tok.Kind != lexer.Comment {
-			n++
-		}
-	}
-	return n
+// overTokenLimit tells the parser's token bound from a syntax error: gqlparser gives it no
+// type of its own, only this message and no location.
+func overTokenLimit(err error, limit int) bool {
+	var gerr *gqlerror.Error
+	return errors.As(err, &gerr) && len(gerr.Locations) == 0 && gerr.Message == fmt.Sprintf("exceeded token limit of %d", limit)
 }
 
 // check measures every operation with each fragment measured once, then, when the document

@@ -229,6 +229,7 @@ func TestQuadraticValidationIsRefusedCheaply(t *testing.T) {
 		{"10,800 repeated fields", "{ viewer { " + strings.Repeat("id ", 10800) + "} }", "tokens"},
 		{"10,000 unknown fields", "{ " + strings.Repeat("a ", 10000) + "}", "tokens"},
 		{"10,000 unknown directives", "{ viewer " + strings.Repeat("@a ", 10000) + "{ id } }", "tokens"},
+		{"3,000 comments", strings.Repeat("#\n", 3000) + "{ __typename }", "tokens"},
 		{"1,000 repeated fields", "{ viewer { " + strings.Repeat("id ", 1000) + "} }", "one field 1000 times"},
 		{"repeats merged across fields", "{ " + strings.Repeat("viewer { "+strings.Repeat("id ", 10)+"} ", 10) + "}", "one field 100 times"},
 		{"repeats merged through fragments", "fragment V on User { " + strings.Repeat("id ", 20) + "} { viewer { " + strings.Repeat("...V ", 20) + "} }", "one field 400 times"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/resolvers/livews"
 	"github.com/parley/parley/resolvers/ratelimit"
 )
 
@@ -145,4 +146,37 @@ func TestSubscriptionCapPerUser(t *testing.T) {
 	other := dial(t, e, e.User(t, "co-kari")) // the cap is per user
 	subscribe(t, other, "1", messageAddedSub, nil)
 	quiet(t, other, 200*time.Millisecond)
+}
+
+// Every subscribe message on a WebSocket takes a read token before its document is parsed,
+// so broken documents sent in a loop run out of tokens; the refusal is that operation's
+// error and the socket stays open.
+func TestWebSocketSubscribeMessagesTakeTokens(t *testing.T) {
+	e := apptest.NewWith(t, strict(newPrefix()))
+	w := rawDial(t, e, livews.ProtocolTransportWS, nil)
+	w.send(initMsg(e.User(t, "co-kari").Token))
+	w.until("connection_ack")
+	for i := 1; ; i++ {
+		id := strconv.Itoa(i)
+		w.send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ viewer { id "}})
+		m := w.until("error")
+		if m["id"] != id {
+			t.Fatalf("error for %v, want %s: %v", m["id"], id, m)
+		}
+		errs, _ := m["payload"].([]any)
+		first, _ := errs[0].(map[string]any)
+		ext, _ := first["extensions"].(map[string]any)
+		if ext["code"] != "RATE_LIMITED" {
+			if i > 5 {
+				t.Fatalf("broken document %d past the burst of 5: %v", i, m)
+			}
+			continue
+		}
+		if i <= 5 || ext["retryAfter"] == nil {
+			t.Fatalf("broken document %d: %v", i, m)
+		}
+		break
+	}
+	w.send(map[string]any{"type": "ping"})
+	w.until("pong")
 }

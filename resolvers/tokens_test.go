@@ -193,3 +193,29 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 		t.Fatalf("after revocation: %v %s %s", err, m.Type, m.Payload)
 	}
 }
+
+// Credentials are bounded before they are decoded: a token over 8 KiB is refused however well
+// signed, and a request whose headers pass 64 KiB is refused by the server with 431.
+func TestOversizedTokensAndHeadersAreRefused(t *testing.T) {
+	e := apptest.NewEmpty(t)
+	for _, tc := range []struct {
+		pad  int
+		code string
+	}{{5 << 10, ""}, {7 << 10, "UNAUTHENTICATED"}} {
+		tok := apptest.SignClaims(t, claimsOf(jwt.MapClaims{"pad": strings.Repeat("x", tc.pad)}))
+		r := e.GQL(t, apptest.Bearer(tok), whoAmI, nil)
+		if r.Code() != tc.code || (tc.code != "" && !strings.Contains(r.Errors[0].Message, "8 KiB")) {
+			t.Errorf("a %d-byte token: %+v, want code %q", len(tok), r.Errors, tc.code)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.URL+"/healthz", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.Repeat("x", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB of headers: %d, want 431", resp.StatusCode)
+	}
+}

@@ -13,19 +13,20 @@ import (
 
 // addLiveTransports serves subscriptions over WebSocket (graphql-transport-ws, and the legacy
 // subscriptions-transport-ws) and Server-Sent Events.
-func addLiveTransports(srv *handler.Server, o Options) {
+func addLiveTransports(srv *handler.Server, r *Resolver, o Options) {
 	srv.AddTransport(checkedBody{transport.SSE{}, o.MaxBodyBytes})
 	sockets := o.Sockets
 	if sockets == nil {
-		sockets = NewSockets(o.Auth, o.Origins)
+		sockets = NewSockets(r, o.Auth, o.Origins)
 	}
 	srv.AddTransport(sockets)
 }
 
-// NewSockets is the WebSocket transport: authentication from connection_init, browser
-// origins from the configuration ("*" for any).
-func NewSockets(a *auth.Authenticator, origins []string) *livews.Transport {
-	return &livews.Transport{Init: wsInit(a), Origins: origins}
+// NewSockets is the WebSocket transport: authentication from connection_init, a rate token
+// per subscribe message before its document is read, browser origins from the configuration
+// ("*" for any).
+func NewSockets(r *Resolver, a *auth.Authenticator, origins []string) *livews.Transport {
+	return &livews.Transport{Init: wsInit(a), Admit: r.PrechargeGraphQL, Origins: origins}
 }
 
 // wsInit authenticates a WebSocket from its connection_init payload (Authorization or

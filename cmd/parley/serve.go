@@ -58,7 +58,7 @@ func listen(ctx context.Context, addr string, h http.Handler, onShutdown func())
 	if err != nil {
 		return err
 	}
-	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, onShutdown)
+	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: app.MaxHeaderBytes}, onShutdown)
 }
 
 // serveOn serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;

@@ -32,6 +32,10 @@ const DefaultMaxTTL = 30 * 24 * time.Hour
 // covers NTP-synced hosts and slow token hand-overs while a stolen expired token gains little.
 const ClockSkew = 60 * time.Second
 
+// MaxTokenBytes bounds a token before it is decoded and its signature checked: ours are a few
+// hundred bytes, an identity provider's rarely more than two KiB.
+const MaxTokenBytes = 8 << 10
+
 // Config says which credentials to accept.
 type Config struct {
 	Secret  []byte   // HS256 key
@@ -125,6 +129,9 @@ func (a *Authenticator) Verify(token string) (db.Viewer, error) {
 }
 
 func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
+	if len(token) > MaxTokenBytes {
+		return db.Viewer{}, nil, fmt.Errorf("token is longer than %d KiB: %w", MaxTokenBytes>>10, ErrUnauthenticated)
+	}
 	var c Claims
 	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256", "RS256", "ES256"}),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(ClockSkew)}

@@ -24,9 +24,15 @@ import (
 // operations run in; a *Refusal error chooses the close code.
 type InitFunc func(ctx context.Context, payload map[string]any) (context.Context, error)
 
+// AdmitFunc lets an operation's subscribe message in before its document is read, returning
+// the context it runs in; its error is the operation's error, and the connection stays open.
+type AdmitFunc func(ctx context.Context) (context.Context, error)
+
 // Transport is a gqlgen transport for WebSocket upgrades.
 type Transport struct {
 	Init InitFunc
+	// Admit, when set, is asked before each subscribe message is parsed (rate limits).
+	Admit AdmitFunc
 	// Origins are the browser origins allowed to connect ("*" for any, a host or host
 	// pattern like "*.example.com", or a URL); pages of the server's own host always may.
 	Origins      []string

@@ -207,13 +207,21 @@ func (c *conn) addOp(ctx context.Context, id string) *operation {
 
 func (c *conn) start(op *operation, raw json.RawMessage) {
 	start := graphql.Now()
+	ctx := op.ctx
+	if c.t.Admit != nil {
+		var err error
+		if ctx, err = c.t.Admit(ctx); err != nil {
+			op.fail(c.exec.DispatchError(ctx, gqlerror.List{gqlerror.WrapIfUnwrapped(err)}).Errors)
+			return
+		}
+	}
 	var params graphql.RawParams
 	if err := json.Unmarshal(raw, &params); err != nil {
 		op.fail(gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": errcode.ParseFailed}}})
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	ctx := graphql.StartOperationTrace(op.ctx)
+	ctx = graphql.StartOperationTrace(ctx)
 	rc, errs := c.exec.CreateOperationContext(ctx, &params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)

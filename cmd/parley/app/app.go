@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		WebhookRequireHTTPS: cfg.Production()}
-	sockets := resolvers.NewSockets(authn, cfg.CORSOrigins)
+	sockets := resolvers.NewSockets(r, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg, Sockets: sockets}, nil
 }
@@ -152,10 +152,15 @@ func (a *App) Handler() http.Handler {
 	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(h)))))
 }
 
+// MaxHeaderBytes bounds a request's headers (net/http answers 431 past it): the credentials
+// in them are read before any rate limit, and net/http's default allows 1 MiB.
+const MaxHeaderBytes = 64 << 10
+
 // HTTPServer serves Handler with the configured header and keep-alive timeouts; bodies have
 // their own per-request deadline (see boundBodies), which streams and WebSockets escape.
 func (a *App) HTTPServer() *http.Server {
-	return &http.Server{Handler: a.Handler(), ReadHeaderTimeout: a.Config.HeaderTimeout(), IdleTimeout: a.Config.KeepAlive()}
+	return &http.Server{Handler: a.Handler(), ReadHeaderTimeout: a.Config.HeaderTimeout(), IdleTimeout: a.Config.KeepAlive(),
+		MaxHeaderBytes: MaxHeaderBytes}
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {

@@ -107,7 +107,7 @@ func TestBodyOverTheLimitIsRefusedBeforeItIsRead(t *testing.T) {
 	for path, codeAt := range map[string]func(map[string]any) any{
 		"/graphql": gqlCode,
 		"/graphql\r\nUpgrade: x\r\nAccept: text/event-stream": gqlCode,
-		"/api/co/messages/send": func(m map[string]any) any { return m["error"].(map[string]any)["code"] },
+		"/api/co/messages/send":                               func(m map[string]any) any { return m["error"].(map[string]any)["code"] },
 	} {
 		c := dial(t, e)
 		path, extra, _ := strings.Cut(path, "\r\n")
@@ -434,4 +434,39 @@ func TestWebSocketsAreNotCounted(t *testing.T) {
 			t.Fatalf("WebSocket answer to %s: %s %v", msg, b, err)
 		}
 	}
+}
+
+// A query sent as an event stream is a request like any other: it keeps its in-flight slot
+// until answered (gqlgen's SSE transport flushes before it runs the operation). Here the query
+// waits on a locked table while a probe finds the only slot taken.
+func TestQueriesOverEventStreamsAreCounted(t *testing.T) {
+	e := apptest.NewWith(t, func(c *app.Config) { c.MaxInFlight = 1 })
+	kari := e.User(t, "co-kari")
+	tx, err := e.Store.DB.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(t.Context(), "LOCK TABLE message_templates IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": `{ messageTemplates { id } }`})
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	kari.Sign(req)
+	resp, err := http.DefaultClient.Do(req) // returns at the stream's first flush
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if r := e.GQL(t, kari, `{ __typename }`, nil); r.Status != http.StatusServiceUnavailable || r.Code() != "OVERLOADED" {
+		t.Fatalf("a query beside a running event-stream query with one slot: %d %+v, want 503 OVERLOADED", r.Status, r.Errors)
+	}
+	_ = tx.Rollback()
+	rest, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(rest), `"messageTemplates"`) {
+		t.Fatalf("the event-stream query's answer: %s", rest)
+	}
+	awaitStatus(t, e, kari, http.StatusOK)
 }

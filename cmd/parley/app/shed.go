@@ -203,7 +203,9 @@ func refuseBody(w http.ResponseWriter, r *http.Request, err error, limit int64) 
 
 // shedLoad works on at most limit requests at once and answers the rest 503 with Retry-After
 // at once, so the requests it admits stay quick. A WebSocket leaves the count when it is
-// upgraded, a Server-Sent Events stream at its first flush.
+// upgraded, a Server-Sent Events stream once its subscription is admitted (not at its first
+// flush: gqlgen flushes before it runs any operation, so a query or mutation sent as an event
+// stream keeps its slot until it is answered).
 func shedLoad(limit int, next http.Handler) http.Handler {
 	slots := make(chan struct{}, limit)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -223,11 +225,12 @@ func shedLoad(limit int, next http.Handler) http.Handler {
 		var once sync.Once
 		release := func() { once.Do(func() { <-slots }) }
 		defer release()
+		r = r.WithContext(resolvers.OnSubscribed(r.Context(), release))
 		next.ServeHTTP(&streamWriter{ResponseWriter: w, established: release}, r)
 	})
 }
 
-// streamWriter calls established when the response becomes a long-lived stream.
+// streamWriter calls established when the connection is hijacked for a WebSocket.
 type streamWriter struct {
 	http.ResponseWriter
 	established func()
@@ -236,13 +239,8 @@ type streamWriter struct {
 // Unwrap lets http.ResponseController reach the connection.
 func (s *streamWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Flush passes flushes through; an event stream is established by its first.
-func (s *streamWriter) Flush() {
-	if strings.HasPrefix(s.Header().Get("Content-Type"), "text/event-stream") {
-		s.established()
-	}
-	_ = http.NewResponseController(s.ResponseWriter).Flush()
-}
+// Flush passes flushes through, for event streams.
+func (s *streamWriter) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
 
 // Hijack passes the connection through, for WebSockets.
 func (s *streamWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
