@@ -193,3 +193,23 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 		t.Fatalf("after revocation: %v %s %s", err, m.Type, m.Payload)
 	}
 }
+
+// A revocation made on one replica ends the user's open subscriptions on another within its
+// recheck period, though the user sends that replica nothing more.
+func TestRevocationEndsSubscriptionsOnOtherReplicas(t *testing.T) {
+	e := apptest.New(t)
+	other := e.Replica(t, func(c *app.Config) { c.TokenRecheck = 100 * time.Millisecond })
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	c := dial(t, other, ola)
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	send(t, e, ola, conv, "Er bilen klar?")
+	var got added
+	next(t, c, 10*time.Second, &got) // the subscription is live
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &revocation{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	m, err := c.Next(ctx)
+	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Fatalf("after revocation on another replica: %v %s %s", err, m.Type, m.Payload)
+	}
+}
