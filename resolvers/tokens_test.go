@@ -184,6 +184,7 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
 	c := dial(t, e, ola)
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	subscribed(t, e, 1)
 	send(t, e, ola, conv, "Er bilen klar?")
 	var got struct{ MessageAdded struct{ Body string } }
 	next(t, c, 10*time.Second, &got) // the subscription is live
@@ -204,6 +205,7 @@ func TestRevocationEndsSubscriptionsOnOtherReplicas(t *testing.T) {
 	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
 	c := dial(t, other, ola)
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	subscribed(t, other, 1)
 	send(t, e, ola, conv, "Er bilen klar?")
 	var got added
 	next(t, c, 10*time.Second, &got) // the subscription is live
