@@ -125,7 +125,7 @@ func (c *conn) refuseFor(err error) {
 	c.refuse(r.Code, r.Reason)
 }
 
-// Refusal is an InitFunc's error that closes the socket with Code.
+// Refusal is an InitFunc's or Check's error that closes the socket with Code.
 type Refusal struct {
 	Code   int
 	Reason string
