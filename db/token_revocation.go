@@ -32,3 +32,24 @@ func (s *Store) TokensRevokedBefore(ctx context.Context, userID string) (time.Ti
 	}
 	return at.Time, nil
 }
+
+// TokensRevokedSince reads, in one statement, the revocation times of the given users that
+// are later than the matching issuedAt: the users whose tokens of that age are now refused.
+// issuedAt[i] belongs to userIDs[i]; a zero time matches any revocation.
+func (s *Store) TokensRevokedSince(ctx context.Context, userIDs []string, issuedAt []time.Time) (map[string]time.Time, error) {
+	var rows []struct {
+		ID      string    `bun:"id"`
+		Revoked time.Time `bun:"tokens_revoked_before"`
+	}
+	err := s.DB.NewRaw(`SELECT u.id, u.tokens_revoked_before
+		FROM unnest(?::text[], ?::timestamptz[]) AS w(id, iat) JOIN users u ON u.id = w.id
+		WHERE u.tokens_revoked_before > w.iat`, pgArray(userIDs), pgArray(issuedAt)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("read token revocations: %w", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Revoked
+	}
+	return out, nil
+}

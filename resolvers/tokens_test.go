@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/app/apptest"
 	"github.com/parley/parley/cmd/parley/app/gqlws"
+	"github.com/parley/parley/resolvers/livews"
 )
 
 const whoAmI = `{ viewer { userId } }`
@@ -182,6 +184,7 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
 	c := dial(t, e, ola)
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	subscribed(t, e, 1)
 	send(t, e, ola, conv, "Er bilen klar?")
 	var got struct{ MessageAdded struct{ Body string } }
 	next(t, c, 10*time.Second, &got) // the subscription is live
@@ -217,5 +220,65 @@ func TestOversizedTokensAndHeadersAreRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("100 KiB of headers: %d, want 431", resp.StatusCode)
+	}
+}
+
+// A revocation made on one replica ends the user's open subscriptions on another within its
+// recheck period, though the user sends that replica nothing more.
+func TestRevocationEndsSubscriptionsOnOtherReplicas(t *testing.T) {
+	e := apptest.New(t)
+	other := e.Replica(t, func(c *app.Config) { c.TokenRecheck = 100 * time.Millisecond })
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	c := dial(t, other, ola)
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	subscribed(t, other, 1)
+	send(t, e, ola, conv, "Er bilen klar?")
+	var got added
+	next(t, c, 10*time.Second, &got) // the subscription is live
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &revocation{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	m, err := c.Next(ctx)
+	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Fatalf("after revocation on another replica: %v %s %s", err, m.Type, m.Payload)
+	}
+}
+
+// A WebSocket opened before a revocation runs no more operations: the next query or mutation
+// closes it with 4403 before it runs.
+func TestRevokedSocketRunsNothing(t *testing.T) {
+	e := apptest.New(t)
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	query := rawDial(t, e, livews.ProtocolTransportWS, nil)
+	mutate := rawDial(t, e, livews.ProtocolTransportWS, nil)
+	for _, w := range []*rawWS{query, mutate} {
+		w.send(initMsg(ola.Token))
+		w.until("connection_ack")
+	}
+	op := func(id, q string, vars map[string]any) map[string]any {
+		return map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": q, "variables": vars}}
+	}
+	query.send(op("before", whoAmI, nil))
+	query.until("next")
+	query.until("complete")
+
+	var out revocation
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &out)
+	const body = "Sendt etter tilbakekalling"
+	query.send(op("after", whoAmI, nil))
+	mutate.send(op("send", sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": body}}))
+	for name, w := range map[string]*rawWS{"query": query, "sendMessage": mutate} {
+		m, err := w.read(10 * time.Second)
+		if err == nil {
+			t.Errorf("%s over a revoked socket ran: %v", name, m)
+		} else if code := int(websocket.CloseStatus(err)); code != livews.CloseForbidden {
+			t.Errorf("%s over a revoked socket: closed with %d (%v), want 4403", name, code, err)
+		}
+	}
+
+	fresh := apptest.Bearer(apptest.SignClaims(t, claimsOf(jwt.MapClaims{"iat": out.RevokeUserTokens.RevokedBefore.Unix()})))
+	r := e.GQL(t, fresh, `query($c: ID!) { messages(conversationId: $c, last: 50) { edges { node { body } } } }`, map[string]any{"c": conv})
+	if r.Code() != "" || strings.Contains(string(r.Data), body) {
+		t.Errorf("the message sent over a revoked socket was stored: %s %+v", r.Data, r.Errors)
 	}
 }

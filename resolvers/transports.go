@@ -2,6 +2,8 @@ package resolvers
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -22,11 +24,30 @@ func addLiveTransports(srv *handler.Server, r *Resolver, o Options) {
 	srv.AddTransport(sockets)
 }
 
-// NewSockets is the WebSocket transport: authentication from connection_init, a rate token
-// per subscribe message before its document is read, browser origins from the configuration
-// ("*" for any).
+// NewSockets is the WebSocket transport: authentication from connection_init, checked again
+// before each operation, a rate token per subscribe message before its document is read, and
+// browser origins from the configuration ("*" for any).
 func NewSockets(r *Resolver, a *auth.Authenticator, origins []string) *livews.Transport {
-	return &livews.Transport{Init: wsInit(a), Admit: r.PrechargeGraphQL, Origins: origins}
+	return &livews.Transport{Init: wsInit(a), Check: wsCheck(a), Admit: r.PrechargeGraphQL, Origins: origins}
+}
+
+// wsCheck refuses an operation on a socket whose token has expired or been revoked since
+// connection_init: the socket closes with 4403, which graphql-ws clients answer by connecting
+// again (with fresh connectionParams).
+func wsCheck(a *auth.Authenticator) func(context.Context) error {
+	return func(ctx context.Context) error {
+		p, err := auth.PrincipalFrom(ctx)
+		if err == nil && a != nil {
+			err = a.StillValid(ctx, p)
+		}
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, auth.ErrUnauthenticated):
+			slog.ErrorContext(ctx, "websocket: recheck credentials", "err", err)
+		}
+		return refuse(err)
+	}
 }
 
 // wsInit authenticates a WebSocket from its connection_init payload (Authorization or

@@ -59,6 +59,8 @@ type Authenticator struct {
 	store   *db.Store
 	recheck time.Duration
 	users   sync.Map // user id -> userState
+	genMu   sync.Mutex
+	gen     uint64 // revocations heard of, under genMu
 	mu      sync.Mutex
 	watches map[string]map[*watch]struct{} // user id -> open subscriptions
 }
@@ -116,7 +118,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization, apiKey 
 	if err != nil {
 		return nil, err
 	}
-	if err := a.checkRevoked(ctx, v, c); err != nil {
+	if err := a.checkRevoked(ctx, v, issuedAt(c)); err != nil {
 		return nil, err
 	}
 	return &Principal{User: &v, Expires: c.ExpiresAt.Time, IssuedAt: issuedAt(c)}, nil

@@ -24,9 +24,10 @@ type userState struct {
 }
 
 // checkRevoked records the user (creating the row on first sight) and refuses a token issued
-// before the user's revocation time. The row is written at most every few minutes and its
-// revocation time read at most every recheck period, so most requests cost no round trip.
-func (a *Authenticator) checkRevoked(ctx context.Context, v db.Viewer, c *Claims) error {
+// (at iat; zero when it has none) before the user's revocation time. The row is written at
+// most every few minutes and its revocation time read at most every recheck period, so most
+// requests cost no round trip.
+func (a *Authenticator) checkRevoked(ctx context.Context, v db.Viewer, iat time.Time) error {
 	if a.store == nil {
 		return nil
 	}
@@ -37,10 +38,23 @@ func (a *Authenticator) checkRevoked(ctx context.Context, v db.Viewer, c *Claims
 	if revoked.IsZero() {
 		return nil
 	}
-	if c.IssuedAt == nil || c.IssuedAt.Time.Before(revoked) {
+	if iat.IsZero() || iat.Before(revoked) {
 		return fmt.Errorf("token was revoked: %w", ErrUnauthenticated)
 	}
 	return nil
+}
+
+// StillValid tells whether a principal authenticated earlier (a WebSocket's, at
+// connection_init) would be accepted now: its token has not expired (with the same clock
+// skew a fresh request gets) and was not revoked since.
+func (a *Authenticator) StillValid(ctx context.Context, p *Principal) error {
+	if p.User == nil {
+		return nil
+	}
+	if !p.Expires.IsZero() && time.Now().After(p.Expires.Add(ClockSkew)) {
+		return fmt.Errorf("token expired: %w", ErrUnauthenticated)
+	}
+	return a.checkRevoked(ctx, *p.User, p.IssuedAt)
 }
 
 func (a *Authenticator) revokedBefore(ctx context.Context, v db.Viewer) (time.Time, error) {
@@ -48,6 +62,7 @@ func (a *Authenticator) revokedBefore(ctx context.Context, v db.Viewer) (time.Ti
 	claims := v.Role + "\x00" + v.OrgNr + "\x00" + v.Name
 	st, _ := a.users.Load(v.UserID)
 	s, _ := st.(userState)
+	gen := a.generation()
 	switch {
 	case s.claims != claims || now.Sub(s.written) >= touchEvery:
 		revoked, err := a.store.TouchUser(ctx, v)
@@ -64,18 +79,38 @@ func (a *Authenticator) revokedBefore(ctx context.Context, v db.Viewer) (time.Ti
 	default:
 		return s.revoked, nil
 	}
-	a.users.Store(v.UserID, s)
+	a.keep(v.UserID, s, gen)
 	if !s.revoked.IsZero() {
 		a.endWatches(v.UserID, s.revoked)
 	}
 	return s.revoked, nil
 }
 
+// generation counts the revocations this replica has heard of (see keep).
+func (a *Authenticator) generation() uint64 {
+	a.genMu.Lock()
+	defer a.genMu.Unlock()
+	return a.gen
+}
+
+// keep stores what a request read of the user, unless a revocation arrived since it began
+// reading: the request's copy may predate it and would hide it until the next recheck.
+func (a *Authenticator) keep(userID string, s userState, gen uint64) {
+	a.genMu.Lock()
+	defer a.genMu.Unlock()
+	if a.gen == gen {
+		a.users.Store(userID, s)
+	}
+}
+
 // Revoked tells this replica at once that the user's tokens issued before t are refused: the
 // next request reads the row again, and the user's open subscriptions opened with such a token
 // end. Other replicas learn it within their recheck period.
 func (a *Authenticator) Revoked(userID string, t time.Time) {
+	a.genMu.Lock()
+	a.gen++
 	a.users.Delete(userID)
+	a.genMu.Unlock()
 	a.endWatches(userID, t)
 }
 
@@ -86,7 +121,8 @@ type watch struct {
 }
 
 // Watch calls end when this replica learns that the user's tokens issued at iat are revoked
-// (by Revoked, or on rereading the row for a request). stop forgets the watch.
+// (by Revoked, on rereading the row for a request, or every recheck period: see
+// RecheckWatches). stop forgets the watch.
 func (a *Authenticator) Watch(userID string, iat time.Time, end func()) (stop func()) {
 	w := &watch{iat: iat, end: end}
 	a.mu.Lock()

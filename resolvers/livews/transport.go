@@ -33,6 +33,10 @@ type Transport struct {
 	Init InitFunc
 	// Admit, when set, is asked before each subscribe message is parsed (rate limits).
 	Admit AdmitFunc
+	// Check, when set, runs with the connection's context before each operation starts: an
+	// error closes the socket (a *Refusal chooses the code), so credentials that expire or
+	// are revoked after connection_init stop working.
+	Check func(ctx context.Context) error
 	// Origins are the browser origins allowed to connect ("*" for any, a host or host
 	// pattern like "*.example.com", or a URL); pages of the server's own host always may.
 	Origins      []string

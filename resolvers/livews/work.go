@@ -100,7 +100,7 @@ func (c *conn) init(raw json.RawMessage) {
 	if c.t.Init != nil {
 		var err error
 		if ctx, err = c.t.Init(ctx, payload); err != nil {
-			c.refuseInit(err)
+			c.refuseFor(err)
 			return
 		}
 	}
@@ -116,7 +116,8 @@ func (c *conn) init(raw json.RawMessage) {
 	}
 }
 
-func (c *conn) refuseInit(err error) {
+// refuseFor closes the socket for an Init or Check error: with its Refusal's code, else 4403.
+func (c *conn) refuseFor(err error) {
 	var r *Refusal
 	if !errors.As(err, &r) {
 		r = &Refusal{Code: CloseForbidden, Reason: "Forbidden"}
@@ -124,7 +125,7 @@ func (c *conn) refuseInit(err error) {
 	c.refuse(r.Code, r.Reason)
 }
 
-// Refusal is an InitFunc's error that closes the socket with Code.
+// Refusal is an InitFunc's or Check's error that closes the socket with Code.
 type Refusal struct {
 	Code   int
 	Reason string
@@ -181,6 +182,12 @@ func (c *conn) subscribe(id string, raw json.RawMessage) {
 	case dup:
 		c.refuse(CloseDuplicateID, "Subscriber for "+id+" already exists")
 		return
+	}
+	if c.t.Check != nil {
+		if err := c.t.Check(ctx); err != nil {
+			c.refuseFor(err)
+			return
+		}
 	}
 	op := c.addOp(ctx, id)
 	if op == nil {

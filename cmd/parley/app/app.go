@@ -118,8 +118,10 @@ func (a *App) StartWebhooks(ctx context.Context) (done <-chan struct{}) {
 	return ch
 }
 
-// StartLive runs the live hub until ctx ends, and returns once it is ready to deliver.
+// StartLive runs the live hub until ctx ends, and returns once it is ready to deliver. While
+// ctx lives, open subscriptions are also checked for revoked tokens every recheck period.
 func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
+	go a.Auth.RecheckWatches(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- a.Hub.Run(ctx) }()
 	select {
