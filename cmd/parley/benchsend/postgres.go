@@ -67,10 +67,13 @@ type backendCPU struct {
 	name string
 	mu   sync.Mutex
 	pids map[int]*[2]float64 // first seen (0 for backends started since reset) and last
+	// others are processes that are not PostgreSQL's: skipped, since the sampler's own CPU
+	// time counts as Parley's.
+	others map[int]bool
 }
 
 func watchBackends(ctx context.Context, name string) *backendCPU {
-	b := &backendCPU{name: name, pids: map[int]*[2]float64{}}
+	b := &backendCPU{name: name, pids: map[int]*[2]float64{}, others: map[int]bool{}}
 	go func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
@@ -92,7 +95,10 @@ func (b *backendCPU) sample() {
 	defer b.mu.Unlock()
 	for _, dir := range dirs {
 		pid, _ := strconv.Atoi(filepath.Base(dir))
-		cpu, ok := b.backendTime(dir)
+		if b.others[pid] {
+			continue
+		}
+		cpu, ok := b.backendTime(dir, pid)
 		if !ok {
 			continue
 		}
@@ -105,7 +111,12 @@ func (b *backendCPU) sample() {
 }
 
 // backendTime is the user and system seconds of a backend of the bench database.
-func (b *backendCPU) backendTime(dir string) (float64, bool) {
+func (b *backendCPU) backendTime(dir string, pid int) (float64, bool) {
+	comm, err := os.ReadFile(dir + "/comm") // a backend is "postgres" from its fork; its title comes later
+	if err == nil && string(comm) != "postgres\n" {
+		b.others[pid] = true
+		return 0, false
+	}
 	cmdline, err := os.ReadFile(dir + "/cmdline")
 	f := strings.Fields(strings.ReplaceAll(string(cmdline), "\x00", " "))
 	// "postgres: [cluster name: ]user database host(port) activity"

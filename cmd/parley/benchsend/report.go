@@ -30,12 +30,13 @@ func (r *report) print(w io.Writer) {
 	line("postgresql", "%s; synchronous_commit %s, fsync %s (the same for Parley and pgbench)", firstWords(r.PGVersion, 2), r.SyncCommit, r.Fsync)
 	line("workload", "%v per phase; %d threads, each its own car owner's; sender j sends to threads j, j+N, ... in turn, "+
 		"in a child process; pgbench -n -c N -j N -T, one INSERT INTO messages per transaction into a random one of the same threads", r.Duration, r.Threads)
-	line("cpu accounting", "Parley: getrusage of this process (the senders run in a child); PostgreSQL: user+system time of the bench database's backends from /proc, sampled every 100 ms")
+	line("cpu accounting", "Parley: getrusage of this process (the senders run in a child; the /proc sampler's few ms a second count here); "+
+		"PostgreSQL: user+system time of the bench database's backends from /proc, sampled every 100 ms")
 	if r.NoStatements == "" {
-		line("sql accounting", "pg_stat_statements calls in the bench database")
+		line("sql accounting", "pg_stat_statements calls in the bench database (with the server's background jobs and autovacuum meanwhile)")
 	} else {
-		line("sql accounting", "pg_stat_database transactions and rows of the bench database, read %v after each Parley phase "+
-			"(pg_stat_statements unavailable: %s)", statsSettle, r.NoStatements)
+		line("sql accounting", "no statement counts: pg_stat_database transactions and rows of the bench database instead, read %v after each Parley phase, "+
+			"with the server's background jobs and autovacuum meanwhile (pg_stat_statements unavailable: %s)", statsSettle, r.NoStatements)
 	}
 	for _, p := range r.Phases {
 		r.printPhase(line, p)
