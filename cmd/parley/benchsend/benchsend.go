@@ -6,8 +6,10 @@ package benchsend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
+	"os/exec"
 	"slices"
 	"syscall"
 	"time"
@@ -49,6 +51,9 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if o.Duration < time.Second {
 		return errors.New("--duration must be at least 1s")
 	}
+	if _, err := exec.LookPath("pgbench"); err != nil {
+		return fmt.Errorf("bench send compares with pgbench: %w", err)
+	}
 	cfg.Limits = nil // rate limits off: every send is measured, none refused
 	inst, err := benchlive.Start(ctx, cfg)
 	if err != nil {
@@ -74,6 +79,16 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		}
 	}
 	r.print(out)
+	return r.verdict()
+}
+
+// verdict fails the run when the server refused sends: the rates count only those it took.
+func (r *report) verdict() error {
+	for _, p := range r.Phases {
+		if p.Failed > 0 {
+			return fmt.Errorf("%s at %d senders: %d sends failed, first: %s", p.Name, p.Senders, p.Failed, p.FirstError)
+		}
+	}
 	return nil
 }
 
@@ -123,12 +138,13 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 	s := &stats{admin: admin.DB, name: name}
 	if err := s.useStatements(ctx, scratch.DB); err != nil {
 		r.NoStatements = err.Error()
+		scratch.Close() // an idle backend in the bench database would only add noise
 	}
 	_ = admin.QueryRowContext(ctx, "SELECT version(), current_setting('synchronous_commit'), current_setting('fsync')").
 		Scan(&r.PGVersion, &r.SyncCommit, &r.Fsync)
 	watchCtx, stop := context.WithCancel(ctx)
 	b := &bench{o: o, url: inst.URL, dsn: inst.DatabaseURL, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
-		close: func() { stop(); scratch.Close(); admin.Close() }}
+		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
 		if err := sleep(ctx, statsSettle); err != nil {

@@ -43,6 +43,12 @@ func (s *stats) useStatements(ctx context.Context, scratch *sql.DB) error {
 	return nil
 }
 
+func (s *stats) close() {
+	if s.scratch != nil {
+		s.scratch.Close()
+	}
+}
+
 func (s *stats) read(ctx context.Context) (counters, error) {
 	var c counters
 	err := s.admin.QueryRowContext(ctx, `SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted,
