@@ -10,12 +10,15 @@ import (
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/benchhostile"
 	"github.com/parley/parley/cmd/parley/benchlive"
+	"github.com/parley/parley/cmd/parley/benchsend"
 )
 
 const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
-       parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]`
+       parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
+       parley bench send [--senders N] [--sweep] [--duration D]`
 
-// bench runs a benchmark. "live-clients" is the child process of "live", not for people.
+// bench runs a benchmark. "live-clients" and "send-clients" are the child processes of "live"
+// and "send", not for people.
 func bench(ctx context.Context, cfg app.Config, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s", benchUsage)
@@ -26,6 +29,10 @@ func bench(ctx context.Context, cfg app.Config, args []string) error {
 		return benchLive(ctx, cfg, args[1:])
 	case "hostile":
 		return benchHostile(ctx, cfg, args[1:])
+	case "send":
+		return benchSend(ctx, cfg, args[1:])
+	case "send-clients":
+		return benchsend.RunClients(ctx, os.Stdin, os.Stdout)
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -67,6 +74,18 @@ func benchHostile(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	return benchhostile.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchSend(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench send", flag.ContinueOnError)
+	var o benchsend.Options
+	fs.IntVar(&o.Senders, "senders", 16, "concurrent senders, and pgbench clients")
+	fs.BoolVar(&o.Sweep, "sweep", false, "also run 1 and 4 senders")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each of GraphQL, REST and pgbench runs, at each sender count")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchsend.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

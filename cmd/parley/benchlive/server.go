@@ -21,6 +21,7 @@ type server struct {
 	URL    string
 	APIKey string
 	Where  string
+	dsn    string // the scratch database's, "" on an embedded server
 	app    *app.App
 	close  func()
 }
@@ -35,7 +36,7 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	cfg.DataDir, cfg.BlobURL, cfg.JWKSURL = dir, "", ""
 	cfg.JWTSecret, cfg.APIKeys = randomHex(32), []string{randomHex(16)}
 	cfg.RatePrefix = "bench-" + randomHex(4) + ":" // fresh rate buckets, apart from other runs
-	database, where, drop, err := openScratch(ctx, cfg)
+	database, where, dsn, drop, err := openScratch(ctx, cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -62,7 +63,7 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	}
 	srv := a.HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
-	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, app: a,
+	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, dsn: dsn, app: a,
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
 }
 
@@ -76,6 +77,22 @@ func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, 
 	return s.URL, s.APIKey, s.Where, s.close, nil
 }
 
+// Instance is Parley running in this process on a scratch database.
+type Instance struct {
+	URL, APIKey, Where string
+	DatabaseURL        string // the scratch database's, for benchmarks that also query it; "" on an embedded server
+	Stop               func()
+}
+
+// Start is InProcess for benchmarks that also need the scratch database's address.
+func Start(ctx context.Context, cfg app.Config) (*Instance, error) {
+	s, err := startServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Instance{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DatabaseURL: s.dsn, Stop: s.close}, nil
+}
+
 func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App, error) {
 	if err := db.Migrate(ctx, database.DB, "up", io.Discard); err != nil {
 		return nil, err
@@ -86,7 +103,7 @@ func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App
 // openScratch creates a database of the benchmark's own on the server Parley would use
 // (DATABASE_URL's, else the local one), to drop afterwards; where no server answers, it lets
 // Parley start an embedded one under the scratch data folder.
-func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where string, drop func(), err error) {
+func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where, dsn string, drop func(), err error) {
 	adminDSN := cfg.DatabaseURL
 	if adminDSN == "" {
 		adminDSN = db.EnvDSN("postgres")
@@ -95,12 +112,12 @@ func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where st
 	if err != nil {
 		cfg.DatabaseURL = ""
 		d, err := app.OpenDatabase(ctx, cfg)
-		return d, "database on an embedded PostgreSQL server in " + cfg.DataDir, func() {}, err
+		return d, "database on an embedded PostgreSQL server in " + cfg.DataDir, "", func() {}, err
 	}
 	name := "parley_bench_" + randomHex(4)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		admin.Close()
-		return nil, "", nil, fmt.Errorf("create scratch database: %w", err)
+		return nil, "", "", nil, fmt.Errorf("create scratch database: %w", err)
 	}
 	drop = func() {
 		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
@@ -109,15 +126,15 @@ func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where st
 	u, err := url.Parse(adminDSN)
 	if err != nil {
 		drop()
-		return nil, "", nil, err
+		return nil, "", "", nil, err
 	}
 	u.Path = "/" + name
 	cfg.DatabaseURL = u.String()
 	if d, err = app.OpenDatabase(ctx, cfg); err != nil {
 		drop()
-		return nil, "", nil, err
+		return nil, "", "", nil, err
 	}
-	return d, fmt.Sprintf("scratch database %s on %s, dropped after", name, u.Host), drop, nil
+	return d, fmt.Sprintf("scratch database %s on %s, dropped after", name, u.Host), cfg.DatabaseURL, drop, nil
 }
 
 // waitSubscribed waits until the hub holds n message subscriptions, then a moment more for

@@ -1,0 +1,100 @@
+package benchsend
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+)
+
+// report is one run's figures.
+type report struct {
+	Options
+	Where, Load                  string
+	PGVersion, SyncCommit, Fsync string
+	NoStatements                 string // why pg_stat_statements does not count, "" when it does
+	Threads                      int
+	Phases                       []phase
+}
+
+// print writes one "name: value" line per figure, the key figure (Parley through GraphQL
+// against pgbench at --senders) last.
+func (r *report) print(w io.Writer) {
+	line := func(name, format string, args ...any) {
+		fmt.Fprintf(w, "%-30s %s\n", name+":", fmt.Sprintf(format, args...))
+	}
+	line("server", "%s; rate limits off for this server (no send is refused)", r.Where)
+	line("machine", "%d CPUs, GOMAXPROCS %d, %s/%s, %s; load average before the run %s", runtime.NumCPU(), runtime.GOMAXPROCS(0),
+		runtime.GOOS, runtime.GOARCH, runtime.Version(), r.Load)
+	line("postgresql", "%s; synchronous_commit %s, fsync %s (the same for Parley and pgbench)", firstWords(r.PGVersion, 2), r.SyncCommit, r.Fsync)
+	line("workload", "%v per phase; %d threads, each its own car owner's; sender j sends to threads j, j+N, ... in turn, "+
+		"in a child process; pgbench -n -c N -j N -T, one INSERT INTO messages per transaction into a random one of the same threads", r.Duration, r.Threads)
+	line("cpu accounting", "Parley: getrusage of this process (the senders run in a child; the /proc sampler's few ms a second count here); "+
+		"PostgreSQL: user+system time of the bench database's backends from /proc, sampled every 100 ms")
+	if r.NoStatements == "" {
+		line("sql accounting", "pg_stat_statements calls in the bench database (with the server's background jobs and autovacuum meanwhile)")
+	} else {
+		line("sql accounting", "no statement counts: pg_stat_database transactions and rows of the bench database instead, read %v after each Parley phase, "+
+			"with the server's background jobs and autovacuum meanwhile (pg_stat_statements unavailable: %s)", statsSettle, r.NoStatements)
+	}
+	for _, p := range r.Phases {
+		r.printPhase(line, p)
+	}
+	by := map[string]float64{}
+	for _, p := range r.Phases {
+		by[fmt.Sprintf("%s %d", p.Name, p.Senders)] = p.PerSecond
+	}
+	counts := r.senderCounts()
+	for _, n := range counts {
+		if n != r.Senders {
+			r.printRatios(line, by, n)
+		}
+	}
+	r.printRatios(line, by, r.Senders)
+}
+
+func (r *report) printPhase(line func(string, string, ...any), p phase) {
+	per := func(x float64) float64 { return x / float64(max(p.Sends, 1)) }
+	work := fmt.Sprintf("%.1f transactions, %.1f rows written, %.1f rows read per send", per(p.Work.Xacts), per(p.Work.Written), per(p.Work.Read))
+	if p.Work.FromStatementsTable {
+		work = fmt.Sprintf("%.1f SQL statements per send; ", per(p.Work.Statements)) + work
+	}
+	cpu := fmt.Sprintf("PostgreSQL CPU %.3f ms/send", 1000*per(p.PGCPU))
+	if p.Name != "pgbench" {
+		cpu = fmt.Sprintf("Parley CPU %.3f ms/send, ", 1000*per(p.ParleyCPU)) + cpu
+	}
+	failed := ""
+	if p.Name != "pgbench" {
+		failed = fmt.Sprintf(", %d failed", p.Failed)
+		if p.FirstError != "" {
+			failed += fmt.Sprintf(" (first: %.120s)", p.FirstError)
+		}
+	}
+	unit := "sends/s"
+	if p.Name == "pgbench" {
+		unit = "inserts/s (pgbench tps)"
+	}
+	line(fmt.Sprintf("%s at %d senders", p.Name, p.Senders), "%.1f %s (%d done%s); %s; %s", p.PerSecond, unit, p.Sends, failed, cpu, work)
+}
+
+func (r *report) printRatios(line func(string, string, ...any), by map[string]float64, n int) {
+	base := by[fmt.Sprintf("pgbench %d", n)]
+	for _, name := range []string{"rest", "graphql"} {
+		line(fmt.Sprintf("%s/pgbench at %d senders", name, n), "%.1f %%", 100*by[fmt.Sprintf("%s %d", name, n)]/base)
+	}
+}
+
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	return strings.Join(f[:min(n, len(f))], " ")
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load: other work on it skews every figure.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
