@@ -67,7 +67,7 @@ func TestProductionRequiresIssuerAndAudience(t *testing.T) {
 
 func TestHTTPLimitSettings(t *testing.T) {
 	c, err := ConfigFromEnv()
-	if err != nil || c.MaxBodyBytes() != 2<<20 || c.BodyReadTimeout() != time.Minute || c.InFlightLimit() < 32 ||
+	if err != nil || c.MaxBodyBytes() != 2<<20 || c.BodyReadTimeout() != time.Minute || c.InFlightLimit() < 8 ||
 		c.Limits.Anonymous != (ratelimit.Rule{Rate: 10, Burst: 40}) {
 		t.Fatalf("defaults: %+v, %v", c, err)
 	}
