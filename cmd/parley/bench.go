@@ -10,10 +10,12 @@ import (
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/benchhostile"
 	"github.com/parley/parley/cmd/parley/benchlive"
+	"github.com/parley/parley/cmd/parley/benchreads"
 )
 
 const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
-       parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]`
+       parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
+       parley bench reads [--sizes 10k,1M] [--requests N]`
 
 // bench runs a benchmark. "live-clients" is the child process of "live", not for people.
 func bench(ctx context.Context, cfg app.Config, args []string) error {
@@ -26,6 +28,8 @@ func bench(ctx context.Context, cfg app.Config, args []string) error {
 		return benchLive(ctx, cfg, args[1:])
 	case "hostile":
 		return benchHostile(ctx, cfg, args[1:])
+	case "reads":
+		return benchReads(ctx, cfg, args[1:])
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -67,6 +71,21 @@ func benchHostile(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	return benchhostile.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchReads(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench reads", flag.ContinueOnError)
+	var o benchreads.Options
+	sizes := fs.String("sizes", "10k,1M", "data sets to build, in messages (2k to 2M), smallest first: the p99 ratios compare the last with the first")
+	fs.IntVar(&o.Requests, "requests", 200, "timed requests per read and set, one at a time, after a warm-up")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if o.Sizes, err = benchreads.ParseSizes(*sizes); err != nil {
+		return err
+	}
+	return benchreads.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

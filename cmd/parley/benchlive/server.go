@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db"
+	"github.com/uptrace/bun"
 )
 
 // server is the Parley under test: in this process, or elsewhere (app is nil then).
@@ -21,6 +22,7 @@ type server struct {
 	URL    string
 	APIKey string
 	Where  string
+	dsn    string // the scratch database's, "" on an embedded server
 	app    *app.App
 	close  func()
 }
@@ -35,7 +37,7 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	cfg.DataDir, cfg.BlobURL, cfg.JWKSURL = dir, "", ""
 	cfg.JWTSecret, cfg.APIKeys = randomHex(32), []string{randomHex(16)}
 	cfg.RatePrefix = "bench-" + randomHex(4) + ":" // fresh rate buckets, apart from other runs
-	database, where, drop, err := openScratch(ctx, cfg)
+	database, where, dsn, drop, err := openScratch(ctx, cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -62,18 +64,35 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 	}
 	srv := a.HTTPServer()
 	go func() { _ = srv.Serve(ln) }()
-	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, app: a,
+	return &server{URL: "http://" + ln.Addr().String() + "/graphql", APIKey: cfg.APIKeys[0], Where: "in-process, " + where, dsn: dsn, app: a,
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
 }
 
 // InProcess runs Parley in this process on a scratch database for other benchmarks, as `bench
 // live` does: it returns the GraphQL URL, the back-office key, where the database is, and stop.
 func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, stop func(), err error) {
-	s, err := startServer(ctx, cfg)
+	s, err := StartInProcess(ctx, cfg)
 	if err != nil {
 		return "", "", "", nil, err
 	}
-	return s.URL, s.APIKey, s.Where, s.close, nil
+	return s.URL, s.APIKey, s.Where, s.Stop, nil
+}
+
+// Scratch is an in-process Parley on a scratch database, with the database's handle and DSN
+// (empty on an embedded server) for benchmarks that load their data with SQL.
+type Scratch struct {
+	URL, APIKey, Where, DSN string
+	DB                      *bun.DB
+	Stop                    func()
+}
+
+// StartInProcess is InProcess, with the database handle.
+func StartInProcess(ctx context.Context, cfg app.Config) (*Scratch, error) {
+	s, err := startServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Scratch{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DSN: s.dsn, DB: s.app.Store.DB, Stop: s.close}, nil
 }
 
 func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App, error) {
@@ -86,7 +105,7 @@ func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App
 // openScratch creates a database of the benchmark's own on the server Parley would use
 // (DATABASE_URL's, else the local one), to drop afterwards; where no server answers, it lets
 // Parley start an embedded one under the scratch data folder.
-func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where string, drop func(), err error) {
+func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where, dsn string, drop func(), err error) {
 	adminDSN := cfg.DatabaseURL
 	if adminDSN == "" {
 		adminDSN = db.EnvDSN("postgres")
@@ -95,12 +114,12 @@ func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where st
 	if err != nil {
 		cfg.DatabaseURL = ""
 		d, err := app.OpenDatabase(ctx, cfg)
-		return d, "database on an embedded PostgreSQL server in " + cfg.DataDir, func() {}, err
+		return d, "database on an embedded PostgreSQL server in " + cfg.DataDir, "", func() {}, err
 	}
 	name := "parley_bench_" + randomHex(4)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		admin.Close()
-		return nil, "", nil, fmt.Errorf("create scratch database: %w", err)
+		return nil, "", "", nil, fmt.Errorf("create scratch database: %w", err)
 	}
 	drop = func() {
 		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
@@ -109,15 +128,15 @@ func openScratch(ctx context.Context, cfg app.Config) (d *app.Database, where st
 	u, err := url.Parse(adminDSN)
 	if err != nil {
 		drop()
-		return nil, "", nil, err
+		return nil, "", "", nil, err
 	}
 	u.Path = "/" + name
 	cfg.DatabaseURL = u.String()
 	if d, err = app.OpenDatabase(ctx, cfg); err != nil {
 		drop()
-		return nil, "", nil, err
+		return nil, "", "", nil, err
 	}
-	return d, fmt.Sprintf("scratch database %s on %s, dropped after", name, u.Host), drop, nil
+	return d, fmt.Sprintf("scratch database %s on %s, dropped after", name, u.Host), cfg.DatabaseURL, drop, nil
 }
 
 // waitSubscribed waits until the hub holds n message subscriptions, then a moment more for
