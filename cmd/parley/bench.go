@@ -10,12 +10,14 @@ import (
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/benchhostile"
 	"github.com/parley/parley/cmd/parley/benchlive"
+	"github.com/parley/parley/cmd/parley/benchreads"
 	"github.com/parley/parley/cmd/parley/benchsend"
 )
 
 const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
        parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
-       parley bench send [--senders N] [--sweep] [--duration D]`
+       parley bench send [--senders N] [--sweep] [--duration D]
+       parley bench reads [--sizes 10k,1M] [--requests N]`
 
 // bench runs a benchmark. "live-clients" and "send-clients" are the child processes of "live"
 // and "send", not for people.
@@ -33,6 +35,8 @@ func bench(ctx context.Context, cfg app.Config, args []string) error {
 		return benchSend(ctx, cfg, args[1:])
 	case "send-clients":
 		return benchsend.RunClients(ctx, os.Stdin, os.Stdout)
+	case "reads":
+		return benchReads(ctx, cfg, args[1:])
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -86,6 +90,21 @@ func benchSend(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	return benchsend.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchReads(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench reads", flag.ContinueOnError)
+	var o benchreads.Options
+	sizes := fs.String("sizes", "10k,1M", "data sets to build, in messages (2k to 2M), smallest first: the p99 ratios compare the last with the first")
+	fs.IntVar(&o.Requests, "requests", 200, "timed requests per read and set, one at a time, after a warm-up")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if o.Sizes, err = benchreads.ParseSizes(*sizes); err != nil {
+		return err
+	}
+	return benchreads.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

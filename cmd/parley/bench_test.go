@@ -100,3 +100,57 @@ func leadingNumber(t *testing.T, f map[string]string, name string) float64 {
 	}
 	return n
 }
+
+// A small reads benchmark through the binary: every read at every size reports positive p50
+// and p99 figures, with a ratio between the sizes and the key figure last. No timing is asserted.
+func TestBenchReadsReportsEveryRead(t *testing.T) {
+	out, logs := runParley(t, env(t, "DATABASE_URL="+dbtest.AdminDSN()), "bench", "reads", "--sizes", "2k,3k", "--requests", "3")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	timing := regexp.MustCompile(`^([a-z ]+) (2k|3k): p50 ([0-9.]+) ms, p99 ([0-9.]+) ms$`)
+	ratio := regexp.MustCompile(`^([a-z ]+) p99 3k/2k: ([0-9.]+)$`)
+	timed, ratios := map[string]int{}, map[string]bool{}
+	for _, line := range lines {
+		if m := timing.FindStringSubmatch(line); m != nil {
+			for _, v := range m[3:] {
+				if f, _ := strconv.ParseFloat(v, 64); f <= 0 {
+					t.Errorf("not a positive figure: %q", line)
+				}
+			}
+			timed[m[1]]++
+		}
+		if m := ratio.FindStringSubmatch(line); m != nil {
+			if f, _ := strconv.ParseFloat(m[2], 64); f <= 0 {
+				t.Errorf("not a positive ratio: %q", line)
+			}
+			ratios[m[1]] = true
+		}
+	}
+	reads := []string{"workshop graphql inbox", "car owner graphql inbox", "workshop thread page", "car owner thread page",
+		"workshop unread counts", "car owner unread counts", "workshop notifications", "car owner notifications",
+		"workshop rest inbox", "car owner rest inbox"}
+	for _, name := range reads {
+		if timed[name] != 2 || !ratios[name] {
+			t.Errorf("%s: %d timing lines and ratio %v, want 2 and one\n%s%s", name, timed[name], ratios[name], out, logs)
+		}
+	}
+	last := regexp.MustCompile(`^workshop graphql inbox p99 at 3k: ([0-9.]+) ms \(([0-9.]+) times 2k\)$`).FindStringSubmatch(lines[len(lines)-1])
+	if last == nil {
+		t.Fatalf("the last line is not the key figure: %q", lines[len(lines)-1])
+	}
+	for _, v := range last[1:] {
+		if f, _ := strconv.ParseFloat(v, 64); f <= 0 {
+			t.Errorf("key figure not positive: %q", lines[len(lines)-1])
+		}
+	}
+}
+
+func TestBenchReadsRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"--sizes", "10"}, {"--sizes", "5M"}, {"--sizes", "ten"}, {"--requests", "0"}} {
+		cmd := exec.Command(binary, append([]string{"bench", "reads"}, args...)...)
+		cmd.Env = env(t)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--") {
+			t.Errorf("%v: want a refusal naming the flag, got %v:\n%s", args, err, out)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db"
+	"github.com/uptrace/bun"
 )
 
 // server is the Parley under test: in this process, or elsewhere (app is nil then).
@@ -70,11 +71,28 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 // InProcess runs Parley in this process on a scratch database for other benchmarks, as `bench
 // live` does: it returns the GraphQL URL, the back-office key, where the database is, and stop.
 func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, stop func(), err error) {
-	s, err := startServer(ctx, cfg)
+	s, err := StartInProcess(ctx, cfg)
 	if err != nil {
 		return "", "", "", nil, err
 	}
-	return s.URL, s.APIKey, s.Where, s.close, nil
+	return s.URL, s.APIKey, s.Where, s.Stop, nil
+}
+
+// Scratch is an in-process Parley on a scratch database, with the database's handle and DSN
+// (empty on an embedded server) for benchmarks that load their data with SQL.
+type Scratch struct {
+	URL, APIKey, Where, DSN string
+	DB                      *bun.DB
+	Stop                    func()
+}
+
+// StartInProcess is InProcess, with the database handle.
+func StartInProcess(ctx context.Context, cfg app.Config) (*Scratch, error) {
+	s, err := startServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Scratch{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DSN: s.dsn, DB: s.app.Store.DB, Stop: s.close}, nil
 }
 
 // Instance is Parley running in this process on a scratch database.
