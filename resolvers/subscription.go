@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/parley/parley/db"
@@ -48,17 +47,17 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 	return v, cid, err
 }
 
-// hooks connect a subscription to its transport: the error that ends it reaches the client,
-// and a transport that waits for no channel (livews) hears of each event.
+// hooks connect a subscription to its transport: over a WebSocket (livews) the error that
+// ends it reaches the client, and the transport hears of each event instead of waiting on a
+// channel. Server-Sent Events have no message for an ending error: the closed channel ends the
+// stream and the client resumes with after. (gqlgen's AddSubscriptionError is only for its own
+// WebSocket transport; on another context it dereferences nil.)
 func hooks(ctx context.Context) live.Hooks {
 	stream := livews.StreamFrom(ctx)
 	h := live.Hooks{OnEnd: func(err error) {
-		e := endingError(err)
 		if stream != nil {
-			stream.Fail(e)
-			return
+			stream.Fail(endingError(err))
 		}
-		transport.AddSubscriptionError(ctx, e)
 	}}
 	if stream != nil {
 		h.OnReady, h.Taken = stream.Ready, stream.OnTaken

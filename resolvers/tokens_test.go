@@ -1,8 +1,11 @@
 package resolvers_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -194,6 +197,38 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	m, err := c.Next(ctx)
 	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
 		t.Fatalf("after revocation: %v %s %s", err, m.Type, m.Payload)
+	}
+}
+
+// A revoked user's event stream (SSE) ends and the server lives on: ending a subscription
+// served by neither WebSocket transport once crashed the process.
+func TestRevocationEndsEventStreams(t *testing.T) {
+	e := apptest.New(t)
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	body, _ := json.Marshal(map[string]any{"query": messageAddedSub, "variables": map[string]any{"c": conv}})
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	ola.Sign(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	subscribed(t, e, 1)
+	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &revocation{})
+	ended := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("the stream broke instead of ending: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the revoked user's event stream is still open")
+	}
+	if r := e.GQL(t, e.User(t, "ws-bilfix"), whoAmI, nil); r.Code() != "" {
+		t.Fatalf("the server after the stream ended: %+v", r.Errors)
 	}
 }
 
