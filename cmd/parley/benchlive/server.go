@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/db"
 	"github.com/uptrace/bun"
 )
@@ -162,7 +163,7 @@ func (s *server) waitSubscribed(ctx context.Context, n int, stall time.Duration)
 	for {
 		got := s.app.Hub.Counts()["messages"]
 		if got >= n {
-			return sleep(ctx, 2*time.Second)
+			return benchkit.Sleep(ctx, 2*time.Second)
 		}
 		if got != last {
 			last, since = got, time.Now()
@@ -170,7 +171,7 @@ func (s *server) waitSubscribed(ctx context.Context, n int, stall time.Duration)
 		if time.Since(since) > stall {
 			return fmt.Errorf("the hub holds %d of %d subscriptions, and no more for %v", got, n, stall)
 		}
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -203,17 +204,6 @@ func sampleMemory() memory {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return memory{Heap: ms.HeapInuse, Stack: ms.StackInuse, Goroutines: runtime.NumGoroutine()}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func randomHex(n int) string {
