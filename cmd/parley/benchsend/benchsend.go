@@ -11,10 +11,10 @@ import (
 	"net/url"
 	"os/exec"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/cmd/parley/benchlive"
 	"github.com/parley/parley/db"
 )
@@ -63,7 +63,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if inst.DatabaseURL == "" {
 		return errors.New("bench send needs a PostgreSQL server for pgbench: set DATABASE_URL or run one on 127.0.0.1:5432")
 	}
-	r := &report{Options: o, Where: inst.Where, Load: loadAverage()}
+	r := &report{Options: o, Where: inst.Where, Load: benchkit.LoadAverage()}
 	b, err := prepare(ctx, inst, o, r)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
-		if err := sleep(ctx, statsSettle); err != nil {
+		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			b.close()
 			return nil, err
 		}
@@ -164,45 +164,25 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		return p, err
 	}
 	b.cpu.reset()
-	cpu0 := cpuSeconds()
+	cpu0 := benchkit.CPUSeconds()
 	if name == "pgbench" {
 		p.PerSecond, p.Sends, err = pgbench(ctx, b.dsn, b.targets, senders, b.o.Duration)
 	} else {
 		var res Result
 		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
 		p.Sends, p.Failed, p.FirstError, p.PerSecond = res.OK, res.Failed, res.FirstError, float64(res.OK)/res.Seconds
-		p.ParleyCPU = cpuSeconds() - cpu0
+		p.ParleyCPU = benchkit.CPUSeconds() - cpu0
 	}
 	if err != nil {
 		return p, err
 	}
 	p.PGCPU = b.cpu.seconds()
 	if name != "pgbench" && b.stats.scratch == nil {
-		if err := sleep(ctx, statsSettle); err != nil {
+		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			return p, err
 		}
 	}
 	after, err := b.stats.read(ctx)
 	p.Work = after.minus(before)
 	return p, err
-}
-
-// cpuSeconds is the CPU time (user and system) this process, the server, has used.
-func cpuSeconds() float64 {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
