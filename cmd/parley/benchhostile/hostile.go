@@ -78,12 +78,12 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	}
 	where := "external, " + o.URL
 	if o.URL == "" {
-		var stop func()
-		var err error
-		if o.URL, o.APIKey, where, stop, err = benchlive.InProcess(ctx, cfg); err != nil {
+		srv, err := benchlive.StartInProcess(ctx, cfg)
+		if err != nil {
 			return err
 		}
-		defer stop()
+		defer srv.Stop()
+		o.URL, o.APIKey, where = srv.URL, srv.APIKey, srv.Where
 	}
 	c := newClient(o.URL, o.Clients)
 	mix := mixFor(o.Clients)

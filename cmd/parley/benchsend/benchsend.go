@@ -55,12 +55,12 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		return fmt.Errorf("bench send compares with pgbench: %w", err)
 	}
 	cfg.Limits = nil // rate limits off: every send is measured, none refused
-	inst, err := benchlive.Start(ctx, cfg)
+	inst, err := benchlive.StartInProcess(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer inst.Stop()
-	if inst.DatabaseURL == "" {
+	if inst.DSN == "" {
 		return errors.New("bench send needs a PostgreSQL server for pgbench: set DATABASE_URL or run one on 127.0.0.1:5432")
 	}
 	r := &report{Options: o, Where: inst.Where, Load: benchkit.LoadAverage()}
@@ -114,12 +114,12 @@ type bench struct {
 	close   func()
 }
 
-func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report) (*bench, error) {
+func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report) (*bench, error) {
 	targets, err := setUp(ctx, inst.URL, inst.APIKey, max(64, 4*o.Senders))
 	if err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(inst.DatabaseURL)
+	u, err := url.Parse(inst.DSN)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 	if err != nil {
 		return nil, err
 	}
-	scratch, err := db.Open(ctx, inst.DatabaseURL)
+	scratch, err := db.Open(ctx, inst.DSN)
 	if err != nil {
 		admin.Close()
 		return nil, err
@@ -143,7 +143,7 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 	_ = admin.QueryRowContext(ctx, "SELECT version(), current_setting('synchronous_commit'), current_setting('fsync')").
 		Scan(&r.PGVersion, &r.SyncCommit, &r.Fsync)
 	watchCtx, stop := context.WithCancel(ctx)
-	b := &bench{o: o, url: inst.URL, dsn: inst.DatabaseURL, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
+	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
 		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
