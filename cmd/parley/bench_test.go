@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,12 +63,7 @@ func TestBenchLiveDeliversEveryMessage(t *testing.T) {
 }
 
 func TestBenchLiveRefusesBadFlags(t *testing.T) {
-	cmd := exec.Command(binary, "bench", "live", "--subscribers", "0")
-	cmd.Env = env(t)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--subscribers must be at least 1") {
-		t.Fatalf("want a refusal, got %v:\n%s", err, out)
-	}
+	refusal(t, "--subscribers must be at least 1", "bench", "live", "--subscribers", "0")
 }
 
 var figureLine = regexp.MustCompile(`^([a-z/ 0-9]+):\s+(.*)$`)
@@ -146,11 +140,6 @@ func TestBenchReadsReportsEveryRead(t *testing.T) {
 
 func TestBenchReadsRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--sizes", "10"}, {"--sizes", "5M"}, {"--sizes", "ten"}, {"--requests", "0"}} {
-		cmd := exec.Command(binary, append([]string{"bench", "reads"}, args...)...)
-		cmd.Env = env(t)
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "--") {
-			t.Errorf("%v: want a refusal naming the flag, got %v:\n%s", args, err, out)
-		}
+		refusal(t, "--", append([]string{"bench", "reads"}, args...)...) // naming the flag
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -49,10 +48,5 @@ func TestBenchSendReportsEveryLine(t *testing.T) {
 }
 
 func TestBenchSendRefusesBadFlags(t *testing.T) {
-	cmd := exec.Command(binary, "bench", "send", "--senders", "0")
-	cmd.Env = env(t)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--senders must be at least 1") {
-		t.Fatalf("want a refusal, got %v:\n%s", err, out)
-	}
+	refusal(t, "--senders must be at least 1", "bench", "send", "--senders", "0")
 }

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 const (
@@ -42,7 +43,7 @@ func setUp(ctx context.Context, c *client, apiKey string, users int) (*fixture, 
 	}
 	office := &office{c: c, key: apiKey}
 	for start := 0; start < len(fields); start += maxAliases {
-		if err := office.do(ctx, "", aliased(fields[start:min(start+maxAliases, len(fields))]), nil); err != nil {
+		if err := office.do(ctx, "", benchkit.Aliased("mutation", fields[start:min(start+maxAliases, len(fields))]), nil); err != nil {
 			return nil, fmt.Errorf("create bench users: %w", err)
 		}
 	}
@@ -79,7 +80,7 @@ func (o *office) tokens(ctx context.Context, ids []string) ([]string, error) {
 			fields[i] = fmt.Sprintf(`issueToken(input: {userId: %q, role: CAR_OWNER, ttlSeconds: 21600}) { token }`, id)
 		}
 		var out map[string]struct{ Token string }
-		if err := o.do(ctx, "", aliased(fields), &out); err != nil {
+		if err := o.do(ctx, "", benchkit.Aliased("mutation", fields), &out); err != nil {
 			return nil, fmt.Errorf("issue bench tokens: %w", err)
 		}
 		for i := range part {
@@ -124,15 +125,4 @@ func (o *office) do(ctx context.Context, token, query string, out any) error {
 		}
 		return json.Unmarshal(a.Data, out)
 	}
-}
-
-// aliased is one mutation of fields under the aliases a0, a1, ...
-func aliased(fields []string) string {
-	var b strings.Builder
-	b.WriteString("mutation {")
-	for i, f := range fields {
-		fmt.Fprintf(&b, " a%d: %s", i, f)
-	}
-	b.WriteString(" }")
-	return b.String()
 }

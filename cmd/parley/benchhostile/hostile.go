@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/cmd/parley/benchlive"
 )
 
@@ -77,12 +78,12 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	}
 	where := "external, " + o.URL
 	if o.URL == "" {
-		var stop func()
-		var err error
-		if o.URL, o.APIKey, where, stop, err = benchlive.InProcess(ctx, cfg); err != nil {
+		srv, err := benchlive.StartInProcess(ctx, cfg)
+		if err != nil {
 			return err
 		}
-		defer stop()
+		defer srv.Stop()
+		o.URL, o.APIKey, where = srv.URL, srv.APIKey, srv.Where
 	}
 	c := newClient(o.URL, o.Clients)
 	mix := mixFor(o.Clients)
@@ -109,7 +110,7 @@ func runClients(ctx context.Context, c *client, fx *fixture, mix mix, o Options,
 	var wg sync.WaitGroup
 	health := make(chan healthResult, 1)
 	go func() { health <- checkHealth(ctx, c) }()
-	cpu0, start := cpuSeconds(), time.Now()
+	cpu0, start := benchkit.CPUSeconds(), time.Now()
 	for i, k := range mix.kinds() {
 		wg.Add(1)
 		go func() {
@@ -120,7 +121,7 @@ func runClients(ctx context.Context, c *client, fx *fixture, mix mix, o Options,
 	wg.Wait()
 	cancel()
 	r.Elapsed = time.Since(start)
-	r.RunCPU = (cpuSeconds() - cpu0) / r.Elapsed.Seconds()
+	r.RunCPU = (benchkit.CPUSeconds() - cpu0) / r.Elapsed.Seconds()
 	r.Health = <-health
-	r.Load = loadAverage()
+	r.Load = benchkit.LoadAverage()
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 // bucket names an outcome in the report.
@@ -167,32 +167,14 @@ func checkHealth(ctx context.Context, c *client) healthResult {
 	}
 }
 
-// loadAverage is the machine's 1, 5 and 15 minute load, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
-}
-
-// cpuSeconds is the CPU time (user and system) this process has used.
-func cpuSeconds() float64 {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
-}
-
 // cpuRate is the cores this process used over the next window.
 func cpuRate(ctx context.Context, window time.Duration) float64 {
-	c0, t0 := cpuSeconds(), time.Now()
+	c0, t0 := benchkit.CPUSeconds(), time.Now()
 	select {
 	case <-ctx.Done():
 	case <-time.After(window):
 	}
-	return (cpuSeconds() - c0) / time.Since(t0).Seconds()
+	return (benchkit.CPUSeconds() - c0) / time.Since(t0).Seconds()
 }
 
 // settled is how soon after the run the CPU went back to idle.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/resolvers/ratelimit"
 )
 
@@ -52,7 +53,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		return err
 	}
 	defer srv.close()
-	r := &report{Options: o, Where: srv.Where, Load: loadAverage()}
+	r := &report{Options: o, Where: srv.Where, Load: benchkit.LoadAverage()}
 	if err := measure(ctx, srv, o, r); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func serverFor(ctx context.Context, cfg app.Config, o Options) (*server, error) 
 // measure sets up the threads, connects the subscribers, measures the idle server, sends,
 // and collects what arrived.
 func measure(ctx context.Context, srv *server, o Options, r *report) error {
-	c := newClient(srv.URL, srv.APIKey, max(8, o.Rate/10))
+	c := benchkit.NewClient(srv.URL, srv.APIKey, max(8, o.Rate/10))
 	r.Layout = newLayout(o.Subscribers, o.Threads, o.PerUser, o.Rate)
 	fx, err := setUp(ctx, c, r.Layout)
 	if err != nil {
@@ -129,10 +130,10 @@ func measure(ctx context.Context, srv *server, o Options, r *report) error {
 	if err != nil {
 		return err
 	}
-	cpu0 := cpuSeconds()
+	cpu0 := benchkit.CPUSeconds()
 	r.Sent = send(ctx, c, fx, o.Rate, o.Duration, o.SendLate)
 	r.Result, err = kids.finish(Finish{PerThread: r.Sent.PerThread, Drain: o.Drain})
-	r.ServerCPU = cpuSeconds() - cpu0
+	r.ServerCPU = benchkit.CPUSeconds() - cpu0
 	stopProfile()
 	if err == nil && srv.app != nil && o.MemProfile != "" {
 		err = writeHeapProfile(o.MemProfile + ".sent") // -base the idle one: what sending allocated
@@ -144,7 +145,7 @@ func measure(ctx context.Context, srv *server, o Options, r *report) error {
 // fixed pause for an external server.
 func settle(ctx context.Context, srv *server, n int) error {
 	if srv.app == nil {
-		return sleep(ctx, 3*time.Second)
+		return benchkit.Sleep(ctx, 3*time.Second)
 	}
 	return srv.waitSubscribed(ctx, n, 15*time.Second)
 }

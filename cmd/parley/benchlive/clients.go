@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 // subscriptionQuery asks for what a chat client shows, and nothing that costs the server a
@@ -35,7 +36,7 @@ func RunClients(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := enc.Encode(p.connect(ctx, plan)); err != nil {
 		return err
 	}
-	cpu0 := cpuSeconds()
+	cpu0 := benchkit.CPUSeconds()
 	var fin Finish
 	if err := dec.Decode(&fin); err != nil {
 		p.closeAll()
@@ -44,7 +45,7 @@ func RunClients(ctx context.Context, in io.Reader, out io.Writer) error {
 	p.drain(fin)
 	p.closeAll()
 	res := p.result(fin)
-	res.CPUSeconds = cpuSeconds() - cpu0
+	res.CPUSeconds = benchkit.CPUSeconds() - cpu0
 	return enc.Encode(res)
 }
 

@@ -3,8 +3,9 @@ package benchlive
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 // The benchmark's own data: one workshop, one car owner per booking thread, workshop users
@@ -74,7 +75,7 @@ func senderID(i int) string  { return fmt.Sprintf("bench-desk-%d", i) }
 
 // setUp creates (or finds) the layout's threads and users through the back-office mutations,
 // and tokens for them.
-func setUp(ctx context.Context, c *client, l layout) (*fixture, error) {
+func setUp(ctx context.Context, c *benchkit.Client, l layout) (*fixture, error) {
 	office := []string{fmt.Sprintf(`upsertWorkshop(input: {orgNr: %q, name: "Bench Verksted"}) { orgNr }`, benchOrgNr)}
 	var owners, shop []string
 	for i := 0; i < l.Threads; i++ {
@@ -112,7 +113,7 @@ func setUp(ctx context.Context, c *client, l layout) (*fixture, error) {
 	return fx, err
 }
 
-func issueTokens(ctx context.Context, c *client, ids []string, role, orgNr string) ([]string, error) {
+func issueTokens(ctx context.Context, c *benchkit.Client, ids []string, role, orgNr string) ([]string, error) {
 	org := ""
 	if orgNr != "" {
 		org = fmt.Sprintf(", orgNr: %q", orgNr)
@@ -125,7 +126,7 @@ func issueTokens(ctx context.Context, c *client, ids []string, role, orgNr strin
 			fields[i] = fmt.Sprintf(`issueToken(input: {userId: %q, role: %s%s, ttlSeconds: %d}) { token }`, id, role, org, tokenTTLSecond)
 		}
 		var out map[string]struct{ Token string }
-		if err := c.doPatiently(ctx, "", aliased("mutation", fields), nil, &out); err != nil {
+		if err := c.DoPatiently(ctx, "", benchkit.Aliased("mutation", fields), nil, &out); err != nil {
 			return nil, fmt.Errorf("issue tokens: %w", err)
 		}
 		for i := range part {
@@ -135,35 +136,24 @@ func issueTokens(ctx context.Context, c *client, ids []string, role, orgNr strin
 	return tokens, nil
 }
 
-func startThread(ctx context.Context, c *client, ownerToken string, booking int) (string, error) {
+func startThread(ctx context.Context, c *benchkit.Client, ownerToken string, booking int) (string, error) {
 	var out struct {
 		StartConversation struct{ Conversation struct{ ID string } }
 	}
 	q := `mutation($b: Int!) { startConversation(input: {bookingId: $b}) { conversation { id } } }`
-	if err := c.doPatiently(ctx, ownerToken, q, map[string]any{"b": booking}, &out); err != nil {
+	if err := c.DoPatiently(ctx, ownerToken, q, map[string]any{"b": booking}, &out); err != nil {
 		return "", fmt.Errorf("start thread of booking %d: %w", booking, err)
 	}
 	return out.StartConversation.Conversation.ID, nil
 }
 
-func mutateInBatches(ctx context.Context, c *client, fields []string) error {
+func mutateInBatches(ctx context.Context, c *benchkit.Client, fields []string) error {
 	for start := 0; start < len(fields); start += maxAliases {
-		if err := c.doPatiently(ctx, "", aliased("mutation", fields[start:min(start+maxAliases, len(fields))]), nil, nil); err != nil {
+		if err := c.DoPatiently(ctx, "", benchkit.Aliased("mutation", fields[start:min(start+maxAliases, len(fields))]), nil, nil); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// aliased is one document of fields under the aliases a0, a1, ...
-func aliased(op string, fields []string) string {
-	var b strings.Builder
-	b.WriteString(op + " {")
-	for i, f := range fields {
-		fmt.Fprintf(&b, " a%d: %s", i, f)
-	}
-	b.WriteString(" }")
-	return b.String()
 }
 
 // forEach runs fn for 0..n-1 on a few goroutines, and returns the first error.

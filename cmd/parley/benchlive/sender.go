@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 const sendMutation = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { messageId } } }`
@@ -30,7 +32,7 @@ type sendJob struct {
 // workshop's sending users. Each body carries its send time, for the subscribers to
 // measure delivery latency. A few workers keep the schedule when a request is slow; what
 // has not started when d is up is counted late, and sent only with sendLate.
-func send(ctx context.Context, c *client, fx *fixture, rate int, d time.Duration, sendLate bool) *sent {
+func send(ctx context.Context, c *benchkit.Client, fx *fixture, rate int, d time.Duration, sendLate bool) *sent {
 	total := int(float64(rate) * d.Seconds())
 	s := &sent{PerThread: make([]int, len(fx.Threads)), Start: time.Now()}
 	end := s.Start.Add(d) // a server that cannot keep up gets no more than d to take the messages
@@ -82,13 +84,13 @@ func schedule(ctx context.Context, start time.Time, rate, total int, jobs chan<-
 }
 
 // sendOne sends message seq and returns its thread.
-func sendOne(ctx context.Context, c *client, fx *fixture, seq int, rtt *histogram) (int, error) {
+func sendOne(ctx context.Context, c *benchkit.Client, fx *fixture, seq int, rtt *histogram) (int, error) {
 	n := len(fx.Threads)
 	t, k := seq%n, seq/n
 	from := fx.Senders[seq%len(fx.Senders)]
 	at := time.Now()
 	in := map[string]any{"conversationId": fx.Threads[t].Conversation, "body": bodyOf(seq, t, k, at)}
-	err := c.do(ctx, from, sendMutation, map[string]any{"in": in}, nil)
+	err := c.Do(ctx, from, sendMutation, map[string]any{"in": in}, nil)
 	rtt.record(time.Since(at))
 	return t, err
 }

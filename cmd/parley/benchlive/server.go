@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/db"
 	"github.com/uptrace/bun"
 )
@@ -68,47 +69,22 @@ func startServer(ctx context.Context, cfg app.Config) (*server, error) {
 		close: func() { srv.Close(); awaitUnsubscribed(a, 10*time.Second); stopAll() }}, nil
 }
 
-// InProcess runs Parley in this process on a scratch database for other benchmarks, as `bench
-// live` does: it returns the GraphQL URL, the back-office key, where the database is, and stop.
-func InProcess(ctx context.Context, cfg app.Config) (url, apiKey, where string, stop func(), err error) {
-	s, err := StartInProcess(ctx, cfg)
-	if err != nil {
-		return "", "", "", nil, err
-	}
-	return s.URL, s.APIKey, s.Where, s.Stop, nil
-}
-
-// Scratch is an in-process Parley on a scratch database, with the database's handle and DSN
-// (empty on an embedded server) for benchmarks that load their data with SQL.
+// Scratch is an in-process Parley on a scratch database, as `bench live` runs it, for the
+// other benchmarks: with the database's handle and DSN (empty on an embedded server) for
+// those that load or query their data with SQL.
 type Scratch struct {
 	URL, APIKey, Where, DSN string
 	DB                      *bun.DB
 	Stop                    func()
 }
 
-// StartInProcess is InProcess, with the database handle.
+// StartInProcess runs Parley in this process on a scratch database until Stop.
 func StartInProcess(ctx context.Context, cfg app.Config) (*Scratch, error) {
 	s, err := startServer(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &Scratch{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DSN: s.dsn, DB: s.app.Store.DB, Stop: s.close}, nil
-}
-
-// Instance is Parley running in this process on a scratch database.
-type Instance struct {
-	URL, APIKey, Where string
-	DatabaseURL        string // the scratch database's, for benchmarks that also query it; "" on an embedded server
-	Stop               func()
-}
-
-// Start is InProcess for benchmarks that also need the scratch database's address.
-func Start(ctx context.Context, cfg app.Config) (*Instance, error) {
-	s, err := startServer(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Instance{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DatabaseURL: s.dsn, Stop: s.close}, nil
 }
 
 func wire(ctx context.Context, cfg app.Config, database *app.Database) (*app.App, error) {
@@ -162,7 +138,7 @@ func (s *server) waitSubscribed(ctx context.Context, n int, stall time.Duration)
 	for {
 		got := s.app.Hub.Counts()["messages"]
 		if got >= n {
-			return sleep(ctx, 2*time.Second)
+			return benchkit.Sleep(ctx, 2*time.Second)
 		}
 		if got != last {
 			last, since = got, time.Now()
@@ -170,7 +146,7 @@ func (s *server) waitSubscribed(ctx context.Context, n int, stall time.Duration)
 		if time.Since(since) > stall {
 			return fmt.Errorf("the hub holds %d of %d subscriptions, and no more for %v", got, n, stall)
 		}
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := benchkit.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -203,17 +179,6 @@ func sampleMemory() memory {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return memory{Heap: ms.HeapInuse, Stack: ms.StackInuse, Goroutines: runtime.NumGoroutine()}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func randomHex(n int) string {

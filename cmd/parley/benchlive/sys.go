@@ -4,7 +4,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 )
 
@@ -24,15 +23,6 @@ func RaiseFileLimit() (uint64, error) {
 	return l.Cur, nil
 }
 
-// cpuSeconds is the CPU time (user and system) this process has used.
-func cpuSeconds() float64 {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
-}
-
 // startProfile profiles this process's CPU into path ("" for no profile) until stop.
 func startProfile(path string) (stop func(), err error) {
 	if path == "" {
@@ -47,16 +37,6 @@ func startProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-// loadAverage is the machine's 1, 5 and 15 minute load, or "unknown": other work on the
-// machine skews every figure.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }
 
 // writeHeapProfile writes this process's heap profile to path ("" for none).

@@ -129,14 +129,15 @@ func reads(s shape) []read {
 	}
 }
 
+// page is a GraphQL connection's count and one page of its nodes.
+type page struct {
+	TotalCount int
+	Nodes      []json.RawMessage
+}
+
 func gqlInbox(name string, as func(viewers) string, threads int) read {
 	return read{name, func(ctx context.Context, c *client, v viewers) error {
-		var out struct {
-			Inbox struct {
-				TotalCount int
-				Nodes      []json.RawMessage
-			}
-		}
+		var out struct{ Inbox page }
 		if err := c.graphQL(ctx, as(v), inboxQuery, &out); err != nil {
 			return err
 		}
@@ -146,12 +147,7 @@ func gqlInbox(name string, as func(viewers) string, threads int) read {
 
 func gqlThread(name string, as func(viewers) string) read {
 	return read{name, func(ctx context.Context, c *client, v viewers) error {
-		var out struct {
-			Messages struct {
-				TotalCount int
-				Nodes      []json.RawMessage
-			}
-		}
+		var out struct{ Messages page }
 		if err := c.graphQL(ctx, as(v), threadQuery, &out); err != nil {
 			return err
 		}
@@ -176,12 +172,7 @@ func gqlUnread(name string, as func(viewers) string) read {
 
 func gqlNotifications(name string, as func(viewers) string) read {
 	return read{name, func(ctx context.Context, c *client, v viewers) error {
-		var out struct {
-			Notifications struct {
-				TotalCount int
-				Nodes      []json.RawMessage
-			}
-		}
+		var out struct{ Notifications page }
 		if err := c.graphQL(ctx, as(v), notificationsQuery, &out); err != nil {
 			return err
 		}

@@ -11,10 +11,10 @@ import (
 	"net/url"
 	"os/exec"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/cmd/parley/benchkit"
 	"github.com/parley/parley/cmd/parley/benchlive"
 	"github.com/parley/parley/db"
 )
@@ -55,15 +55,15 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		return fmt.Errorf("bench send compares with pgbench: %w", err)
 	}
 	cfg.Limits = nil // rate limits off: every send is measured, none refused
-	inst, err := benchlive.Start(ctx, cfg)
+	inst, err := benchlive.StartInProcess(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer inst.Stop()
-	if inst.DatabaseURL == "" {
+	if inst.DSN == "" {
 		return errors.New("bench send needs a PostgreSQL server for pgbench: set DATABASE_URL or run one on 127.0.0.1:5432")
 	}
-	r := &report{Options: o, Where: inst.Where, Load: loadAverage()}
+	r := &report{Options: o, Where: inst.Where, Load: benchkit.LoadAverage()}
 	b, err := prepare(ctx, inst, o, r)
 	if err != nil {
 		return err
@@ -114,12 +114,12 @@ type bench struct {
 	close   func()
 }
 
-func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report) (*bench, error) {
+func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report) (*bench, error) {
 	targets, err := setUp(ctx, inst.URL, inst.APIKey, max(64, 4*o.Senders))
 	if err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(inst.DatabaseURL)
+	u, err := url.Parse(inst.DSN)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 	if err != nil {
 		return nil, err
 	}
-	scratch, err := db.Open(ctx, inst.DatabaseURL)
+	scratch, err := db.Open(ctx, inst.DSN)
 	if err != nil {
 		admin.Close()
 		return nil, err
@@ -143,11 +143,11 @@ func prepare(ctx context.Context, inst *benchlive.Instance, o Options, r *report
 	_ = admin.QueryRowContext(ctx, "SELECT version(), current_setting('synchronous_commit'), current_setting('fsync')").
 		Scan(&r.PGVersion, &r.SyncCommit, &r.Fsync)
 	watchCtx, stop := context.WithCancel(ctx)
-	b := &bench{o: o, url: inst.URL, dsn: inst.DatabaseURL, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
+	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
 		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
-		if err := sleep(ctx, statsSettle); err != nil {
+		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			b.close()
 			return nil, err
 		}
@@ -164,45 +164,25 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		return p, err
 	}
 	b.cpu.reset()
-	cpu0 := cpuSeconds()
+	cpu0 := benchkit.CPUSeconds()
 	if name == "pgbench" {
 		p.PerSecond, p.Sends, err = pgbench(ctx, b.dsn, b.targets, senders, b.o.Duration)
 	} else {
 		var res Result
 		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
 		p.Sends, p.Failed, p.FirstError, p.PerSecond = res.OK, res.Failed, res.FirstError, float64(res.OK)/res.Seconds
-		p.ParleyCPU = cpuSeconds() - cpu0
+		p.ParleyCPU = benchkit.CPUSeconds() - cpu0
 	}
 	if err != nil {
 		return p, err
 	}
 	p.PGCPU = b.cpu.seconds()
 	if name != "pgbench" && b.stats.scratch == nil {
-		if err := sleep(ctx, statsSettle); err != nil {
+		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			return p, err
 		}
 	}
 	after, err := b.stats.read(ctx)
 	p.Work = after.minus(before)
 	return p, err
-}
-
-// cpuSeconds is the CPU time (user and system) this process, the server, has used.
-func cpuSeconds() float64 {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -1,15 +1,13 @@
 package benchsend
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 const (
@@ -28,6 +26,7 @@ type target struct {
 
 // setUp creates n car owners with a thread each, through the back office.
 func setUp(ctx context.Context, url, apiKey string, n int) ([]target, error) {
+	c := benchkit.NewClient(url, apiKey, 1)
 	fields := []string{fmt.Sprintf(`upsertWorkshop(input: {orgNr: %q, name: "Send Bench Verksted"}) { orgNr }`, orgNr)}
 	for i := 0; i < n; i++ {
 		id := ownerID(i)
@@ -35,7 +34,7 @@ func setUp(ctx context.Context, url, apiKey string, n int) ([]target, error) {
 			fmt.Sprintf(`upsertBooking(input: {bookingId: %d, carOwnerId: %q, workshopOrgNr: %q}) { bookingId }`, bookingBase+i, id, orgNr))
 	}
 	for start := 0; start < len(fields); start += maxAliases {
-		if err := graphQL(ctx, url, "", apiKey, aliased(fields[start:min(start+maxAliases, len(fields))]), nil); err != nil {
+		if err := c.Do(ctx, "", benchkit.Aliased("mutation", fields[start:min(start+maxAliases, len(fields))]), nil, nil); err != nil {
 			return nil, fmt.Errorf("create bench users: %w", err)
 		}
 	}
@@ -46,7 +45,7 @@ func setUp(ctx context.Context, url, apiKey string, n int) ([]target, error) {
 			tokens = append(tokens, fmt.Sprintf(`issueToken(input: {userId: %q, role: CAR_OWNER, ttlSeconds: 21600}) { token }`, ownerID(i)))
 		}
 		var out map[string]struct{ Token string }
-		if err := graphQL(ctx, url, "", apiKey, aliased(tokens), &out); err != nil {
+		if err := c.Do(ctx, "", benchkit.Aliased("mutation", tokens), nil, &out); err != nil {
 			return nil, fmt.Errorf("issue bench tokens: %w", err)
 		}
 		for i := start; i < min(start+maxAliases, n); i++ {
@@ -59,7 +58,7 @@ func setUp(ctx context.Context, url, apiKey string, n int) ([]target, error) {
 			StartConversation struct{ Conversation struct{ ID string } }
 		}
 		q := fmt.Sprintf(`mutation { startConversation(input: {bookingId: %d}) { conversation { id } } }`, bookingBase+i)
-		if err := graphQL(ctx, url, targets[i].Token, "", q, &out); err != nil {
+		if err := c.Do(ctx, targets[i].Token, q, nil, &out); err != nil {
 			return nil, fmt.Errorf("start a bench thread: %w", err)
 		}
 		targets[i].Thread = out.StartConversation.Conversation.ID
@@ -81,49 +80,3 @@ func rowOf(id string) (string, error) {
 }
 
 func ownerID(i int) string { return fmt.Sprintf("send-co-%d", i) }
-
-// aliased is one mutation of fields under the aliases a0, a1, ...
-func aliased(fields []string) string {
-	var b strings.Builder
-	b.WriteString("mutation {")
-	for i, f := range fields {
-		fmt.Fprintf(&b, " a%d: %s", i, f)
-	}
-	b.WriteString(" }")
-	return b.String()
-}
-
-// graphQL posts one set-up operation as token, or as the back office (apiKey) when token is "".
-func graphQL(ctx context.Context, url, token, apiKey, query string, out any) error {
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	} else {
-		req.Header.Set("X-API-Key", apiKey)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var r struct {
-		Data   json.RawMessage
-		Errors []struct{ Message string }
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("status %d, not GraphQL: %.200s", resp.StatusCode, raw)
-	}
-	if len(r.Errors) > 0 {
-		return fmt.Errorf("GraphQL error: %s", r.Errors[0].Message)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(r.Data, out)
-}

@@ -3,7 +3,6 @@ package benchsend
 import (
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 )
@@ -88,13 +87,4 @@ func (r *report) printRatios(line func(string, string, ...any), by map[string]fl
 func firstWords(s string, n int) string {
 	f := strings.Fields(s)
 	return strings.Join(f[:min(n, len(f))], " ")
-}
-
-// loadAverage is the machine's 1, 5 and 15 minute load: other work on it skews every figure.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }

@@ -1,4 +1,4 @@
-package benchlive
+package benchkit
 
 import (
 	"bytes"
@@ -11,22 +11,23 @@ import (
 	"time"
 )
 
-// client speaks GraphQL over HTTP to the server under test, as the back office (API key) or
+// Client speaks GraphQL over HTTP to the server under test, as the back office (API key) or
 // as a user (bearer token).
-type client struct {
+type Client struct {
 	url    string
 	apiKey string
 	http   *http.Client
 }
 
-func newClient(url, apiKey string, conns int) *client {
+// NewClient is a Client of url that keeps up to conns connections open.
+func NewClient(url, apiKey string, conns int) *Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = conns, conns
-	return &client{url: url, apiKey: apiKey, http: &http.Client{Transport: t, Timeout: 30 * time.Second}}
+	return &Client{url: url, apiKey: apiKey, http: &http.Client{Transport: t, Timeout: 30 * time.Second}}
 }
 
-// do posts one operation; token "" means the back office. It decodes data into out.
-func (c *client) do(ctx context.Context, token, query string, vars map[string]any, out any) error {
+// Do posts one operation; token "" means the back office. It decodes data into out.
+func (c *Client) Do(ctx context.Context, token, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return err
@@ -84,16 +85,16 @@ type limitedError struct {
 
 func (e *limitedError) Error() string { return "GraphQL error: " + e.msg }
 
-// doPatiently is do for setting up: a request over the back office's rate limit waits and
+// DoPatiently is Do for setting up: a request over the back office's rate limit waits and
 // tries again. (Sends are never retried: a refused send counts as failed.)
-func (c *client) doPatiently(ctx context.Context, token, query string, vars map[string]any, out any) error {
+func (c *Client) DoPatiently(ctx context.Context, token, query string, vars map[string]any, out any) error {
 	for attempt := 0; ; attempt++ {
-		err := c.do(ctx, token, query, vars, out)
+		err := c.Do(ctx, token, query, vars, out)
 		var limited *limitedError
 		if !errors.As(err, &limited) || attempt == 20 {
 			return err
 		}
-		if err := sleep(ctx, limited.retry); err != nil {
+		if err := Sleep(ctx, limited.retry); err != nil {
 			return err
 		}
 	}
