@@ -34,7 +34,7 @@ func TestStreamsOfInboxUnreadNotificationsReceiptsAndTyping(t *testing.T) {
 	subscribe(t, c, "notes", `subscription { notificationAdded { type body } }`, nil)
 	subscribe(t, c, "typing", `subscription($c: ID) { typing(conversationId: $c) { user { userId } expiresAt } }`, map[string]any{"c": conv})
 	subscribe(t, c, "receipts", `subscription { readReceipt { conversationId lastReadMessageId participant { role } } }`, nil)
-	time.Sleep(150 * time.Millisecond)
+	holding(t, e, map[string]int{"unread": 1, "inbox": 1, "notifications": 1, "typing": 1, "receipts": 1})
 
 	if r := e.GQL(t, kari, `mutation($c: ID!) { setTyping(conversationId: $c) }`, map[string]any{"c": conv}); r.Code() != "" {
 		t.Fatalf("setTyping: %+v", r.Errors)
@@ -79,7 +79,7 @@ func TestDeliveryIsAuthorizedWhenDelivered(t *testing.T) {
 	conv := threadOf(t, e, 1003) // co-ola and 923609016
 	c := dial(t, e, e.User(t, "co-ola"))
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
-	time.Sleep(100 * time.Millisecond)
+	subscribed(t, e, 1)
 	shop := e.User(t, "ws-dekk")
 	send(t, e, shop, conv, "before")
 	var got added
@@ -163,7 +163,7 @@ func TestLegacySubscriptionsTransportWS(t *testing.T) {
 	write(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": e.User(t, "ws-dekk").Token}})
 	read("connection_ack")
 	write(map[string]any{"type": "start", "id": "1", "payload": map[string]any{"query": messageAddedSub, "variables": map[string]any{"c": conv}}})
-	time.Sleep(100 * time.Millisecond)
+	subscribed(t, e, 1)
 	send(t, e, e.User(t, "co-kari"), conv, "legacy")
 	m := read("data")
 	if b, _ := json.Marshal(m); !strings.Contains(string(b), "legacy") {
@@ -187,10 +187,8 @@ func TestServerSentEvents(t *testing.T) {
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
 	}
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		send(t, e, e.User(t, "co-kari"), conv, "over sse")
-	}()
+	subscribed(t, e, 1) // the event waits in the response body until it is read below
+	send(t, e, e.User(t, "co-kari"), conv, "over sse")
 	sc := bufio.NewScanner(resp.Body)
 	deadline := time.AfterFunc(3*time.Second, func() { resp.Body.Close() })
 	defer deadline.Stop()
@@ -238,11 +236,5 @@ func TestPresenceFollowsSubscriptions(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for i := 0; i < 100; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-	t.Fatal("condition not met within 3s")
+	eventually(t, 30*time.Second, "condition", cond)
 }

@@ -75,7 +75,7 @@ func TestMessageAddedReachesParticipantsOnly(t *testing.T) {
 	subscribe(t, shop, "1", messageAddedSub, map[string]any{"c": conv})
 	stranger := dial(t, e, e.User(t, "co-kari"))
 	subscribe(t, stranger, "1", messageAddedSub, nil) // all of kari's conversations
-	time.Sleep(100 * time.Millisecond)
+	subscribed(t, e, 2)
 	start := time.Now()
 	sent := send(t, e, e.User(t, "co-ola"), conv, "live hello")
 	var got added
@@ -227,8 +227,21 @@ func TestListenerKilledMidStreamLosesNothing(t *testing.T) {
 // message sent.
 func subscribed(t *testing.T, e *apptest.Env, n int) {
 	t.Helper()
-	eventually(t, 30*time.Second, fmt.Sprintf("the hub holds %d message subscriptions", n), func() bool {
-		return e.App.Hub.Counts()["messages"] == n
+	holding(t, e, map[string]int{"messages": n})
+}
+
+// holding waits until the hub holds the given number of live subscriptions of each kind
+// named (as Hub.Counts names them).
+func holding(t *testing.T, e *apptest.Env, want map[string]int) {
+	t.Helper()
+	eventually(t, 30*time.Second, fmt.Sprintf("the hub holds %v", want), func() bool {
+		got := e.App.Hub.Counts()
+		for kind, n := range want {
+			if got[kind] != n {
+				return false
+			}
+		}
+		return true
 	})
 }
 

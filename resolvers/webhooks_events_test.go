@@ -20,10 +20,12 @@ func TestWebhookEventsReachTheirScopes(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t)
 	all, anne, bilfix, jon := newReceiver(t, always(200)), newReceiver(t, always(200)), newReceiver(t, always(200)), newReceiver(t, always(200))
-	createHook(t, e, all.URL, allEvents, nil)
-	createHook(t, e, anne.URL, allEvents, map[string]any{"userId": "usr_anne"})
-	createHook(t, e, bilfix.URL, []string{"message.received", "message.read", "notification.created"}, map[string]any{"orgNr": "921460929"})
-	createHook(t, e, jon.URL, []string{"conversation.created"}, map[string]any{"userId": "usr_jon"})
+	eps := map[*receiver]endpoint{
+		all:    createHook(t, e, all.URL, allEvents, nil),
+		anne:   createHook(t, e, anne.URL, allEvents, map[string]any{"userId": "usr_anne"}),
+		bilfix: createHook(t, e, bilfix.URL, []string{"message.received", "message.read", "notification.created"}, map[string]any{"orgNr": "921460929"}),
+		jon:    createHook(t, e, jon.URL, []string{"conversation.created"}, map[string]any{"userId": "usr_jon"}),
+	}
 	per, anneC := e.User(t, "usr_per"), e.User(t, "usr_anne")
 	tesla := convOf(t, e, "tesla3")
 
@@ -55,16 +57,39 @@ func TestWebhookEventsReachTheirScopes(t *testing.T) {
 		bilfix: {"message.received", "notification.created"},
 		jon:    {"conversation.created"},
 	}
+	// Deliveries are queued in the transaction of their cause: every one the mutations above
+	// caused is listed now, unwanted ones too. Once all are delivered, stopping the server
+	// waits for its worker, so nothing it sent is still on the way to a receiver.
 	for rcv, types := range want {
-		rcv.waitFor(t, len(types), 5*time.Second)
+		if got := queuedTypes(t, e, eps[rcv].ID); !slices.Equal(got, sorted(types)) {
+			t.Errorf("queued for %s: %v, want %v", rcv.URL, got, types)
+		}
+		eventually(t, 30*time.Second, "every delivery to "+rcv.URL+" is delivered", func() bool {
+			for _, d := range deliveries(t, e, eps[rcv].ID) {
+				if d.Status != "DELIVERED" {
+					return false
+				}
+			}
+			return true
+		})
 	}
-	time.Sleep(300 * time.Millisecond) // room for anything unwanted to arrive
+	e.Stop()
 	for rcv, types := range want {
 		if got := typesOf(rcv.hooks()); !slices.Equal(sorted(got), sorted(types)) {
 			t.Errorf("%s got %v, want %v", rcv.URL, got, types)
 		}
 	}
 	checkPayloads(t, all.hooks(), started.StartConversation.Conversation.ConversationID)
+}
+
+// queuedTypes lists the event types of an endpoint's deliveries, sorted.
+func queuedTypes(t *testing.T, e *apptest.Env, endpointID string) []string {
+	t.Helper()
+	var out []string
+	for _, d := range deliveries(t, e, endpointID) {
+		out = append(out, d.EventType)
+	}
+	return sorted(out)
 }
 
 func typesOf(hs []hook) []string {

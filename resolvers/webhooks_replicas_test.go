@@ -28,8 +28,11 @@ func TestWebhookTwoReplicasDeliverEachEventOnce(t *testing.T) {
 		send(t, via, per, conv, "melding "+itoa(i))
 	}
 	want := 2 * sends // a message.received and anne's notification.created per send
-	rcv.waitFor(t, want, 15*time.Second)
-	time.Sleep(500 * time.Millisecond) // room for a duplicate to arrive
+	rcv.waitFor(t, want, 30*time.Second)
+	// Stopping a replica waits for its worker to finish every request it claimed: after both,
+	// a duplicate sent by either would have arrived.
+	first.Stop()
+	second.Stop()
 	for _, h := range rcv.hooks() {
 		seen[h.ID]++
 	}
@@ -51,11 +54,14 @@ func TestWebhookDeliveredAfterRestart(t *testing.T) {
 	rcv := newReceiver(t, always(http.StatusOK))
 	ep := createHook(t, before, rcv.URL, []string{"message.received"}, nil)
 	send(t, before, before.User(t, "usr_per"), convOf(t, before, "tesla3"), "Før omstart")
-	time.Sleep(300 * time.Millisecond)
+	// The delivery is queued with the message; stopping waits for a worker, had one run.
+	if ds := deliveries(t, before, ep.ID); len(ds) != 1 || ds[0].Status != "PENDING" || len(ds[0].Attempts) != 0 {
+		t.Fatalf("queued without a worker: %+v", ds)
+	}
+	before.Stop()
 	if n := len(rcv.hooks()); n != 0 {
 		t.Fatalf("delivered %d without a worker", n)
 	}
-	before.Stop()
 
 	after := before.Replica(t, nil)
 	h := rcv.waitFor(t, 1, 5*time.Second)[0]

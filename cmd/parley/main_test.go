@@ -209,18 +209,23 @@ func TestServeAnswersTheSeededInboxAndShutsDownCleanly(t *testing.T) {
 // A request in flight when SIGTERM arrives still gets its answer.
 func TestListenFinishesInFlightRequests(t *testing.T) {
 	addr := freeAddr(t)
-	started := make(chan struct{})
+	started, shuttingDown := make(chan struct{}), make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			close(started)
-			time.Sleep(300 * time.Millisecond)
+			select { // answer only once the server is shutting down
+			case <-shuttingDown:
+			case <-time.After(30 * time.Second):
+				fmt.Fprint(w, "the server never began to shut down")
+				return
+			}
 		}
 		fmt.Fprint(w, "finished")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
-	go func() { errc <- listen(ctx, addr, h, nil) }()
+	go func() { errc <- listen(ctx, addr, h, func() { close(shuttingDown) }) }()
 	for i := 0; ; i++ {
 		if resp, err := http.Get("http://" + addr + "/"); err == nil {
 			resp.Body.Close()

@@ -50,7 +50,10 @@ func TestMessageCrossesReplicas(t *testing.T) {
 		return c
 	}
 	workshop, stranger := sub("ws-bilfix"), sub("co-kari")
-	time.Sleep(200 * time.Millisecond)
+	// A replica marks a user online once it holds their subscription (presence is in the
+	// database, so either replica can tell): from then on both get what they may see.
+	waitOnline(t, second, token("co-ola"), thread, "WORKSHOP")
+	waitOnline(t, second, token("co-kari"), threadOfBooking(t, seed, 1002), "CAR_OWNER")
 	body := fmt.Sprintf("across replicas %d", time.Now().UnixNano())
 	sent := time.Now()
 	res := graphql(t, second, token("co-ola"), fmt.Sprintf(`mutation { sendMessage(input: {conversationId: %q, body: %q}) { message { messageId } } }`, thread, body))
@@ -74,5 +77,34 @@ func TestMessageCrossesReplicas(t *testing.T) {
 		t.Fatalf("a non-participant received %s", m.Payload)
 	} else if !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("stranger's connection: %v", err)
+	}
+}
+
+// waitOnline waits until the participant of role in thread shows as online to the viewer
+// with token.
+func waitOnline(t *testing.T, addr, token, thread, role string) {
+	t.Helper()
+	q := fmt.Sprintf(`{ conversation(id: %q) { participants { role online } } }`, thread)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var out struct {
+			Data struct {
+				Conversation struct {
+					Participants []struct {
+						Role   string
+						Online bool
+					}
+				}
+			}
+		}
+		b, _ := json.Marshal(graphql(t, addr, token, q))
+		_ = json.Unmarshal(b, &out)
+		for _, p := range out.Data.Conversation.Participants {
+			if p.Role == role && p.Online {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s of %s not online within 30s: %s", role, thread, b)
+		}
 	}
 }
