@@ -118,28 +118,44 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, v Viewer, ids []int64
 				return err
 			}
 		}
-		var messageIDs []int64
-		q := tx.NewUpdate().Table("notifications").Set("read_at = now()").
-			Where("user_id = ? AND read_at IS NULL", v.UserID).Returning("coalesce(message_id, 0)")
+		// The messages are marked before the notifications, as a send and a thread read order
+		// their locks: participants, then the notification counters.
+		var unread []struct {
+			ID        int64 `bun:"id"`
+			MessageID int64 `bun:"message_id"` // 0 for a notification about no message
+		}
+		q := tx.NewSelect().Table("notifications").ColumnExpr("id, coalesce(message_id, 0) AS message_id").
+			Where("user_id = ? AND read_at IS NULL", v.UserID).For("UPDATE")
 		if ids != nil {
 			q.Where("id IN (?)", bun.In(ids))
 		}
-		var linked []int64 // 0 for a notification about no message
-		if err := q.Scan(ctx, &linked); err != nil {
-			return fmt.Errorf("mark notifications read: %w", err)
+		if err := q.Scan(ctx, &unread); err != nil {
+			return fmt.Errorf("find unread notifications: %w", err)
 		}
-		res.Updated = len(linked)
-		for _, id := range linked {
-			if id != 0 {
-				messageIDs = append(messageIDs, id)
-			}
-		}
-		if len(messageIDs) == 0 {
+		if len(unread) == 0 {
 			return nil
 		}
-		n, err := markRead(ctx, tx, v.Party(), "m.id IN (?)", bun.In(messageIDs))
-		res.MessagesMarked = n
-		return err
+		var noteIDs, messageIDs []int64
+		for _, n := range unread {
+			noteIDs = append(noteIDs, n.ID)
+			if n.MessageID != 0 {
+				messageIDs = append(messageIDs, n.MessageID)
+			}
+		}
+		if len(messageIDs) > 0 {
+			n, err := markRead(ctx, tx, v.Party(), "m.id IN (?)", bun.In(messageIDs))
+			if err != nil {
+				return err
+			}
+			res.MessagesMarked = n
+		}
+		_, err := tx.NewUpdate().Table("notifications").Set("read_at = now()").
+			Where("id IN (?)", bun.In(noteIDs)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("mark notifications read: %w", err)
+		}
+		res.Updated = len(noteIDs)
+		return nil
 	})
 	return res, err
 }

@@ -24,7 +24,7 @@ CREATE INDEX participants_unread_idx ON participants (party_id, kind) INCLUDE (u
     WHERE unread_count > 0 AND deleted_at IS NULL AND archived_at IS NULL;
 
 -- A user's notification totals, kept by triggers in the same transaction as every insert,
--- read and delete. Each connection writes its own shard (its backend pid mod 8), so sends to a
+-- read and delete. Each connection writes its own shard (its backend pid mod 32), so sends to a
 -- busy workshop from different connections do not queue on one row; a count sums the shards.
 CREATE TABLE notification_counts (
     user_id text NOT NULL,
@@ -40,7 +40,7 @@ SELECT user_id, 0, count(*), count(*) FILTER (WHERE read_at IS NULL) FROM notifi
 -- on the same shard lock them in the same order.
 CREATE FUNCTION notification_counts_add(deltas jsonb) RETURNS void LANGUAGE sql AS $$
     INSERT INTO notification_counts AS n (user_id, shard, total, unread)
-    SELECT d.user_id, pg_backend_pid() % 8, d.total, d.unread
+    SELECT d.user_id, pg_backend_pid() % 32, d.total, d.unread
     FROM jsonb_to_recordset(deltas) AS d (user_id text, total bigint, unread bigint)
     WHERE d.total <> 0 OR d.unread <> 0
     ORDER BY d.user_id
