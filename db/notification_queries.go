@@ -31,9 +31,7 @@ type NotificationPage struct {
 // Notifications lists the viewer's notifications.
 func (s *Store) Notifications(ctx context.Context, v Viewer, q NotificationQuery) (*NotificationPage, error) {
 	page := &NotificationPage{}
-	agg := notificationFilter(s.DB.NewSelect().TableExpr("notifications AS n"), v, q).
-		ColumnExpr("count(*), count(*) FILTER (WHERE n.read_at IS NULL)")
-	if err := agg.Scan(ctx, &page.TotalCount, &page.UnreadTotal); err != nil {
+	if err := s.countNotifications(ctx, v, q, page); err != nil {
 		return nil, fmt.Errorf("count notifications: %w", err)
 	}
 	sel := notificationFilter(s.DB.NewSelect().Model(&page.Notifications), v, q).
@@ -50,6 +48,28 @@ func (s *Store) Notifications(ctx context.Context, v Viewer, q NotificationQuery
 		page.Notifications, page.HasNext = page.Notifications[:q.Limit], true
 	}
 	return page, nil
+}
+
+// countNotifications sets the page's figures: from the user's counters when only the status
+// filters, else by counting the filtered rows.
+func (s *Store) countNotifications(ctx context.Context, v Viewer, q NotificationQuery, page *NotificationPage) error {
+	if q.Type != "" || q.Since != nil {
+		return notificationFilter(s.DB.NewSelect().TableExpr("notifications AS n"), v, q).
+			ColumnExpr("count(*), count(*) FILTER (WHERE n.read_at IS NULL)").
+			Scan(ctx, &page.TotalCount, &page.UnreadTotal)
+	}
+	var total, unread int
+	err := s.DB.NewSelect().Table("notification_counts").ColumnExpr("coalesce(sum(total), 0), coalesce(sum(unread), 0)").
+		Where("user_id = ?", v.UserID).Scan(ctx, &total, &unread)
+	switch q.Status {
+	case StatusUnread:
+		page.TotalCount, page.UnreadTotal = unread, unread
+	case StatusRead:
+		page.TotalCount = total - unread
+	default:
+		page.TotalCount, page.UnreadTotal = total, unread
+	}
+	return err
 }
 
 func notificationFilter(q *bun.SelectQuery, v Viewer, f NotificationQuery) *bun.SelectQuery {
@@ -98,28 +118,44 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, v Viewer, ids []int64
 				return err
 			}
 		}
-		var messageIDs []int64
-		q := tx.NewUpdate().Table("notifications").Set("read_at = now()").
-			Where("user_id = ? AND read_at IS NULL", v.UserID).Returning("coalesce(message_id, 0)")
+		// The messages are marked before the notifications, as a send and a thread read order
+		// their locks: participants, then the notification counters.
+		var unread []struct {
+			ID        int64 `bun:"id"`
+			MessageID int64 `bun:"message_id"` // 0 for a notification about no message
+		}
+		q := tx.NewSelect().Table("notifications").ColumnExpr("id, coalesce(message_id, 0) AS message_id").
+			Where("user_id = ? AND read_at IS NULL", v.UserID).For("UPDATE")
 		if ids != nil {
 			q.Where("id IN (?)", bun.In(ids))
 		}
-		var linked []int64 // 0 for a notification about no message
-		if err := q.Scan(ctx, &linked); err != nil {
-			return fmt.Errorf("mark notifications read: %w", err)
+		if err := q.Scan(ctx, &unread); err != nil {
+			return fmt.Errorf("find unread notifications: %w", err)
 		}
-		res.Updated = len(linked)
-		for _, id := range linked {
-			if id != 0 {
-				messageIDs = append(messageIDs, id)
-			}
-		}
-		if len(messageIDs) == 0 {
+		if len(unread) == 0 {
 			return nil
 		}
-		n, err := markRead(ctx, tx, v.Party(), "m.id IN (?)", bun.In(messageIDs))
-		res.MessagesMarked = n
-		return err
+		var noteIDs, messageIDs []int64
+		for _, n := range unread {
+			noteIDs = append(noteIDs, n.ID)
+			if n.MessageID != 0 {
+				messageIDs = append(messageIDs, n.MessageID)
+			}
+		}
+		if len(messageIDs) > 0 {
+			n, err := markRead(ctx, tx, v.Party(), "m.id IN (?)", bun.In(messageIDs))
+			if err != nil {
+				return err
+			}
+			res.MessagesMarked = n
+		}
+		_, err := tx.NewUpdate().Table("notifications").Set("read_at = now()").
+			Where("id IN (?)", bun.In(noteIDs)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("mark notifications read: %w", err)
+		}
+		res.Updated = len(noteIDs)
+		return nil
 	})
 	return res, err
 }
@@ -157,16 +193,15 @@ type UnreadCounts struct {
 func (s *Store) Unread(ctx context.Context, v Viewer) (*UnreadCounts, error) {
 	u := &UnreadCounts{}
 	err := s.DB.NewSelect().TableExpr("participants AS p").
-		Join("JOIN conversations AS c ON c.id = p.conversation_id").
 		ColumnExpr("coalesce(sum(p.unread_count), 0), count(*)").
-		Where("p.party_id = ? AND c.kind = ? AND p.unread_count > 0", v.Party(), v.Kind()).
+		Where("p.party_id = ? AND p.kind = ? AND p.unread_count > 0", v.Party(), v.Kind()).
 		Where("p.deleted_at IS NULL AND p.archived_at IS NULL").
 		Scan(ctx, &u.Messages, &u.ConversationsWithUnread)
 	if err != nil {
 		return nil, fmt.Errorf("count unread messages: %w", err)
 	}
-	err = s.DB.NewSelect().Table("notifications").ColumnExpr("count(*)").
-		Where("user_id = ? AND read_at IS NULL", v.UserID).Scan(ctx, &u.Notifications)
+	err = s.DB.NewSelect().Table("notification_counts").ColumnExpr("coalesce(sum(unread), 0)").
+		Where("user_id = ?", v.UserID).Scan(ctx, &u.Notifications)
 	if err != nil {
 		return nil, fmt.Errorf("count unread notifications: %w", err)
 	}

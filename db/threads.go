@@ -70,19 +70,21 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
 			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count`).
-		Where("p.party_id = ?", v.Party()).
-		Where("c.kind = ?", v.Kind())
+		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
 }
 
 // Inbox lists the viewer's threads, newest activity first.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
 	page := &InboxPage{}
+	// The counts read participants alone (an index-only scan of the party's threads) unless
+	// the text filter needs the conversation.
 	agg := s.DB.NewSelect().
 		TableExpr("participants AS p").
-		Join("JOIN conversations AS c ON c.id = p.conversation_id").
 		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
-		Where("p.party_id = ?", v.Party()).
-		Where("c.kind = ?", v.Kind())
+		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
+	if strings.TrimSpace(q.Text) != "" {
+		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
+	}
 	if err := inboxFilter(agg, q).Scan(ctx, &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
@@ -118,7 +120,7 @@ func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
 		q.Where("p.role = ?", f.Role)
 	}
 	if f.Kind != "" {
-		q.Where("c.kind = ?", f.Kind)
+		q.Where("p.kind = ?", f.Kind)
 	}
 	if text := strings.TrimSpace(f.Text); text != "" {
 		like := "%" + escapeLike(text) + "%"

@@ -108,3 +108,47 @@ func TestNotificationsListFilterAndMarkReadMarksMessages(t *testing.T) {
 		t.Fatalf("malformed id: %q", r.Code())
 	}
 }
+
+// The notification figures come from counters kept by triggers; they must agree with counting
+// the rows (the type filter counts rows) through sends and reads.
+func TestNotificationFiguresFollowSendsAndReads(t *testing.T) {
+	e := apptest.New(t)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	conv := threadOf(t, e, 1001)
+	type figures struct{ TotalCount, UnreadTotal int }
+	count := func(status, typ string) figures {
+		f := map[string]any{}
+		if status != "" {
+			f["status"] = status
+		}
+		if typ != "" {
+			f["type"] = typ
+		}
+		var out struct{ Notifications figures }
+		e.GQL(t, ola, `query($f: NotificationFilter) { notifications(filter: $f) { totalCount unreadTotal } }`,
+			map[string]any{"f": f}).Decode(t, &out)
+		return out.Notifications
+	}
+	check := func(step string, all, read, unreadOnly figures) {
+		t.Helper()
+		for _, c := range []struct {
+			status string
+			want   figures
+		}{{"", all}, {"READ", read}, {"UNREAD", unreadOnly}} {
+			if got := count(c.status, ""); got != c.want {
+				t.Fatalf("%s: status %q = %+v, want %+v", step, c.status, got, c.want)
+			}
+			if got := count(c.status, "message.received"); got != c.want {
+				t.Fatalf("%s: status %q by type = %+v, want %+v", step, c.status, got, c.want)
+			}
+		}
+		if u := unread(t, e, ola).UnreadCounts; u.Notifications != all.UnreadTotal {
+			t.Fatalf("%s: unread badge = %d, want %d", step, u.Notifications, all.UnreadTotal)
+		}
+	}
+	check("seeded", figures{3, 3}, figures{0, 0}, figures{3, 3})
+	send(t, e, shop, conv, "Bilen er klar.")
+	check("after a send", figures{4, 4}, figures{0, 0}, figures{4, 4})
+	markRead(t, e, ola, conv, "")
+	check("after reading the thread", figures{4, 1}, figures{3, 0}, figures{1, 1})
+}
