@@ -89,18 +89,6 @@ func emit(ctx context.Context, idb bun.IDB, channel string, parts ...any) error 
 	return nil
 }
 
-// messageOrderLock serialises message inserts, so ids become visible in id order across all
-// threads: a reader that has seen message N has seen every message below N. It is held from
-// the id's allocation to the commit.
-const messageOrderLock = 7346110003
-
-func lockMessageOrder(ctx context.Context, tx bun.Tx) error {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", messageOrderLock); err != nil {
-		return fmt.Errorf("take message order lock: %w", err)
-	}
-	return nil
-}
-
 // EmitSync sends a sync marker; listeners see it after every event committed before it.
 func (s *Store) EmitSync(ctx context.Context, n int64) error {
 	return emit(ctx, s.DB, ChannelEphemeral, "s", n)

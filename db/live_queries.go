@@ -10,17 +10,11 @@ import (
 // Reads for live delivery. The live hub reads every new message once, in id order, and checks
 // against the current participants who may receive it.
 
-// MaxMessageID is the newest message id (0 for none).
-func (s *Store) MaxMessageID(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.DB.NewSelect().Table("messages").ColumnExpr("coalesce(max(id), 0)").Scan(ctx, &id)
-	return id, err
-}
-
-// MessagesAfter lists messages with ids above after, oldest first, at most limit.
-func (s *Store) MessagesAfter(ctx context.Context, after int64, limit int) ([]*Message, error) {
+// MessagesAfter lists messages with ids above after and at most upTo, oldest first, at most
+// limit.
+func (s *Store) MessagesAfter(ctx context.Context, after, upTo int64, limit int) ([]*Message, error) {
 	var msgs []*Message
-	err := s.DB.NewSelect().Model(&msgs).Where("m.id > ?", after).Order("m.id").Limit(limit).Scan(ctx)
+	err := s.DB.NewSelect().Model(&msgs).Where("m.id > ? AND m.id <= ?", after, upTo).Order("m.id").Limit(limit).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read new messages: %w", err)
 	}
@@ -73,14 +67,14 @@ func (a *Audience) Sees(v Viewer, messageID int64) bool {
 	return a.Includes(v) && messageID > a.Parties[v.Party()].HiddenUpTo
 }
 
-// ViewerMessagesAfter lists messages above after that the viewer can see, in one
-// conversation (or all of theirs when conversationID is 0), oldest first, with read state.
-func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationID, after int64, limit int) ([]*Message, error) {
+// ViewerMessagesAfter lists messages above after and at most upTo that the viewer can see, in
+// one conversation (or all of theirs when conversationID is 0), oldest first, with read state.
+func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationID, after, upTo int64, limit int) ([]*Message, error) {
 	var msgs []*Message
 	q := s.messageQuery(v.Party(), &msgs).
 		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
 		Join("JOIN conversations AS c ON c.id = m.conversation_id").
-		Where("m.id > ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", after, v.Kind()).
+		Where("m.id > ? AND m.id <= ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", after, upTo, v.Kind()).
 		Order("m.id").Limit(limit)
 	if conversationID > 0 {
 		q.Where("m.conversation_id = ?", conversationID)
@@ -92,17 +86,11 @@ func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationI
 	return msgs, nil
 }
 
-// MaxNotificationID is the newest notification id (0 for none).
-func (s *Store) MaxNotificationID(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.DB.NewSelect().Table("notifications").ColumnExpr("coalesce(max(id), 0)").Scan(ctx, &id)
-	return id, err
-}
-
-// NotificationsAfter lists notifications with ids above after, oldest first, at most limit.
-func (s *Store) NotificationsAfter(ctx context.Context, after int64, limit int) ([]*Notification, error) {
+// NotificationsAfter lists notifications with ids above after and at most upTo, oldest
+// first, at most limit.
+func (s *Store) NotificationsAfter(ctx context.Context, after, upTo int64, limit int) ([]*Notification, error) {
 	var ns []*Notification
-	err := s.DB.NewSelect().Model(&ns).Where("n.id > ?", after).Order("n.id").Limit(limit).Scan(ctx)
+	err := s.DB.NewSelect().Model(&ns).Where("n.id > ? AND n.id <= ?", after, upTo).Order("n.id").Limit(limit).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read new notifications: %w", err)
 	}

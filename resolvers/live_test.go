@@ -366,3 +366,53 @@ func TestSubscriptionEndsWhenTokenExpires(t *testing.T) {
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
 }
+
+// A message id taken by a transaction still open holds back every higher id, in any thread: a
+// subscriber to all their threads resuming with after gets the lower one first once it
+// commits, never the higher one before it (its cursor would then skip the lower one).
+func TestMessageAddedWaitsForALowerIdStillUncommitted(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	other := threadOf(t, e, 1003)
+	before := send(t, e, ola, other, "before").SendMessage.Message.MessageID
+	if err := e.App.Hub.Settle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err := e.App.Store.DB.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var held int
+	err = tx.QueryRowContext(t.Context(), `INSERT INTO messages (conversation_id, sender_party_id, sender_user_id, sender_role, type, body)
+		SELECT p.conversation_id, p.party_id, p.party_id, p.role, 'text', 'held'
+		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
+		WHERE c.booking_id = 1001 AND p.party_id = 'co-ola' RETURNING id`).Scan(&held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := send(t, e, ola, other, "later").SendMessage.Message.MessageID
+	if later <= held {
+		t.Fatalf("ids %d then %d, want rising", held, later)
+	}
+
+	c := dial(t, e, ola)
+	subscribe(t, c, "1", `subscription($after: String) { messageAdded(after: $after) { messageId body } }`,
+		map[string]any{"after": strconv.Itoa(before - 1)})
+	var first added
+	next(t, c, 10*time.Second, &first) // the replay has read past it: the later one is committed
+	if first.MessageAdded.MessageID != before {
+		t.Fatalf("got message %d first, want %d", first.MessageAdded.MessageID, before)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{held, later} {
+		var got added
+		next(t, c, 10*time.Second, &got)
+		if got.MessageAdded.MessageID != want {
+			t.Fatalf("got message %d (%q), want %d", got.MessageAdded.MessageID, got.MessageAdded.Body, want)
+		}
+	}
+}

@@ -10,16 +10,27 @@ import (
 
 const batch = 500
 
-// catchUp reads every message and notification past the hub's positions, in id order, and
-// hands each to the subscribers allowed to see it now.
-func (h *Hub) catchUp(ctx context.Context) {
+// catchUp moves the id horizon, reads every message and notification past the hub's
+// positions up to it, in id order, and hands each to the subscribers allowed to see it now.
+// It returns the mark it took (all ids taken before the call).
+func (h *Hub) catchUp(ctx context.Context) db.IDMark {
+	mark, err := h.advance(ctx, h.store)
+	if err != nil {
+		logFailure("move id horizon", err)
+	}
+	h.scheduleRecheck()
 	for {
 		h.mu.Lock()
 		pos := h.msgPos
 		h.mu.Unlock()
-		msgs, err := h.store.MessagesAfter(ctx, pos, batch)
+		msgs, err := h.store.MessagesAfter(ctx, pos, h.safe.Messages, batch)
 		if err != nil || len(msgs) == 0 {
 			logFailure("read new messages", err)
+			if err == nil {
+				h.mu.Lock()
+				h.msgPos = max(h.msgPos, h.safe.Messages)
+				h.mu.Unlock()
+			}
 			break
 		}
 		if err := h.dispatchMessages(ctx, msgs); err != nil {
@@ -28,6 +39,8 @@ func (h *Hub) catchUp(ctx context.Context) {
 		}
 	}
 	h.catchUpNotifications(ctx)
+	h.releaseWaiters()
+	return mark
 }
 
 func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
@@ -83,9 +96,14 @@ func (h *Hub) catchUpNotifications(ctx context.Context) {
 		h.mu.Lock()
 		pos := h.notePos
 		h.mu.Unlock()
-		ns, err := h.store.NotificationsAfter(ctx, pos, batch)
+		ns, err := h.store.NotificationsAfter(ctx, pos, h.safe.Notifications, batch)
 		if err != nil || len(ns) == 0 {
 			logFailure("read new notifications", err)
+			if err == nil {
+				h.mu.Lock()
+				h.notePos = max(h.notePos, h.safe.Notifications)
+				h.mu.Unlock()
+			}
 			return
 		}
 		h.mu.Lock()

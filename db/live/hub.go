@@ -48,6 +48,8 @@ type Hub struct {
 	notePos  int64
 	stopped  bool
 
+	horizon // ids known final; only the Run loop touches it
+
 	wake   chan struct{}
 	events chan db.Event
 	ready  chan struct{}
@@ -57,6 +59,7 @@ type Hub struct {
 	syncMu  sync.Mutex
 	syncs   map[int64]chan struct{}
 	syncSeq int64
+	waiters []syncWait // Settle calls waiting for their mark to be final
 }
 
 // NewHub makes a hub; Run starts it.
@@ -112,6 +115,9 @@ func (h *Hub) Run(ctx context.Context) error {
 			h.catchUp(ctx)
 		case <-poll.C:
 			h.catchUp(ctx)
+		case <-h.recheck:
+			h.recheck = nil
+			h.catchUp(ctx)
 		case ev := <-h.events:
 			h.handle(ctx, ev)
 		case <-beat.C:
@@ -122,14 +128,12 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
+// start waits until every id taken so far is final, and starts from there.
 func (h *Hub) start(ctx context.Context) error {
-	var err error
-	if h.msgPos, err = h.store.MaxMessageID(ctx); err != nil {
+	if err := h.settleNow(ctx, h.store); err != nil {
 		return err
 	}
-	if h.notePos, err = h.store.MaxNotificationID(ctx); err != nil {
-		return err
-	}
+	h.msgPos, h.notePos = h.safe.Messages, h.safe.Notifications
 	return h.store.ClearPresence(ctx, h.replica)
 }
 
@@ -155,12 +159,32 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 		h.typing(ctx, ev)
 	case 's':
 		h.syncMu.Lock()
-		if ch := h.syncs[ev.MessageID]; ch != nil {
-			close(ch)
-			delete(h.syncs, ev.MessageID)
-		}
+		ch := h.syncs[ev.MessageID]
+		delete(h.syncs, ev.MessageID)
 		h.syncMu.Unlock()
+		if ch != nil {
+			// Done once every id taken before the marker is final and handed over.
+			h.waiters = append(h.waiters, syncWait{mark: h.catchUp(ctx), done: ch})
+			h.releaseWaiters()
+		}
 	}
+}
+
+type syncWait struct {
+	mark db.IDMark
+	done chan struct{}
+}
+
+func (h *Hub) releaseWaiters() {
+	kept := h.waiters[:0]
+	for _, w := range h.waiters {
+		if h.safe.Covers(w.mark) {
+			close(w.done)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	h.waiters = kept
 }
 
 // Settle returns once the hub has handled every event committed before the call: tests use it

@@ -35,7 +35,12 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 func (h *Hub) replay(ctx context.Context, s *MessageSub) {
 	defer s.goLive() // always: it flushes, or carries out an end asked for meanwhile
 	for cursor := s.Last(); ; {
-		msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, batch)
+		// Up to the hub's position only: ids above it may still commit out of order, and the
+		// hub hands them over live, in order, once they are final.
+		h.mu.Lock()
+		upTo := h.msgPos
+		h.mu.Unlock()
+		msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, upTo, batch)
 		if err != nil {
 			if ctx.Err() == nil {
 				slog.Warn("live: replay", "err", err)
