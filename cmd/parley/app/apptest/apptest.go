@@ -56,7 +56,7 @@ func New(t testing.TB) *Env {
 
 // settle waits until the live hub has handled what seeding wrote, so live tests start quiet.
 func (e *Env) settle(t testing.TB) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := e.App.Hub.Settle(ctx); err != nil {
 		t.Fatalf("settle the live hub: %v", err)
