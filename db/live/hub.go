@@ -198,14 +198,22 @@ func (h *Hub) Settle(ctx context.Context) error {
 	n, ch := h.syncSeq, make(chan struct{})
 	h.syncs[n] = ch
 	h.syncMu.Unlock()
-	if err := h.store.EmitSync(ctx, n); err != nil {
-		return err
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	// The marker is a NOTIFY, and one sent before the listener's LISTEN took effect (or while
+	// it reconnects) is lost: send it again until it is seen. Repeats of a seen marker are
+	// ignored by handle.
+	again := time.NewTicker(500 * time.Millisecond)
+	defer again.Stop()
+	for {
+		if err := h.store.EmitSync(ctx, n); err != nil {
+			return err
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-again.C:
+		}
 	}
 }
 
