@@ -119,13 +119,14 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, v Viewer, ids []int64
 			}
 		}
 		// The messages are marked before the notifications, as a send and a thread read order
-		// their locks: participants, then the notification counters.
+		// their locks: participants, then notification rows and counters. So the unread rows are
+		// read without a lock, and the update below skips any another request marked meanwhile.
 		var unread []struct {
 			ID        int64 `bun:"id"`
 			MessageID int64 `bun:"message_id"` // 0 for a notification about no message
 		}
 		q := tx.NewSelect().Table("notifications").ColumnExpr("id, coalesce(message_id, 0) AS message_id").
-			Where("user_id = ? AND read_at IS NULL", v.UserID).For("UPDATE")
+			Where("user_id = ? AND read_at IS NULL", v.UserID)
 		if ids != nil {
 			q.Where("id IN (?)", bun.In(ids))
 		}
@@ -150,7 +151,7 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, v Viewer, ids []int64
 			res.MessagesMarked = n
 		}
 		_, err := tx.NewUpdate().Table("notifications").Set("read_at = now()").
-			Where("id IN (?)", bun.In(noteIDs)).Exec(ctx)
+			Where("id IN (?) AND read_at IS NULL", bun.In(noteIDs)).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("mark notifications read: %w", err)
 		}

@@ -33,6 +33,9 @@ CREATE TABLE notification_counts (
     unread  bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, shard)
 );
+-- Replicas of the previous version may still write notifications while this runs: hold their
+-- writes until the triggers below exist, so the backfill and the triggers miss nothing.
+LOCK TABLE notifications IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO notification_counts (user_id, shard, total, unread)
 SELECT user_id, 0, count(*), count(*) FILTER (WHERE read_at IS NULL) FROM notifications GROUP BY user_id;
 
