@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -108,7 +107,7 @@ func (r *report) print(w io.Writer) {
 	line("cpu before", "%.2f cores (this process, 1 s idle window)", r.IdleCPU)
 	line("cpu during", "%.2f cores", r.RunCPU)
 	line("cpu after", "%s", r.After)
-	p50, p99 := quantile(r.valid, 0.50), quantile(r.valid, 0.99)
+	p50, p99 := benchkit.Quantile(r.valid, 0.50), benchkit.Quantile(r.valid, 0.99)
 	line("valid p50", "%.1f ms", ms(p50))
 	line("valid p99", "%.1f ms (%d admitted of %d valid requests)", ms(p99), len(r.valid), sumOf(r.counts[valid]))
 }
@@ -122,15 +121,6 @@ func sumOf(m map[string]int) int {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
-}
 
 // healthResult is how /healthz answered during the run.
 type healthResult struct {

@@ -1,12 +1,13 @@
 // Package benchkit owns the small helpers the `parley bench` tools share: GraphQL documents
 // of aliased fields, a back-office/user GraphQL client for setting up, a cancellable sleep,
-// and readings of this process's CPU time and the machine's load.
+// readings of this process's CPU time and the machine's load, and latency quantiles.
 package benchkit
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -52,4 +53,15 @@ func LoadAverage() string {
 		return strings.Join(f[:3], " ")
 	}
 	return "unknown"
+}
+
+// Quantile is the nearest-rank q-quantile of ds (0 when empty); ds is left as it was.
+func Quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
 }

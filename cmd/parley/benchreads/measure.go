@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 // warmUp requests go before the timed ones: connections, caches and hint bits settle.
@@ -223,12 +224,7 @@ func timeRead(ctx context.Context, c *client, v viewers, rd read, requests int) 
 		}
 		took[i] = time.Since(start)
 	}
-	slices.Sort(took)
-	return summary{Name: rd.Name, P50: quantile(took, 0.50), P99: quantile(took, 0.99)}, nil
+	return summary{Name: rd.Name, P50: benchkit.Quantile(took, 0.50), P99: benchkit.Quantile(took, 0.99)}, nil
 }
 
 // quantile is the nearest-rank quantile of sorted durations.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	i := int(q*float64(len(sorted))+0.999999) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
