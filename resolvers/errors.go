@@ -10,9 +10,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/ratelimit"
+	"github.com/parley/parley/ratelimit"
 )
 
 // Error codes carried in extensions.code.

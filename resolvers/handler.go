@@ -15,9 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/server/livews"
 	"github.com/parley/parley/web/graphiql"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // The introspection queries graphql-js builds (GraphiQL, Apollo, codegen, Postman send them;
@@ -38,7 +38,7 @@ func TestIntrospectionQueriesOfGraphQLJS(t *testing.T) {
 // In production, anonymous callers get neither introspection nor "Did you mean" suggestions;
 // callers with a token still introspect.
 func TestProductionHidesTheSchemaFromAnonymousCallers(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) {
+	e := apptest.NewWith(t, func(c *server.Config) {
 		c.Env, c.AnonymousIntrospection = "production", false
 		c.JWTIssuer, c.JWTAudience = "https://id.parley.test", "parley-api"
 	})
@@ -58,7 +58,7 @@ func TestProductionHidesTheSchemaFromAnonymousCallers(t *testing.T) {
 // A subscription over plain POST or GET is refused at once and holds no subscription slot;
 // before, it hung until its first event.
 func TestSubscriptionOverPlainHTTPIsRefused(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.MaxSubscriptions = 1 })
+	e := apptest.NewWith(t, func(c *server.Config) { c.MaxSubscriptions = 1 })
 	ola := e.User(t, "co-ola")
 	sub := `subscription { notificationAdded { id } }`
 	body, _ := json.Marshal(map[string]any{"query": sub})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // secret stands for message text and tokens in a request body: it must never reach a log.

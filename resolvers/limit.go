@@ -9,8 +9,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/ratelimit"
+	"github.com/parley/parley/auth"
+	"github.com/parley/parley/ratelimit"
 )
 
 // sendFields are the mutations that count as sending.

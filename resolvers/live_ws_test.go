@@ -12,9 +12,9 @@ import (
 	"github.com/coder/websocket"
 	gobwas "github.com/gobwas/ws"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/livews"
 )
 
 // rawWS is a WebSocket speaking one subprotocol, for tests of the protocol itself.
@@ -106,7 +106,7 @@ func subscribeMsg(id, conv string) map[string]any {
 // Every way of breaking graphql-transport-ws closes the socket with the code the protocol
 // gives it, and leaves nothing behind.
 func TestWebSocketProtocolViolationsCloseWithTheirCodes(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.WSInitTimeout = 300 * time.Millisecond })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WSInitTimeout = 300 * time.Millisecond })
 	token := e.User(t, "co-ola").Token
 	conv := threadOf(t, e, 1001)
 	cases := []struct {
@@ -206,7 +206,7 @@ func TestWebSocketCompleteStopsDelivery(t *testing.T) {
 
 // Browsers may connect from the configured origins and the server's own; others get 403.
 func TestWebSocketOrigins(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.CORSOrigins = []string{"https://app.parley.no", "*.bilverksted.no"} })
+	e := apptest.NewWith(t, func(c *server.Config) { c.CORSOrigins = []string{"https://app.parley.no", "*.bilverksted.no"} })
 	for origin, ok := range map[string]bool{
 		"https://app.parley.no": true, "https://oslo.bilverksted.no": true, e.URL: true,
 		"https://evil.example": false, "https://app.parley.no.evil.example": false,
@@ -229,7 +229,7 @@ func TestWebSocketOrigins(t *testing.T) {
 
 // The server pings; a peer that answers stays, a peer that falls silent is dropped.
 func TestWebSocketKeepAlive(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.WSPingInterval = 150 * time.Millisecond })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WSPingInterval = 150 * time.Millisecond })
 	token := e.User(t, "co-ola").Token
 	alive := rawDial(t, e, livews.ProtocolTransportWS, nil)
 	alive.send(initMsg(token))

@@ -6,8 +6,8 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // Loaders batch the nested fields of one request, so a page of any size costs a fixed number

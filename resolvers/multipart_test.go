@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // formPart is one part of a multipart request: a field, or a file when file is set.

@@ -9,11 +9,11 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/ratelimit"
+	"github.com/parley/parley/ratelimit"
 )
 
 // Resolver is the root of the resolver tree.

@@ -7,11 +7,11 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/server/livews"
 )
 
 type subscriptionResolver struct{ *Resolver }

@@ -9,8 +9,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/auth"
+	"github.com/parley/parley/server/livews"
 )
 
 // addLiveTransports serves subscriptions over WebSocket (graphql-transport-ws, and the legacy

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // coMessage is a message as the car-owner and workshop routes show it. The aliases exist for

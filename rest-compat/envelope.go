@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/resolvers"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // familyOf tells which envelope a path answers in.

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // mkConversationRow is a conversation in the list.

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/resolvers"
-	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // family is a namespace of routes: who may call it and which envelope it answers in.

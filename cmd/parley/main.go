@@ -5,12 +5,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/server"
 )
 
 const usage = `usage: parley <command> [flags]
@@ -20,8 +19,8 @@ commands:
   migrate   up | down | status
   token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
   seed      load the demo data set (--json prints ids and tokens for scripts)
-  bench     live --subscribers N --rate R --duration D [--threads T] [--server URL]: live delivery
-            hostile [--clients N] [--duration D] [--url URL]: valid traffic under attack, on loopback
+
+benchmarks are a separate command: go run ./cmd/parley-bench help
 `
 
 func main() {
@@ -31,9 +30,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	cfg, err := app.ConfigFromEnv()
+	cfg, err := server.ConfigFromEnv()
 	if err == nil {
-		setupLogging(cfg.LogLevel)
+		server.SetupLogging(cfg.LogLevel)
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
 	}
 	if err != nil {
@@ -42,7 +41,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
+func run(ctx context.Context, cfg server.Config, cmd string, args []string) error {
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, args)
@@ -52,20 +51,9 @@ func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
 		return token(cfg, args)
 	case "seed":
 		return seed(ctx, cfg, args)
-	case "bench":
-		return bench(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-}
-
-func setupLogging(level string) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	h := slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
-	slog.SetDefault(slog.New(app.LogHandler{Handler: h}))
 }

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/server"
 )
 
 var binary string
@@ -78,7 +78,7 @@ func TestSeedJSONIsCompleteAndIdempotent(t *testing.T) {
 	if !strings.Contains(logs, "database: using DATABASE_URL") {
 		t.Fatalf("no log line naming the database choice:\n%s", logs)
 	}
-	var d app.SeedData
+	var d server.SeedData
 	if err := json.Unmarshal([]byte(out1), &d); err != nil {
 		t.Fatalf("seed --json is not one JSON object: %v\n%s", err, out1)
 	}
@@ -97,7 +97,7 @@ func TestSeedJSONIsCompleteAndIdempotent(t *testing.T) {
 		}
 	}
 	out2, _ := runParley(t, environ, "seed", "--json")
-	var d2 app.SeedData
+	var d2 server.SeedData
 	_ = json.Unmarshal([]byte(out2), &d2)
 	if fmt.Sprint(d.Bookings, d.Conversations) != fmt.Sprint(d2.Bookings, d2.Conversations) {
 		t.Fatalf("second seed changed ids:\n%v\n%v", d.Bookings, d2.Bookings)

@@ -11,10 +11,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/server"
 )
 
-func serve(ctx context.Context, cfg app.Config, args []string) error {
+func serve(ctx context.Context, cfg server.Config, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	doMigrate := fs.Bool("migrate", true, "apply pending migrations at start")
 	doSeed := fs.Bool("seed", false, "load the demo data set at start and print its tokens")
@@ -43,7 +43,7 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 	webhooksDone := a.StartWebhooks(runCtx)
 	defer func() { cancel(); <-hubDone; <-webhooksDone }()
 	if *doSeed {
-		data, err := app.Seed(runCtx, a)
+		data, err := server.Seed(runCtx, a)
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func listen(ctx context.Context, addr string, h http.Handler, onShutdown func())
 	if err != nil {
 		return err
 	}
-	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: app.MaxHeaderBytes}, onShutdown)
+	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}, onShutdown)
 }
 
 // serveOn serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;
@@ -103,7 +103,7 @@ func trimNewline(p []byte) []byte {
 	return p
 }
 
-func printSeedSummary(d *app.SeedData, addr string) {
+func printSeedSummary(d *server.SeedData, addr string) {
 	fmt.Fprintf(os.Stderr, "\nDemo data loaded. GraphiQL: http://localhost%s/  (add the header below)\n", portOf(addr))
 	for _, u := range d.CarOwners {
 		fmt.Fprintf(os.Stderr, "  car owner %-12s Authorization: Bearer %s\n", u.ID, u.Token)
