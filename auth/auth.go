@@ -1,6 +1,8 @@
-// Package auth turns a request's credentials into a Principal: a user from a bearer JWT, or a
-// back-office system from an API key. Resolvers ask it who is calling; the HTTP middleware and
-// the subscription transports fill it in.
+// Package auth owns who is calling: it turns a request's credentials into a Principal (a user
+// from a bearer JWT, or a back-office system from an API key), mints tokens and learns of
+// revocations. Resolvers read the Principal from the context; the HTTP middleware and the
+// WebSocket transport put it there. It imports db (users, revocations) and nothing that serves
+// requests, so every layer above storage may import it.
 package auth
 
 import (
@@ -15,6 +17,9 @@ import (
 var (
 	// ErrUnauthenticated means no credentials, or credentials that do not verify.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrMissingCredentials is ErrUnauthenticated for a caller that sent none at all (a
+	// WebSocket closes with 4401 for it, and 4403 for credentials that do not verify).
+	ErrMissingCredentials = fmt.Errorf("missing credentials: send Authorization: Bearer <token>: %w", ErrUnauthenticated)
 	// ErrForbidden means valid credentials of the wrong kind or role for the operation.
 	ErrForbidden = db.ErrForbidden
 )
@@ -48,7 +53,7 @@ func PrincipalFrom(ctx context.Context) (*Principal, error) {
 		return nil, r.err
 	}
 	if r.p == nil {
-		return nil, fmt.Errorf("missing credentials: send Authorization: Bearer <token>: %w", ErrUnauthenticated)
+		return nil, ErrMissingCredentials
 	}
 	return r.p, nil
 }

@@ -1,5 +1,6 @@
-// Package ratelimit keeps token buckets per caller and kind of request, shared by every
-// replica through Redis, so one abusive client cannot degrade the service for others.
+// Package ratelimit owns the token buckets: per caller and kind of request (send, read,
+// other), shared by every replica through Redis, so one abusive client cannot degrade the
+// service for others. It imports nothing of Parley's; the server decides whom to charge.
 package ratelimit
 
 import (

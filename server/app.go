@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/redis/go-redis/v9"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/blobs"
@@ -32,7 +34,9 @@ type App struct {
 	Store    *db.Store
 	Auth     *auth.Authenticator
 	Resolver *resolvers.Resolver
-	Config   Config
+	// Limiter keeps callers within their request rates (nil: no limits).
+	Limiter *ratelimit.Limiter
+	Config  Config
 	// Sockets are the open WebSockets; Shutdown closes them with 1001 so clients reconnect
 	// to another replica.
 	Sockets *livews.Transport
@@ -64,11 +68,11 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 		return nil, err
 	}
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
-		Hub: hub, Limiter: limiter, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		Hub: hub, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		WebhookRequireHTTPS: cfg.Production()}
-	sockets := resolvers.NewSockets(r, authn, cfg.CORSOrigins)
+	sockets := NewSockets(limiter, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
-	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Config: cfg, Sockets: sockets}, nil
+	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Limiter: limiter, Config: cfg, Sockets: sockets}, nil
 }
 
 // newLimiter keeps rate buckets in Redis, so limits hold across replicas. Without a configured
@@ -134,24 +138,27 @@ func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
 
 // Handler is the whole HTTP surface with its middleware.
 func (a *App) Handler() http.Handler {
-	opts := resolvers.DefaultOptions()
+	opts := DefaultOptions()
 	opts.Introspection, opts.AnonymousIntrospection = a.Config.Introspection, a.Config.AnonymousIntrospection
-	opts.Auth, opts.Origins, opts.Sockets = a.Auth, a.Config.CORSOrigins, a.Sockets
+	opts.Auth, opts.Origins, opts.Sockets, opts.Limiter = a.Auth, a.Config.CORSOrigins, a.Sockets, a.Limiter
 	if a.Config.MaxQueryDepth > 0 {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}
 	opts.MaxBodyBytes = a.Config.MaxBodyBytes()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
-	mux.Handle("GET /{$}", resolvers.Playground())
+	mux.Handle("/graphql", Handler(a.Resolver, opts))
+	mux.Handle("GET /{$}", graphiql.Page())
 	mux.Handle("GET "+graphiql.Prefix, graphiql.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
-	restcompat.Register(mux, a.Resolver)
-	h := shedLoad(a.Config.InFlightLimit(), restcompat.Envelope(mux))
+	legacy := restcompat.Handler(a.Resolver, callerLimits{a.Limiter}.Limit)
+	for _, prefix := range restcompat.Patterns {
+		mux.Handle(prefix, legacy)
+	}
+	h := shedLoad(a.Config.InFlightLimit(), mux)
 	h = a.limitCallers(a.boundBodies(h))
-	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(h)))))
+	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(noteUser(h))))))
 }
 
 // MaxHeaderBytes bounds a request's headers (net/http answers 431 past it): the credentials
@@ -178,53 +185,30 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // download serves a stored attachment to a participant of its thread; anyone else gets 404.
 func (a *App) download(w http.ResponseWriter, r *http.Request) {
-	v, err := auth.User(r.Context())
+	d, err := a.Resolver.OpenAttachment(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, r, db.Invalid("id", "is not an attachment id"))
+	if d.Body == nil {
+		http.Redirect(w, r, d.URL, http.StatusFound)
 		return
 	}
-	att, err := a.Store.Attachment(r.Context(), v, id)
-	if err == nil && att.StorageKey == "" {
-		http.Redirect(w, r, att.URL, http.StatusFound)
-		return
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	f, err := a.Resolver.Files.Open(r.Context(), att.StorageKey)
-	if err != nil {
-		writeError(w, r, fmt.Errorf("open attachment: %w", err))
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", att.ContentType)
-	w.Header().Set("Content-Length", strconv.FormatInt(att.SizeBytes, 10))
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", att.Name))
+	defer d.Body.Close()
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(d.Size, 10))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", d.Name))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = io.Copy(w, f)
+	_, _ = io.Copy(w, d.Body)
 }
 
-var statusByCode = map[string]int{
-	resolvers.CodeUnauthenticated: http.StatusUnauthorized,
-	resolvers.CodeForbidden:       http.StatusForbidden,
-	resolvers.CodeNotFound:        http.StatusNotFound,
-	resolvers.CodeBadUserInput:    http.StatusBadRequest,
-	resolvers.CodeConflict:        http.StatusConflict,
-	resolvers.CodeInternal:        http.StatusInternalServerError,
-}
-
+// writeError answers err as the error table says, in the server's own JSON error shape.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := resolvers.Code(err)
-	if code == resolvers.CodeInternal && !errors.Is(err, context.Canceled) {
+	ans := apierror.For(err)
+	if ans.Code == apierror.CodeInternal && !errors.Is(err, context.Canceled) {
 		slog.ErrorContext(r.Context(), "request failed", "err", err)
 	}
-	writeJSON(w, statusByCode[code], map[string]any{"error": map[string]string{"code": code, "message": resolvers.PublicMessage(err)}})
+	writeJSON(w, ans.Status, map[string]any{"error": map[string]string{"code": ans.Code, "message": apierror.PublicMessage(err)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -79,18 +79,37 @@ func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(s.ResponseWriter).Hijack()
 }
 
-// logRequests writes one line per request. It never logs tokens or bodies.
+// requestLine is what inner middleware adds to a request's log line.
+type requestLine struct{ user string }
+
+type requestLineKey struct{}
+
+// logRequests writes one line per request, with the user once noteUser, further in, has
+// authenticated them. It never logs tokens or bodies.
 func logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		line := &requestLine{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestLineKey{}, line)))
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
-		if p, err := auth.PrincipalFrom(r.Context()); err == nil && p.User != nil {
-			attrs = append(attrs, "user", p.User.UserID)
+		if line.user != "" {
+			attrs = append(attrs, "user", line.user)
 		}
 		slog.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+// noteUser puts the authenticated user's id on the request's log line; it runs inside the
+// authentication middleware, which logRequests runs outside of.
+func noteUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		line, _ := r.Context().Value(requestLineKey{}).(*requestLine)
+		if p, err := auth.PrincipalFrom(r.Context()); err == nil && p.User != nil && line != nil {
+			line.user = p.User.UserID
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
-	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/resolvers"
 	restcompat "github.com/parley/parley/rest-compat"
 )
@@ -69,18 +69,16 @@ func refuseLimited(w http.ResponseWriter, r *http.Request, err error) {
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 	}
-	retry := 1
-	if l, ok := ratelimit.IsLimited(err); ok {
-		retry = l.RetryAfterSeconds()
-	}
-	refuse(w, r, http.StatusTooManyRequests, resolvers.CodeRateLimited, resolvers.PublicMessage(err), retry)
+	retry := max(apierror.RetryAfter(err), 1)
+	ans := apierror.For(err)
+	refuse(w, r, ans.Status, ans.Code, apierror.PublicMessage(err), retry)
 }
 
 // limitCallers takes a rate token before any parsing: from the client address's bucket for a
 // request without valid credentials, from the caller's own for GraphQL over HTTP (see
 // Resolver.PrechargeGraphQL). REST routes charge users themselves, before their work.
 func (a *App) limitCallers(next http.Handler) http.Handler {
-	lim := a.Resolver.Limiter
+	lim := a.Limiter
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if lim == nil || exempt(r) || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
@@ -92,7 +90,7 @@ func (a *App) limitCallers(next http.Handler) http.Handler {
 				return
 			}
 		} else if r.URL.Path == "/graphql" && !isUpgrade(r) {
-			ctx, err := a.Resolver.PrechargeGraphQL(r.Context())
+			ctx, err := callerLimits{lim}.PrechargeGraphQL(r.Context())
 			if err != nil {
 				refuseLimited(w, r, err)
 				return
@@ -197,7 +195,7 @@ func refuseBody(w http.ResponseWriter, r *http.Request, err error, limit int64) 
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		refuse(w, r, http.StatusRequestTimeout, CodeRequestTimeout, "the request body was not sent in time", 0)
 	default:
-		refuse(w, r, http.StatusBadRequest, resolvers.CodeBadUserInput, "the request body could not be read", 0)
+		refuse(w, r, http.StatusBadRequest, apierror.CodeBadUserInput, "the request body could not be read", 0)
 	}
 }
 
@@ -225,7 +223,7 @@ func shedLoad(limit int, next http.Handler) http.Handler {
 		var once sync.Once
 		release := func() { once.Do(func() { <-slots }) }
 		defer release()
-		r = r.WithContext(resolvers.OnSubscribed(r.Context(), release))
+		r = r.WithContext(OnSubscribed(r.Context(), release))
 		next.ServeHTTP(&streamWriter{ResponseWriter: w, established: release}, r)
 	})
 }

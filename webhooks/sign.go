@@ -1,6 +1,8 @@
-// Package webhooks delivers webhook events to the endpoints back-office systems register, in
-// the Standard Webhooks form (https://www.standardwebhooks.com): signed with HMAC-SHA256,
-// retried on a schedule, and only to public addresses unless private ones are allowed.
+// Package webhooks owns webhook delivery to the endpoints back-office systems register, in the
+// Standard Webhooks form (https://www.standardwebhooks.com): the outbox worker, HMAC-SHA256
+// signing, retries on a schedule, and the guard that sends only to public addresses unless
+// private ones are allowed. It imports db (the outbox and endpoint rows) and nothing that serves
+// requests; the server starts its worker, the resolvers use its URL guard.
 package webhooks
 
 import (

@@ -1,5 +1,5 @@
 // Command parley serves Parley's GraphQL messaging API, and manages its database, tokens and
-// demo data.
+// demo data. It holds flags and wiring only: everything it runs is built by package server.
 package main
 
 import (

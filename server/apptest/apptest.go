@@ -1,5 +1,5 @@
 // Package apptest runs a real Parley (its full HTTP handler stack over its own PostgreSQL
-// database) for tests, and speaks GraphQL to it.
+// database) for tests, and speaks GraphQL to it. Tests and benchmarks only.
 package apptest
 
 import (

@@ -28,20 +28,14 @@ type operation struct {
 	taken   func() // tells the source an event was taken, so it may put the next one up
 }
 
-type streamKey struct{}
-
 // Stream is how a subscription resolver served by this transport reports its events. Taking
 // it binds the operation: from then on the transport reads the subscription's channel only
-// after Ready, once per event and once after the channel is closed.
+// after Ready, once per event and once after the channel is closed. Transport.Bind hands the
+// resolvers a function that takes it.
 type Stream struct{ op *operation }
 
-// StreamFrom returns the stream of the operation ctx belongs to, or nil when another
-// transport (SSE, say) serves it and reads the channel itself.
-func StreamFrom(ctx context.Context) *Stream {
-	op, _ := ctx.Value(streamKey{}).(*operation)
-	if op == nil {
-		return nil
-	}
+// takeStream binds op to its subscription's events.
+func (op *operation) takeStream() *Stream {
 	op.conn.mu.Lock()
 	op.stream = true
 	op.conn.mu.Unlock()

@@ -1,7 +1,8 @@
 // Package livews serves GraphQL over WebSocket, in the graphql-transport-ws protocol and the
 // legacy subscriptions-transport-ws, for many idle subscribers: an idle connection costs one
-// parked goroutine and no buffers. Events reach it through Stream (see StreamFrom) instead of
-// a goroutine waiting on each subscription's channel.
+// parked goroutine and no buffers. Events reach it through a Stream, which Transport.Bind hands
+// to the resolvers, instead of a goroutine waiting on each subscription's channel. It imports
+// gqlgen and nothing of Parley's: the server plugs in authentication, admission and binding.
 package livews
 
 import (
@@ -37,6 +38,11 @@ type Transport struct {
 	// error closes the socket (a *Refusal chooses the code), so credentials that expire or
 	// are revoked after connection_init stop working.
 	Check func(ctx context.Context) error
+	// Bind, when set, returns an operation's context carrying take, in whatever way its
+	// resolvers look for it: a subscription resolver calls take to report its events to this
+	// transport instead of having it wait on the channel (see Stream). The transport never
+	// names the resolvers, nor they it.
+	Bind func(ctx context.Context, take func() *Stream) context.Context
 	// Origins are the browser origins allowed to connect ("*" for any, a host or host
 	// pattern like "*.example.com", or a URL); pages of the server's own host always may.
 	Origins      []string

@@ -240,7 +240,9 @@ func (c *conn) start(op *operation, raw json.RawMessage) {
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
-	ctx = context.WithValue(ctx, streamKey{}, op)
+	if c.t.Bind != nil {
+		ctx = c.t.Bind(ctx, op.takeStream)
+	}
 	next, ctx := c.exec.DispatchOperation(ctx, rc)
 	op.begin(next, ctx)
 }

@@ -1,4 +1,4 @@
-package resolvers
+package server
 
 import (
 	"bytes"
@@ -15,11 +15,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// CodeBadRequest marks a request that is not a GraphQL request at all: a body that is not a
-// JSON object, a query that is not a string, variables that are not an object.
-const CodeBadRequest = "BAD_REQUEST"
+	"github.com/parley/parley/apierror"
+)
 
 // defaultMaxBody bounds a GraphQL request body (query, variables, extensions) when Options
 // name no bound; files go through the multipart transport, which has its own.
@@ -237,7 +235,7 @@ func needQuery(p *graphql.RawParams) error {
 }
 
 func badRequest(err error) *gqlerror.Error {
-	return &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": CodeBadRequest}}
+	return &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": apierror.CodeBadRequest}}
 }
 
 // requestFailed is the answer to a request that never ran: errors and no data entry.

@@ -1,10 +1,11 @@
-package resolvers
+package server
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -15,8 +16,10 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
-	"github.com/parley/parley/graph"
+	"github.com/parley/parley/ratelimit"
+	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/server/livews"
 	"github.com/parley/parley/web/graphiql"
 )
@@ -45,8 +48,10 @@ type Options struct {
 	Auth *auth.Authenticator
 	// Origins are the browser origins allowed to open WebSockets ("*" for any).
 	Origins []string
-	// Sockets serves WebSockets; nil makes one from Auth and Origins.
+	// Sockets serves WebSockets; nil makes one from Limiter, Auth and Origins.
 	Sockets *livews.Transport
+	// Limiter keeps callers within their request rates (nil: no limits).
+	Limiter *ratelimit.Limiter
 }
 
 // DefaultOptions are the limits Parley serves with; README's "Query limits" says why.
@@ -57,16 +62,14 @@ func DefaultOptions() Options {
 }
 
 // NewServer builds the GraphQL executor over r with transports, caches and limits.
-func NewServer(r *Resolver, o Options) *handler.Server {
-	cfg := graph.Config{Resolvers: r}
-	setComplexity(&cfg.Complexity)
-	srv := handler.New(graph.NewExecutableSchema(cfg))
+func NewServer(r *resolvers.Resolver, o Options) *handler.Server {
+	srv := handler.New(r.Schema())
 	if r.Hub != nil {
-		addLiveTransports(srv, r, o) // before POST, which would otherwise claim SSE requests
+		addLiveTransports(srv, o) // before POST, which would otherwise claim SSE requests
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(oneShot{httpTransport{o.MaxBodyBytes}}) // GET and POST as the GraphQL over HTTP spec says
-	srv.AddTransport(oneShot{checkedForm{transport.MultipartForm{MaxUploadSize: MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20}, o.MaxBodyBytes}})
+	srv.AddTransport(oneShot{checkedForm{transport.MultipartForm{MaxUploadSize: resolvers.MaxAttachments*r.MaxUpload() + 1<<20, MaxMemory: 32 << 20}, o.MaxBodyBytes}})
 	srv.AddTransport(unsupported{})
 	valid := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(valid)
@@ -80,13 +83,13 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(subscribed{}) // last: only an operation every check admitted
-	srv.AroundOperations(r.limitOperations)
+	srv.AroundOperations(callerLimits{o.Limiter}.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.
-		return next(context.WithValue(ctx, loadersKey{}, newLoaders(r.Store)))
+		return next(r.WithLoaders(ctx))
 	})
 	srv.AroundResponses(capErrors(o.MaxErrors))
-	srv.SetErrorPresenter(presentError)
+	srv.SetErrorPresenter(apierror.Present)
 	srv.SetRecoverFunc(recoverPanic)
 	return srv
 }
@@ -126,7 +129,7 @@ func (subscribed) MutateOperationContext(ctx context.Context, oc *graphql.Operat
 	return nil
 }
 
-func init() { errcode.RegisterErrorType(CodeBadRequest, errcode.KindProtocol) }
+func init() { errcode.RegisterErrorType(apierror.CodeBadRequest, errcode.KindProtocol) }
 
 // liveOnly refuses subscriptions on one-shot transports before any resolver runs.
 type liveOnly struct{}
@@ -139,7 +142,7 @@ func (liveOnly) MutateOperationContext(ctx context.Context, oc *graphql.Operatio
 		return nil
 	}
 	err := gqlerror.Errorf("Subscriptions need a WebSocket (graphql-transport-ws) or Server-Sent Events (POST with Accept: text/event-stream).")
-	err.Extensions = map[string]any{"code": CodeBadRequest}
+	err.Extensions = map[string]any{"code": apierror.CodeBadRequest}
 	return err
 }
 
@@ -191,7 +194,7 @@ func introspects(set ast.SelectionSet, seen map[string]bool) bool {
 }
 
 // Handler serves GraphQL at its path for programs, and GraphiQL to a browser that opens it.
-func Handler(r *Resolver, o Options) http.Handler {
+func Handler(r *resolvers.Resolver, o Options) http.Handler {
 	api := NewServer(r, o)
 	ide := graphiql.Page()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -204,43 +207,24 @@ func Handler(r *Resolver, o Options) http.Handler {
 	})
 }
 
-// Playground is GraphiQL pointed at /graphql, served from the binary (web/graphiql).
-func Playground() http.Handler { return graphiql.Page() }
-
-// setComplexity prices list fields by the page size asked for, so a client cannot multiply
-// the work with nested pages.
-func setComplexity(c *graph.ComplexityRoot) {
-	c.Query.Inbox = func(child int, first *int, _ *string, _ *int, _ *graph.InboxFilter) int {
-		return perPage(child, first, 20)
-	}
-	c.Query.Messages = func(child int, _ string, first *int, _ *string, last *int, _ *string, _ *int, _ *time.Time) int {
-		return perPage(child, firstOf(first, last), defaultMessages)
-	}
-	c.Conversation.Messages = func(child int, first *int, _ *string, last *int, _ *string) int {
-		return perPage(child, firstOf(first, last), defaultMessages)
-	}
-	c.Query.Notifications = func(child int, first *int, _ *string, _ *int, _ *graph.NotificationFilter) int {
-		return perPage(child, first, 20)
-	}
-	c.Query.SearchWorkshops = func(child int, _ string, _ *graph.GeoPoint, first *int) int {
-		return perPage(child, first, 20)
-	}
-	c.Query.WebhookDeliveries = func(child int, _ string, _ *graph.WebhookDeliveryStatus, first, _ *int) int {
-		return perPage(child, first, 20)
+// capErrors keeps at most max errors in a response, the last saying how many were dropped:
+// an answer's size follows what the server chose to do, not how many mistakes a client made.
+func capErrors(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || max < 1 || len(resp.Errors) <= max {
+			return resp
+		}
+		dropped := len(resp.Errors) - max + 1
+		note := gqlerror.Errorf("%d more errors were dropped.", dropped)
+		note.Extensions = map[string]any{"code": apierror.CodeTooManyErrors}
+		resp.Errors = append(resp.Errors[:max-1:max-1], note)
+		return resp
 	}
 }
 
-func perPage(child int, n *int, def int) int {
-	size := def
-	if n != nil && *n > 0 {
-		size = *n
-	}
-	return 1 + child*size
-}
-
-func firstOf(a, b *int) *int {
-	if a != nil {
-		return a
-	}
-	return b
+// recoverPanic turns a resolver's panic into an INTERNAL error instead of a dropped connection.
+func recoverPanic(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "resolver panicked", "panic", p)
+	return errors.New("internal error")
 }

@@ -1,14 +1,13 @@
-package resolvers
+package server
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/ratelimit"
 )
@@ -29,9 +28,12 @@ func classify(op *ast.OperationDefinition) ratelimit.Class {
 	return ratelimit.Other
 }
 
+// callerLimits charges callers' rate tokens for GraphQL and REST alike (nil limiter: no limits).
+type callerLimits struct{ Limiter *ratelimit.Limiter }
+
 // Limit takes a token for the caller of ctx; unauthenticated calls are left to the resolvers,
 // which refuse them anyway.
-func (r *Resolver) Limit(ctx context.Context, c ratelimit.Class) error {
+func (r callerLimits) Limit(ctx context.Context, c ratelimit.Class) error {
 	p, err := auth.PrincipalFrom(ctx)
 	if err != nil || r.Limiter == nil {
 		return nil
@@ -48,7 +50,7 @@ type prechargedKey struct{}
 // subscribe message, before its document is parsed: a user's read token, or the API key's
 // one. limitOperations then charges only what the operation adds: a mutation's send or other
 // token.
-func (r *Resolver) PrechargeGraphQL(ctx context.Context) (context.Context, error) {
+func (r callerLimits) PrechargeGraphQL(ctx context.Context) (context.Context, error) {
 	if err := r.Limit(ctx, ratelimit.Read); err != nil {
 		return ctx, err
 	}
@@ -67,7 +69,7 @@ func charged(ctx context.Context, c ratelimit.Class) bool {
 // limitOperations refuses queries and mutations over the caller's rate with RATE_LIMITED.
 // Subscriptions pay only the token taken before parsing (PrechargeGraphQL) and are capped per
 // user besides (see subscriptionCap).
-func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (r callerLimits) limitOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
 		return next(ctx)
@@ -77,15 +79,7 @@ func (r *Resolver) limitOperations(ctx context.Context, next graphql.OperationHa
 		return next(ctx)
 	}
 	if err := r.Limit(ctx, c); err != nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{presentError(ctx, err)}})
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{apierror.Present(ctx, err)}})
 	}
 	return next(ctx)
-}
-
-// subscriptionCap refuses a new subscription when the user holds too many on this replica.
-func (r *Resolver) subscriptionCap(userID string) error {
-	if r.MaxSubscriptions <= 0 || r.Hub.Subscriptions(userID) < r.MaxSubscriptions {
-		return nil
-	}
-	return fmt.Errorf("at most %d live subscriptions per user: %w", r.MaxSubscriptions, &ratelimit.ErrLimited{Retry: 5 * time.Second})
 }

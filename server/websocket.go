@@ -1,4 +1,4 @@
-package resolvers
+package server
 
 import (
 	"context"
@@ -9,26 +9,31 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
+	"github.com/parley/parley/ratelimit"
+	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/server/livews"
 )
 
 // addLiveTransports serves subscriptions over WebSocket (graphql-transport-ws, and the legacy
 // subscriptions-transport-ws) and Server-Sent Events.
-func addLiveTransports(srv *handler.Server, r *Resolver, o Options) {
+func addLiveTransports(srv *handler.Server, o Options) {
 	srv.AddTransport(checkedBody{transport.SSE{}, o.MaxBodyBytes})
 	sockets := o.Sockets
 	if sockets == nil {
-		sockets = NewSockets(r, o.Auth, o.Origins)
+		sockets = NewSockets(o.Limiter, o.Auth, o.Origins)
 	}
 	srv.AddTransport(sockets)
 }
 
 // NewSockets is the WebSocket transport: authentication from connection_init, checked again
 // before each operation, a rate token per subscribe message before its document is read, and
-// browser origins from the configuration ("*" for any).
-func NewSockets(r *Resolver, a *auth.Authenticator, origins []string) *livews.Transport {
-	return &livews.Transport{Init: wsInit(a), Check: wsCheck(a), Admit: r.PrechargeGraphQL, Origins: origins}
+// browser origins from the configuration ("*" for any). Subscription resolvers find the
+// socket's stream as a resolvers.LiveConsumer.
+func NewSockets(lim *ratelimit.Limiter, a *auth.Authenticator, origins []string) *livews.Transport {
+	return &livews.Transport{Init: wsInit(a), Check: wsCheck(a), Admit: callerLimits{lim}.PrechargeGraphQL,
+		Bind: resolvers.WithLiveConsumer[*livews.Stream], Origins: origins}
 }
 
 // wsCheck refuses an operation on a socket whose token has expired or been revoked since
@@ -46,7 +51,7 @@ func wsCheck(a *auth.Authenticator) func(context.Context) error {
 		case !errors.Is(err, auth.ErrUnauthenticated):
 			slog.ErrorContext(ctx, "websocket: recheck credentials", "err", err)
 		}
-		return refuse(err)
+		return refusal(err)
 	}
 }
 
@@ -62,7 +67,7 @@ func wsInit(a *auth.Authenticator) livews.InitFunc {
 		}
 		if token == "" {
 			if _, err := auth.PrincipalFrom(ctx); err != nil {
-				return ctx, refuse(err)
+				return ctx, refusal(err)
 			}
 			return ctx, nil
 		}
@@ -71,15 +76,18 @@ func wsInit(a *auth.Authenticator) livews.InitFunc {
 		}
 		pr, err := a.Authenticate(ctx, token, "")
 		if err != nil {
-			return ctx, refuse(err)
+			return ctx, refusal(err)
 		}
 		return auth.WithPrincipal(ctx, pr, nil), nil
 	}
 }
 
-func refuse(err error) error {
-	if strings.Contains(err.Error(), "missing credentials") {
-		return &livews.Refusal{Code: livews.CloseUnauthorized, Reason: "Unauthorized", Err: err}
+// refusal closes a socket with the close code the error table gives err.
+func refusal(err error) error {
+	code := apierror.CloseCode(err)
+	reason := "Forbidden"
+	if code == apierror.CloseUnauthorized {
+		reason = "Unauthorized"
 	}
-	return &livews.Refusal{Code: livews.CloseForbidden, Reason: "Forbidden", Err: err}
+	return &livews.Refusal{Code: code, Reason: reason, Err: err}
 }

@@ -1,4 +1,4 @@
-package resolvers_test
+package server_test
 
 import (
 	"bytes"
@@ -108,3 +108,22 @@ func TestMultipartFieldsOutOfOrderAreBadRequest(t *testing.T) {
 	t.Parallel()
 	postForm(t, `"operations"`, formPart{name: "map", content: `{"0": ["variables.in.attachments.0.file"]}`}, uploadOps("CONV", 1), filePart)
 }
+
+// threadOf is the conversation id (as a string) of a seeded booking.
+func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string { return e.ThreadOf(t, bookingID) }
+
+// totalMessages counts a thread's messages in the database, whatever any resolver says.
+func totalMessages(t *testing.T, e *apptest.Env, conv string) int {
+	t.Helper()
+	var n int
+	if err := e.Store.DB.NewRaw("SELECT count(*) FROM messages WHERE conversation_id = ?", conv).Scan(t.Context(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+const sendMutation = `mutation($in: SendMessageInput!) { sendMessage(input: $in) {
+  created message { id messageId body isMine } conversation { unreadCount } } }`
+
+// pngBytes is a 1x1 PNG.
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -1,4 +1,4 @@
-package resolvers
+package apierror
 
 import (
 	"context"
@@ -14,48 +14,6 @@ import (
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
 )
-
-// Error codes carried in extensions.code.
-const (
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
-	CodeNotFound        = "NOT_FOUND"
-	CodeBadUserInput    = "BAD_USER_INPUT"
-	CodeConflict        = "CONFLICT"
-	CodeInternal        = "INTERNAL"
-	CodeRateLimited     = "RATE_LIMITED"
-	// CodeTooManyErrors marks the last error of a response whose other errors were dropped.
-	CodeTooManyErrors = "TOO_MANY_ERRORS"
-)
-
-// Code classifies an error from a resolver or the store. Anything unclassified is INTERNAL.
-func Code(err error) string {
-	if _, ok := ratelimit.IsLimited(err); ok {
-		return CodeRateLimited
-	}
-	switch {
-	case errors.Is(err, auth.ErrUnauthenticated):
-		return CodeUnauthenticated
-	case errors.Is(err, db.ErrForbidden):
-		return CodeForbidden
-	case errors.Is(err, db.ErrNotFound):
-		return CodeNotFound
-	case errors.Is(err, db.ErrInvalidInput):
-		return CodeBadUserInput
-	case errors.Is(err, db.ErrConflict):
-		return CodeConflict
-	}
-	return CodeInternal
-}
-
-// Field names the argument a BAD_USER_INPUT error is about, if it says.
-func Field(err error) string {
-	var fe *db.FieldError
-	if errors.As(err, &fe) {
-		return fe.Field
-	}
-	return ""
-}
 
 // PublicMessage is what a client may read of err: one short sentence in the words of the code
 // that refused the request, without gqlgen's location and path (the error's locations and
@@ -105,8 +63,9 @@ func ownWords(err error) string {
 	return err.Error()
 }
 
-// presentError gives every resolver error its code, and logs internal ones once.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
+// Present is gqlgen's error presenter: every resolver error gets its code (and the field or
+// the retry delay it is about), internal ones are logged once.
+func Present(ctx context.Context, err error) *gqlerror.Error {
 	gerr := graphql.DefaultErrorPresenter(ctx, err)
 	var already *gqlerror.Error
 	if errors.As(err, &already) && already.Extensions["code"] != nil {
@@ -130,26 +89,4 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	gerr.Message = PublicMessage(err)
 	return gerr
-}
-
-// capErrors keeps at most max errors in a response, the last saying how many were dropped:
-// an answer's size follows what the server chose to do, not how many mistakes a client made.
-func capErrors(max int) graphql.ResponseMiddleware {
-	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(ctx)
-		if resp == nil || max < 1 || len(resp.Errors) <= max {
-			return resp
-		}
-		dropped := len(resp.Errors) - max + 1
-		note := gqlerror.Errorf("%d more errors were dropped.", dropped)
-		note.Extensions = map[string]any{"code": CodeTooManyErrors}
-		resp.Errors = append(resp.Errors[:max-1:max-1], note)
-		return resp
-	}
-}
-
-// recoverPanic turns a panic into an INTERNAL error instead of a dropped connection.
-func recoverPanic(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "resolver panicked", "panic", p)
-	return errors.New("internal error")
 }
