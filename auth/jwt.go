@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -203,17 +201,6 @@ func (a *Authenticator) key(t *jwt.Token) (any, error) {
 		return nil, errors.New("no JWKS configured")
 	}
 	return a.jwks.Keyfunc(t)
-}
-
-// Middleware authenticates every request and stores the outcome for the resolvers.
-func (a *Authenticator) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.Authenticate(r.Context(), r.Header.Get("Authorization"), r.Header.Get("X-API-Key"))
-		if err != nil && !errors.Is(err, ErrUnauthenticated) {
-			slog.ErrorContext(r.Context(), "authenticate", "err", err)
-		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p, err)))
-	})
 }
 
 // Minter signs HS256 user tokens with the configured issuer and audience, no longer-lived

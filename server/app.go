@@ -158,7 +158,7 @@ func (a *App) Handler() http.Handler {
 	}
 	h := shedLoad(a.Config.InFlightLimit(), mux)
 	h = a.limitCallers(a.boundBodies(h))
-	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, a.Auth.Middleware(noteUser(h))))))
+	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, authenticate(a.Auth, noteUser(h))))))
 }
 
 // MaxHeaderBytes bounds a request's headers (net/http answers 431 past it): the credentials

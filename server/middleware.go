@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -98,6 +99,18 @@ func logRequests(next http.Handler) http.Handler {
 			attrs = append(attrs, "user", line.user)
 		}
 		slog.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+// authenticate reads every request's credentials and stores the outcome (a Principal, or why
+// there is none) in its context, for the resolvers and the REST handlers.
+func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.Authenticate(r.Context(), r.Header.Get("Authorization"), r.Header.Get("X-API-Key"))
+		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+			slog.ErrorContext(r.Context(), "authenticate", "err", err)
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p, err)))
 	})
 }
 
