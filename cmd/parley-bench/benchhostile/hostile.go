@@ -2,7 +2,7 @@
 // sends mixed with costly documents, oversized and trickled bodies and anonymous floods. It
 // reports what the valid users got, the answers by status, whether health checks kept
 // answering, and whether the server's CPU went back to idle afterwards. It only ever targets
-// loopback addresses and stops by itself. It imports the app only to run it in-process.
+// loopback addresses and stops by itself. It imports server only to run Parley in-process; part of parley-bench, never of the production binary.
 package benchhostile
 
 import (

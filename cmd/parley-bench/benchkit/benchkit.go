@@ -1,6 +1,7 @@
 // Package benchkit owns the small helpers the `parley-bench` tools share: GraphQL documents
 // of aliased fields, a back-office/user GraphQL client for setting up, a cancellable sleep,
 // readings of this process's CPU time and the machine's load, and latency quantiles.
+// It imports nothing of Parley's.
 package benchkit
 
 import (

@@ -1,6 +1,7 @@
 // Package benchlive measures live delivery: how many WebSocket subscribers one Parley replica
 // holds, how fast a message sent over HTTP reaches every one of them, and what an idle
 // subscription costs the server in memory.
+// Part of parley-bench, never of the production binary: it may import server to run Parley in-process.
 package benchlive
 
 import (

@@ -2,6 +2,7 @@
 // the REST inbox) through the full HTTP stack of an in-process server, over data sets of
 // different sizes built with SQL, so that how a read grows with the data shows as the ratio of
 // its p99s. It only talks to its own loopback server and stops by itself.
+// Part of parley-bench, never of the production binary: it may import server and db.
 package benchreads
 
 import (

@@ -1,6 +1,7 @@
 // Package benchsend is `parley-bench send`: sendMessage throughput over HTTP, through GraphQL
 // and through the REST route, against pgbench inserting rows of the same shape into the same
 // messages table, in the same run.
+// Part of parley-bench, never of the production binary: it may import server and db.
 package benchsend
 
 import (

@@ -1,5 +1,6 @@
 // Package gqlws is a small graphql-transport-ws client, for Parley's tests and its live
 // benchmark.
+// It imports nothing of Parley's.
 package gqlws
 
 import (
