@@ -1,4 +1,4 @@
-package resolvers_test
+package livews_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/apptest/gqlws"
 	"github.com/parley/parley/server/livews"
 )
 
@@ -393,4 +394,48 @@ func quietGoroutines() int {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return runtime.NumGoroutine()
+}
+
+// threadOf is the conversation id (as a string) of a seeded booking.
+func threadOf(t *testing.T, e *apptest.Env, bookingID int64) string { return e.ThreadOf(t, bookingID) }
+
+const messageAddedSub = `subscription($c: ID, $after: String) { messageAdded(conversationId: $c, after: $after) { messageId body isMine } }`
+
+// send sends a message through GraphQL over HTTP.
+func send(t *testing.T, e *apptest.Env, c apptest.Creds, conv, body string) {
+	t.Helper()
+	e.GQL(t, c, `mutation($in: SendMessageInput!) { sendMessage(input: $in) { created } }`,
+		map[string]any{"in": map[string]any{"conversationId": conv, "body": body}}).Decode(t, &struct{}{})
+}
+
+// dial opens an acknowledged graphql-transport-ws connection as c.
+func dial(t *testing.T, e *apptest.Env, c apptest.Creds) *gqlws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	conn, err := gqlws.Dial(ctx, e.URL+"/graphql", nil, map[string]any{"Authorization": "Bearer " + c.Token})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
+func subscribe(t *testing.T, conn *gqlws.Conn, id, query string, vars map[string]any) {
+	t.Helper()
+	if err := conn.Subscribe(t.Context(), id, query, vars); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor waits for cond, polling the server's state with a generous deadline.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within 30s")
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the server's state, not timing it
+	}
 }
