@@ -38,10 +38,9 @@ func (b *bench) sameAnswers(ctx context.Context, v viewer) error {
 	}
 	var pgl struct {
 		Data struct {
-			UnreadTotal     json.Number
+			Counts          struct{ TotalCount, UnreadTotal json.Number }
 			AllParticipants struct {
-				TotalCount int64
-				Nodes      []struct {
+				Nodes []struct {
 					UnreadCount  int64
 					Conversation struct {
 						Booking      struct{ ID json.Number }
@@ -68,8 +67,9 @@ func (b *bench) sameAnswers(ctx context.Context, v viewer) error {
 		m := n.LastMessage
 		a.Threads = append(a.Threads, thread(n.Subject.BookingID, n.UnreadCount, names, m.MessageID, m.IsMine, m.IsRead))
 	}
-	unread, _ := pgl.Data.UnreadTotal.Int64()
-	g := answer{Total: gi.TotalCount, Unread: unread}
+	total, _ := pgl.Data.Counts.TotalCount.Int64()
+	unread, _ := pgl.Data.Counts.UnreadTotal.Int64()
+	g := answer{Total: total, Unread: unread}
 	for _, n := range gi.Nodes {
 		var names []string
 		for _, p := range n.Conversation.Participants.Nodes {

@@ -21,8 +21,8 @@ import (
 )
 
 // computedColumns give PostGraphile the inbox fields that are not plain columns or foreign
-// keys, as computed columns (and one root query) it inlines into its one SQL statement per
-// request. They are created only in the scratch database. The viewer is an argument: PostGraphile
+// keys, as computed columns it inlines into its one SQL statement for the page, and the
+// page's figures as a root query. They are created only in the scratch database. The viewer is an argument: PostGraphile
 // runs without our tokens, so it is asked the question Parley answers from the token.
 const computedColumns = `
 CREATE FUNCTION participants_name(p participants) RETURNS text STABLE LANGUAGE sql AS $$
@@ -36,8 +36,11 @@ CREATE FUNCTION messages_is_mine(m messages, viewer text) RETURNS boolean STABLE
 CREATE FUNCTION messages_is_read(m messages, viewer text) RETURNS boolean STABLE LANGUAGE sql AS $$
 	SELECT EXISTS (SELECT 1 FROM message_reads AS r WHERE r.message_id = m.id
 		AND CASE WHEN m.sender_party_id = $2 THEN r.party_id <> $2 ELSE r.party_id = $2 END) $$;
-CREATE FUNCTION inbox_unread_total(viewer text, kind text) RETURNS bigint STABLE LANGUAGE sql AS $$
-	SELECT coalesce(sum(p.unread_count), 0) FROM participants AS p
+-- The page's figures in one scan, as Parley counts them (rather than PostGraphile's own
+-- totalCount beside a second scan for the unread sum).
+CREATE TYPE inbox_counts AS (total_count bigint, unread_total bigint);
+CREATE FUNCTION inbox_counts(viewer text, kind text) RETURNS inbox_counts STABLE LANGUAGE sql AS $$
+	SELECT count(*), coalesce(sum(p.unread_count), 0) FROM participants AS p
 	WHERE p.party_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL AND p.archived_at IS NULL $$;`
 
 // pglInboxQuery asks PostGraphile's generated schema for what benchreads.InboxQuery asks
@@ -47,13 +50,13 @@ CREATE FUNCTION inbox_unread_total(viewer text, kind text) RETURNS bigint STABLE
 const pglInboxQuery = `query($party: String!, $kind: String!) {
 	allParticipants(first: 20, condition: {partyId: $party, kind: $kind, deletedAt: null, archivedAt: null},
 			orderBy: [LAST_ACTIVITY_AT_DESC, CONVERSATION_ID_DESC]) {
-		totalCount pageInfo { hasNextPage endCursor }
+		pageInfo { hasNextPage endCursor }
 		nodes { conversationId unreadCount lastActivityAt
 			conversation: conversationByConversationId {
 				booking: bookingByBookingId { id workshop: workshopByWorkshopOrgNr { name } carOwner: userByCarOwnerId { name } }
 				participants: participantsByConversationId { nodes { name role isViewer(viewer: $party) lastReadMessageId } }
 				lastMessage: messageByLastMessageId { id body isMine(viewer: $party) isRead(viewer: $party) createdAt } } } }
-	unreadTotal: inboxUnreadTotal(viewer: $party, kind: $kind) }`
+	counts: inboxCounts(viewer: $party, kind: $kind) { totalCount unreadTotal } }`
 
 // pglOptions are PostGraphile's command-line options besides where it connects and listens,
 // documented in BENCHMARKS.md: the public schema, read-only (no default mutations),
