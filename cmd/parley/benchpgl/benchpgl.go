@@ -96,7 +96,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if srv.DSN == "" {
 		return errors.New("bench postgraphile needs a PostgreSQL server both can reach (DATABASE_URL or the local one); none answered")
 	}
-	r := &report{Options: o, Where: srv.Where, Load0: benchkit.LoadAverage()}
+	r := &report{Options: o, Where: srv.Where}
 	if r.Set, err = benchreads.Build(ctx, srv.DSN, o.Size); err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		return err
 	}
 	defer pgl.Stop()
-	r.PGLVersion = pgl.Version
+	r.PGLVersion, r.Load0 = pgl.Version, benchkit.LoadAverage() // after the build's own load
 	viewers, err := issueTokens(ctx, srv, r.Set)
 	if err != nil {
 		return err
