@@ -193,7 +193,7 @@ func (c Config) HeaderTimeout() time.Duration { return orDefault(c.ReadHeaderTim
 func (c Config) KeepAlive() time.Duration { return orDefault(c.IdleTimeout, 2*time.Minute) }
 
 // InFlightLimit is how many requests one replica works on at once. The default, 8 per CPU,
-// keeps the database busy while admitted requests stay quick: `parley bench hostile` on two
+// keeps the database busy while admitted requests stay quick: `parley-bench hostile` on two
 // cores gave a valid-request p99 of 3.8 s at 32 per CPU and 0.5 s at 8 (BENCHMARKS.md).
 func (c Config) InFlightLimit() int { return orDefault(c.MaxInFlight, 8*runtime.GOMAXPROCS(0)) }
 

@@ -1,7 +1,8 @@
 // Command parley-bench measures Parley: live delivery, valid traffic under attack, send
-// throughput against pgbench and reads at 10k and 1M messages. It runs Parley in its own process
-// (or against a running server) and prints figures, the key figure last. It is a separate
-// binary so the load generators stay out of the production one; it may import anything.
+// throughput against pgbench, reads at 10k and 1M messages and the PostGraphile comparison. It
+// runs Parley in its own process (or against a running server) and prints figures, the key
+// figure last. It is a separate binary so the load generators stay out of the production one;
+// it may import anything.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/parley/parley/cmd/parley-bench/benchhostile"
 	"github.com/parley/parley/cmd/parley-bench/benchlive"
+	"github.com/parley/parley/cmd/parley-bench/benchpgl"
 	"github.com/parley/parley/cmd/parley-bench/benchreads"
 	"github.com/parley/parley/cmd/parley-bench/benchsend"
 	"github.com/parley/parley/server"
@@ -23,7 +25,8 @@ import (
 const benchUsage = `usage: parley-bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
        parley-bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
        parley-bench send [--senders N] [--sweep] [--duration D]
-       parley-bench reads [--sizes 10k,1M] [--requests N]`
+       parley-bench reads [--sizes 10k,1M] [--requests N]
+       parley-bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--rounds N] [--node-dir DIR]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -39,8 +42,8 @@ func main() {
 	}
 }
 
-// bench runs a benchmark. "live-clients" and "send-clients" are the child processes of "live"
-// and "send", not for people.
+// bench runs a benchmark. "live-clients", "send-clients" and "postgraphile-clients" are the
+// child processes of "live", "send" and "postgraphile", not for people.
 func bench(ctx context.Context, cfg server.Config, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s", benchUsage)
@@ -61,6 +64,10 @@ func bench(ctx context.Context, cfg server.Config, args []string) error {
 		return benchsend.RunClients(ctx, os.Stdin, os.Stdout)
 	case "reads":
 		return benchReads(ctx, cfg, args[1:])
+	case "postgraphile":
+		return benchPostGraphile(ctx, cfg, args[1:])
+	case "postgraphile-clients":
+		return benchpgl.RunClients(ctx, os.Stdin, os.Stdout)
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -129,6 +136,25 @@ func benchReads(ctx context.Context, cfg server.Config, args []string) error {
 		return err
 	}
 	return benchreads.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchPostGraphile(ctx context.Context, cfg server.Config, args []string) error {
+	fs := flag.NewFlagSet("parley-bench postgraphile", flag.ContinueOnError)
+	var o benchpgl.Options
+	size := fs.String("size", "1M", "data set to build, in messages (2k to 2M): 10k or 1M as bench reads builds them")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "clients at once, for each server")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each server is timed, per viewer")
+	fs.IntVar(&o.Rounds, "rounds", 5, "turns the duration is split into, the servers taking them alternately")
+	fs.StringVar(&o.NodeDir, "node-dir", "", "PostGraphile's package folder (default: cmd/parley-bench/benchpgl/node here or above)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sizes, err := benchreads.ParseSizes(*size)
+	if err != nil || len(sizes) != 1 {
+		return fmt.Errorf("--size: %q is not one count such as 10k or 1M", *size)
+	}
+	o.Size = sizes[0]
+	return benchpgl.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

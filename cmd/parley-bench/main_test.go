@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var binary string
@@ -61,4 +63,29 @@ func refusal(t *testing.T, want string, args ...string) {
 	if err == nil || !strings.Contains(string(out), want) {
 		t.Errorf("parley-bench %v: want a refusal containing %q, got %v:\n%s", args, want, err, out)
 	}
+}
+
+// npmInstalled returns the folder (relative to cmd/parley) with its locked packages installed.
+func npmInstalled(t *testing.T, folder string) string {
+	t.Helper()
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required for the JavaScript client test: %v", tool, err)
+		}
+	}
+	dir, err := filepath.Abs(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
+		return dir
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	return dir
 }

@@ -2,7 +2,6 @@
 // the REST inbox) through the full HTTP stack of an in-process server, over data sets of
 // different sizes built with SQL, so that how a read grows with the data shows as the ratio of
 // its p99s. It only talks to its own loopback server and stops by itself.
-// Part of parley-bench, never of the production binary: it may import server and db.
 package benchreads
 
 import (
@@ -16,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/parley/parley/cmd/parley-bench/benchlive"
-	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/server"
 )
 
@@ -84,17 +82,7 @@ func Run(ctx context.Context, cfg server.Config, o Options, out io.Writer) error
 	if err := o.check(); err != nil {
 		return err
 	}
-	// The figures are the reads' cost: the read bucket is still consulted on every request,
-	// but never runs dry.
-	if cfg.Limits != nil {
-		l := *cfg.Limits
-		l.User = map[ratelimit.Class]ratelimit.Rule{}
-		for class, rule := range cfg.Limits.User {
-			l.User[class] = rule
-		}
-		l.User[ratelimit.Read] = ratelimit.Rule{Rate: 1e6, Burst: 1e6}
-		cfg.Limits = &l
-	}
+	cfg = NoReadLimit(cfg)
 	rep := &report{Requests: o.Requests, Load0: loadAverage()}
 	for _, n := range o.Sizes {
 		res, err := runSet(ctx, cfg, n, o.Requests)
