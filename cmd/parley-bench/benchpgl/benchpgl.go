@@ -1,6 +1,8 @@
 // Package benchpgl is `parley-bench postgraphile`: Parley's inbox page against the same
 // question answered by PostGraphile v4 (npm) over the same database, at the same concurrency,
 // one after the other in the same run, for the workshop and the car owner of a benchreads set.
+// Part of parley-bench, never of the production binary: it may import server and the other
+// bench packages.
 package benchpgl
 
 import (
