@@ -11,6 +11,9 @@ func (s *Store) SendInTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	msg, _, err := s.sendTx(ctx, tx, v, in)
-	return msg, err
+	res, err := send(ctx, tx, v, in)
+	if err != nil {
+		return nil, err
+	}
+	return res.Message, nil
 }
