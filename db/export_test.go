@@ -11,11 +11,11 @@ func (s *Store) SendInTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := send(ctx, tx, v, in)
+	r, err := send(ctx, tx, v, in)
 	if err != nil {
 		return nil, err
 	}
-	return res.Message, nil
+	return r.res.Message, r.wake(ctx, tx)
 }
 
 // GoWebhookData is the data Go's wire functions give the message.received event of message

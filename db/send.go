@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -76,25 +78,35 @@ func (s *Store) SendMessage(ctx context.Context, v Viewer, in SendInput) (msg *M
 }
 
 // Send is SendMessage with the thread as it is after the send. It is one autocommit statement
-// (parley_send, migration 20261130000020): one round trip to PostgreSQL.
+// (parley_send, migration 20261130000020), then the NOTIFY that wakes the live hubs: two round
+// trips to PostgreSQL, one commit that waits for the disk.
 func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := send(ctx, s.DB, v, in)
+	r, err := send(ctx, s.DB, v, in)
 	if err != nil && isUniqueViolation(err) {
 		// A concurrent retry of the same clientMessageId in another thread won the race.
 		return nil, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
 	}
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	// After the commit, not in it: a notifying transaction holds a database-wide lock through
+	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
+	// process dies first) only delays delivery: the hubs also read every second.
+	if err := r.wake(context.WithoutCancel(ctx), s.DB); err != nil {
+		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
+	}
+	return &r.res, nil
 }
 
 // sendSQL calls parley_send; its arguments are in the function's order.
-const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // send writes a validated message through idb: the database, or a transaction that sends a
-// first message with the conversation it opens.
-func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*SendResult, error) {
+// first message with the conversation it opens. The caller wakes the hubs (sendRow.wake).
+func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow, error) {
 	n := len(in.Attachments)
 	names, types, keys, urls, sums := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	sizes := make([]int64, n)
@@ -110,7 +122,7 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*SendResu
 		title = "New message from " + v.Name
 	}
 	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
-		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body), ChannelMessages, ChannelState,
+		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
 		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums))
 	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
@@ -124,7 +136,29 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*SendResu
 			in.Attachments[i].ID, in.Attachments[i].MessageID = id, r.res.Message.ID
 		}
 	}
-	return &r.res, nil
+	return r, nil
+}
+
+// wake tells the live hubs of every replica about a new message and its notifications, in
+// one statement (nothing for a retry: its events went out with the first send).
+func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
+	if !r.res.Created {
+		return nil
+	}
+	m := r.res.Message
+	channels := make([]string, 1, 1+len(r.noteIDs))
+	payloads := make([]string, 1, 1+len(r.noteIDs))
+	channels[0], payloads[0] = ChannelMessages, "m "+strconv.FormatInt(m.ID, 10)+" "+strconv.FormatInt(m.ConversationID, 10)
+	for i, id := range r.noteIDs {
+		channels = append(channels, ChannelState)
+		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
+	}
+	_, err := idb.ExecContext(ctx, "SELECT pg_notify(x.c, x.p) FROM unnest(?::text[], ?::text[]) AS x (c, p)",
+		pgArray(channels), pgArray(payloads))
+	if err != nil {
+		return fmt.Errorf("wake live hubs: %w", err)
+	}
+	return nil
 }
 
 // sendRow is parley_send's row: a code ("" when sent or replayed) and what was sent.
@@ -132,6 +166,9 @@ type sendRow struct {
 	code          string
 	attachmentIDs []int64
 	res           SendResult
+	// The notifications written, for the wake-up: their users and ids.
+	noteUsers []string
+	noteIDs   []int64
 }
 
 // scanSend reads parley_send's row. On a refusal every column but the code may be NULL.
@@ -142,7 +179,8 @@ func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
 		msgID, lastRead, hiddenUpTo                               sql.Null[int64]
 		count, unread, hiddenCount                                sql.Null[int]
 		sentAt, activity, convCreated                             sql.Null[time.Time]
-		ids                                                       []int64
+		ids, noteIDs                                              []int64
+		noteUsers                                                 []string
 	)
 	m := &Message{ConversationID: conversationID, ViewerParty: v.Party()}
 	t := &Thread{Conversation: Conversation{ID: conversationID}, ViewerParty: v.Party()}
@@ -151,14 +189,17 @@ func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
 		&m.RemovedAt, &sentAt, &m.ReadAt, pgArray(&ids),
 		&kind, &t.BookingID, &t.ListingID, &t.BuyerID, &t.LastMessageID, &count, &activity, &convCreated,
 		&role, &unread, &lastRead, &t.LastReadAt, &t.ArchivedAt, &hiddenUpTo, &hiddenCount,
-		&workshop)
+		&workshop, pgArray(&noteUsers), pgArray(&noteIDs))
 	if err != nil {
 		return nil, err
 	}
 	m.ID, m.SenderPartyID, m.SenderRole, m.Type, m.Body, m.CreatedAt = msgID.V, sender.V, senderRole.V, typ.V, body.V, sentAt.V
 	t.Kind, t.MessageCount, t.LastActivityAt, t.CreatedAt = kind.V, count.V, activity.V, convCreated.V
 	t.ViewerRole, t.UnreadCount, t.LastReadMessageID, t.HiddenUpTo, t.HiddenCount = role.V, unread.V, lastRead.V, hiddenUpTo.V, hiddenCount.V
-	return &sendRow{code: code.V, attachmentIDs: ids,
+	if len(noteUsers) != len(noteIDs) {
+		return nil, fmt.Errorf("%d notification users for %d ids", len(noteUsers), len(noteIDs))
+	}
+	return &sendRow{code: code.V, attachmentIDs: ids, noteUsers: noteUsers, noteIDs: noteIDs,
 		res: SendResult{Message: m, Thread: t, Created: created.V, WorkshopOrgNr: workshop.V}}, nil
 }
 

@@ -101,8 +101,8 @@ func (s *Store) sendFirst(ctx context.Context, tx bun.Tx, v Viewer, conversation
 	if err != nil {
 		return err
 	}
-	res.Message = sent.Message
-	return nil
+	res.Message = sent.res.Message
+	return sent.wake(ctx, tx) // a start is rare: its wake-up commits with it
 }
 
 func (s *Store) finishStart(ctx context.Context, v Viewer, res *StartResult) (*StartResult, error) {

@@ -1,6 +1,9 @@
 -- A send in one statement: parley_send does in one call what the send path did in a dozen
 -- round trips (db/send.go calls it; README, "Sending a message"). Domain refusals come back as
--- a code, not an error, so the caller maps them without reading error text.
+-- a code, not an error, so the caller maps them without reading error text. It sends no NOTIFY:
+-- a transaction that notifies holds a database-wide lock from its pre-commit through its WAL
+-- flush, so notifying sends commit one at a time; the caller wakes the live hubs after the
+-- commit instead, with the notification ids returned here.
 
 -- The webhook wire form (db/webhook_payloads.go), for the events a send writes.
 CREATE FUNCTION parley_wire_time(t timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
@@ -38,12 +41,12 @@ $$;
 -- A retry of the same send (same client_id, type, body, template and attachments) returns the
 -- earlier message with created = false. The conversation row is locked first, so within a
 -- thread ids are taken and committed in order (db/horizon.go). The row returned also holds the
--- conversation and party's participant row as they are after the send, and the booking's
--- workshop, so the caller reads nothing else.
+-- conversation and party's participant row as they are after the send, the booking's
+-- workshop, and the users and ids of the notifications written, so the caller reads nothing else.
 CREATE FUNCTION parley_send(
     conv bigint, party text, sender text, conv_kind text,
     in_type text, in_body text, in_template bigint, client_id text, in_workshop text,
-    title text, preview text, messages_channel text, state_channel text,
+    title text, preview text,
     att_names text[], att_types text[], att_sizes bigint[], att_keys text[], att_urls text[], att_sha text[],
     OUT code text, OUT created boolean,
     OUT m_id bigint, OUT m_sender_party_id text, OUT m_sender_user_id text, OUT m_sender_role text,
@@ -53,7 +56,7 @@ CREATE FUNCTION parley_send(
     OUT c_message_count integer, OUT c_last_activity_at timestamptz, OUT c_created_at timestamptz,
     OUT v_role text, OUT v_unread_count integer, OUT v_last_read_message_id bigint, OUT v_last_read_at timestamptz,
     OUT v_archived_at timestamptz, OUT v_hidden_up_to bigint, OUT v_hidden_count integer,
-    OUT booking_workshop text)
+    OUT booking_workshop text, OUT note_users text[], OUT note_ids bigint[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     prior messages;
@@ -62,7 +65,6 @@ DECLARE
     parties text[];
     roles text[];
     note record;
-    note_ids bigint[] := '{}';
 BEGIN
     SELECT p.role, b.workshop_org_nr INTO v_role, booking_workshop
     FROM conversations AS c
@@ -155,9 +157,6 @@ BEGIN
     WHERE c.id = conv
     RETURNING c.kind, c.booking_id, c.listing_id, c.buyer_id, c.last_message_id, c.message_count, c.last_activity_at, c.created_at
     INTO c_kind, c_booking_id, c_listing_id, c_buyer_id, c_last_message_id, c_message_count, c_last_activity_at, c_created_at;
-    -- Wakes the live hubs; delivered at commit.
-    PERFORM pg_notify(messages_channel, 'm ' || m_id || ' ' || conv);
-
     -- A notification for every user on the other side: the user of a personal party, or each
     -- known user of a workshop. Two selects, so each finds its users through an index (an OR
     -- in one join read every user with an org_nr); they never match the same user.
@@ -180,7 +179,7 @@ BEGIN
         WHERE r.id <> sender
         RETURNING id, user_id
     LOOP
-        PERFORM pg_notify(state_channel, 'n ' || note.user_id || ' ' || note.id);
+        note_users := note_users || note.user_id;
         note_ids := note_ids || note.id;
     END LOOP;
 
