@@ -64,6 +64,7 @@ DECLARE
     want_notification boolean;
     parties text[];
     roles text[];
+    recipients text[];
     note record;
 BEGIN
     SELECT p.role, b.workshop_org_nr INTO v_role, booking_workshop
@@ -159,29 +160,30 @@ BEGIN
     INTO c_kind, c_booking_id, c_listing_id, c_buyer_id, c_last_message_id, c_message_count, c_last_activity_at, c_created_at;
     -- A notification for every user on the other side: the user of a personal party, or each
     -- known user of a workshop. Two selects, so each finds its users through an index (an OR
-    -- in one join read every user with an org_nr); they never match the same user.
-    FOR note IN
-        WITH recipients AS (
-            SELECT u.id FROM participants AS p
-            JOIN users AS u ON u.id = p.party_id
-            WHERE p.conversation_id = conv AND p.party_id <> party
-            UNION ALL
-            SELECT u.id FROM participants AS p
-            JOIN users AS u ON u.org_nr = substr(p.party_id, 5) AND u.role = 'workshop'
-            WHERE p.conversation_id = conv AND p.party_id <> party AND starts_with(p.party_id, 'org:')
-        )
-        INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
-        SELECT r.id, 'message.received', title, preview,
-            jsonb_build_object('conversation_id', conv, 'message_id', m_id)
-                || jsonb_strip_nulls(jsonb_build_object('booking_id', c_booking_id, 'listing_id', c_listing_id)),
-            conv, m_id
-        FROM recipients AS r
-        WHERE r.id <> sender
-        RETURNING id, user_id
-    LOOP
-        note_users := note_users || note.user_id;
-        note_ids := note_ids || note.id;
-    END LOOP;
+    -- read every user with an org_nr); they never match the same user. No insert (and no run of
+    -- its statement triggers) when there is nobody to notify.
+    SELECT array_agg(r.id) INTO recipients FROM (
+        SELECT u.id FROM users AS u WHERE u.id = ANY(array_remove(parties, party))
+        UNION ALL
+        SELECT u.id FROM users AS u
+        WHERE u.role = 'workshop' AND u.org_nr = ANY(ARRAY(
+            SELECT substr(x, 5) FROM unnest(parties) AS x WHERE x <> party AND starts_with(x, 'org:')))
+    ) AS r
+    WHERE r.id <> sender;
+    IF recipients IS NOT NULL THEN
+        FOR note IN
+            INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
+            SELECT r.id, 'message.received', title, preview,
+                jsonb_build_object('conversation_id', conv, 'message_id', m_id)
+                    || jsonb_strip_nulls(jsonb_build_object('booking_id', c_booking_id, 'listing_id', c_listing_id)),
+                conv, m_id
+            FROM unnest(recipients) AS r (id)
+            RETURNING id, user_id
+        LOOP
+            note_users := note_users || note.user_id;
+            note_ids := note_ids || note.id;
+        END LOOP;
+    END IF;
 
     SELECT coalesce(bool_or(w.events @> '{message.received}'), false), coalesce(bool_or(w.events @> '{notification.created}'), false)
     INTO want_message, want_notification
