@@ -85,7 +85,7 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 	if strings.TrimSpace(q.Text) != "" {
 		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
 	}
-	if err := inboxFilter(agg, q).Scan(ctx, &page.TotalCount, &page.UnreadTotal); err != nil {
+	if err := scanSelect(ctx, s.DB, inboxFilter(agg, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
 	sel := inboxFilter(s.threadQuery(v), q).
@@ -96,7 +96,7 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 	} else if q.Offset > 0 {
 		sel.Offset(q.Offset)
 	}
-	if err := sel.Scan(ctx, &page.Threads); err != nil {
+	if err := scanSelect(ctx, s.DB, sel, &page.Threads); err != nil {
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
 	if len(page.Threads) > q.Limit {
@@ -164,8 +164,8 @@ func (s *Store) threadWhere(ctx context.Context, v Viewer, where string, arg any
 // Participants loads the participants of the given conversations, by conversation.
 func (s *Store) Participants(ctx context.Context, conversationIDs []int64) (map[int64][]*Participant, error) {
 	var ps []*Participant
-	err := s.DB.NewSelect().Model(&ps).Where("conversation_id IN (?)", bun.In(conversationIDs)).
-		OrderExpr("conversation_id, joined_at, party_id").Scan(ctx)
+	err := scanSelect(ctx, s.DB, s.DB.NewSelect().Model(&ps).Where("conversation_id IN (?)", bun.In(conversationIDs)).
+		OrderExpr("conversation_id, joined_at, party_id"), &ps)
 	if err != nil {
 		return nil, fmt.Errorf("load participants: %w", err)
 	}

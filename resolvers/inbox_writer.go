@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -33,17 +34,34 @@ func (r *Resolver) writeInbox(ctx context.Context, next graphql.Resolver) (any, 
 	if err != nil || !ok || conn == nil {
 		return res, err
 	}
-	w := inboxWriter{ctx: ctx, r: r, oc: graphql.GetOperationContext(ctx), buf: make([]byte, 0, 16<<10)}
-	if !w.connection(fc.Field.Selections, conn) {
+	buf := inboxBuffers.Get().(*[]byte)
+	w := inboxWriter{ctx: ctx, r: r, oc: graphql.GetOperationContext(ctx), buf: (*buf)[:0]}
+	ok = w.connection(fc.Field.Selections, conn)
+	*buf = w.buf
+	if !ok {
+		inboxBuffers.Put(buf)
 		return res, nil
 	}
-	return rawJSON(w.buf), nil
+	return &pooledJSON{buf}, nil
 }
 
-// rawJSON is a value already written as JSON.
-type rawJSON []byte
+// inboxBuffers keep the writer's buffers between requests: a page is 5-50 KB of JSON.
+var inboxBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-func (j rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(j) }
+// pooledJSON is a value already written as JSON; its buffer goes back to the pool once
+// written (gqlgen writes a root field's value once; one never written is left to the GC).
+type pooledJSON struct{ buf *[]byte }
+
+func (j *pooledJSON) MarshalGQL(w io.Writer) {
+	if j.buf == nil {
+		return
+	}
+	_, _ = w.Write(*j.buf)
+	if cap(*j.buf) <= 256<<10 {
+		inboxBuffers.Put(j.buf)
+	}
+	j.buf = nil
+}
 
 // Implementors of the types an inbox page shows, as the generated executor lists them.
 var (
