@@ -76,16 +76,7 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 // Inbox lists the viewer's threads, newest activity first.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
 	page := &InboxPage{}
-	// The counts read participants alone (an index-only scan of the party's threads) unless
-	// the text filter needs the conversation.
-	agg := s.DB.NewSelect().
-		TableExpr("participants AS p").
-		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
-		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
-	if strings.TrimSpace(q.Text) != "" {
-		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
-	}
-	if err := scanSelect(ctx, s.DB, inboxFilter(agg, q), &page.TotalCount, &page.UnreadTotal); err != nil {
+	if err := scanSelect(ctx, s.DB, s.inboxCounts(v, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
 	sel := inboxFilter(s.threadQuery(v), q).
@@ -103,6 +94,26 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 		page.Threads, page.HasNext = page.Threads[:q.Limit], true
 	}
 	return page, nil
+}
+
+// inboxCounts selects the totalCount and unreadTotal of an inbox query. The open inbox with no
+// other filter, the page every client opens, sums the party's inbox_counts shards; a filtered
+// one reads participants alone (an index-only scan of the party's threads) unless the text
+// filter needs the conversation.
+func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
+	if (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == "" {
+		return s.DB.NewSelect().TableExpr("inbox_counts").
+			ColumnExpr("coalesce(sum(threads), 0), coalesce(sum(unread), 0)").
+			Where("party_id = ? AND kind = ?", v.Party(), v.Kind())
+	}
+	agg := s.DB.NewSelect().
+		TableExpr("participants AS p").
+		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
+		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
+	if strings.TrimSpace(q.Text) != "" {
+		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
+	}
+	return inboxFilter(agg, q)
 }
 
 func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
