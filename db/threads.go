@@ -97,12 +97,12 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 }
 
 // inboxCounts selects the totalCount and unreadTotal of an inbox query. The open inbox with no
-// other filter, the page every client opens, sums the party's inbox_counts shards; a filtered
+// other filter, the page every client opens, sums the party's inbox_totals shards; a filtered
 // one reads participants alone (an index-only scan of the party's threads) unless the text
 // filter needs the conversation.
 func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
 	if (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == "" {
-		return s.DB.NewSelect().TableExpr("inbox_counts").
+		return s.DB.NewSelect().TableExpr("inbox_totals").
 			ColumnExpr("coalesce(sum(threads), 0), coalesce(sum(unread), 0)").
 			Where("party_id = ? AND kind = ?", v.Party(), v.Kind())
 	}
