@@ -19,7 +19,7 @@ const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--dur
        parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
        parley bench send [--senders N] [--sweep] [--duration D]
        parley bench reads [--sizes 10k,1M] [--requests N]
-       parley bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--node-dir DIR]`
+       parley bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--rounds N] [--node-dir DIR]`
 
 // bench runs a benchmark. "live-clients", "send-clients" and "postgraphile-clients" are the
 // child processes of "live", "send" and "postgraphile", not for people.
@@ -119,6 +119,7 @@ func benchPostGraphile(ctx context.Context, cfg app.Config, args []string) error
 	size := fs.String("size", "1M", "data set to build, in messages (2k to 2M): 10k or 1M as bench reads builds them")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "clients at once, for each server")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each server is timed, per viewer")
+	fs.IntVar(&o.Rounds, "rounds", 5, "turns the duration is split into, the servers taking them alternately")
 	fs.StringVar(&o.NodeDir, "node-dir", "", "PostGraphile's package folder (default: cmd/parley/benchpgl/node here or above)")
 	if err := fs.Parse(args); err != nil {
 		return err

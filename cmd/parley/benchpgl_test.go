@@ -47,7 +47,7 @@ func TestBenchPostGraphileReportsTheRatio(t *testing.T) {
 }
 
 func TestBenchPostGraphileRefusesBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--size", "10"}, {"--size", "10k,1M"}, {"--concurrency", "0"}, {"--duration", "10ms"}} {
+	for _, args := range [][]string{{"--size", "10"}, {"--size", "10k,1M"}, {"--concurrency", "0"}, {"--duration", "10ms"}, {"--rounds", "0"}, {"--duration", "1s", "--rounds", "20"}} {
 		refusal(t, "--", append([]string{"bench", "postgraphile"}, args...)...) // naming the flag
 	}
 }

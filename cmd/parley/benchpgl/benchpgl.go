@@ -24,6 +24,7 @@ type Options struct {
 	Size        int           // messages in the data set
 	Concurrency int           // clients at once, for both servers
 	Duration    time.Duration // per server and viewer
+	Rounds      int           // the duration is split into this many turns of each server
 	NodeDir     string        // PostGraphile's package folder; "" finds it
 }
 
@@ -39,6 +40,8 @@ func (o Options) check() error {
 		return errors.New("--concurrency must be from 1 to 256")
 	case o.Duration < time.Second:
 		return errors.New("--duration must be at least 1s")
+	case o.Rounds < 1 || o.Duration/time.Duration(max(o.Rounds, 1)) < 100*time.Millisecond:
+		return errors.New("--rounds must be at least 1 and leave each turn 100ms or more")
 	}
 	return nil
 }
@@ -51,14 +54,29 @@ type viewer struct {
 	token   string
 }
 
-// phase is one server's timed run for one viewer.
+// phase is one server's timed turns for one viewer, added up.
 type phase struct {
-	Server    string // "parley", "postgraphile"
-	Viewer    string
-	Res       Result
-	ServerCPU float64 // seconds
-	PGCPU     float64
+	Server     string // "parley", "postgraphile"
+	Viewer     string
+	OK, Failed int
+	FirstError string
+	Seconds    float64
+	Took       []time.Duration
+	ServerCPU  float64 // seconds
+	PGCPU      float64
 }
+
+func (p *phase) add(r Result, serverCPU, pgCPU float64) {
+	p.OK, p.Failed, p.Seconds = p.OK+r.OK, p.Failed+r.Failed, p.Seconds+r.Seconds
+	p.Took = append(p.Took, r.Took...)
+	if p.FirstError == "" {
+		p.FirstError = r.FirstError
+	}
+	p.ServerCPU += serverCPU
+	p.PGCPU += pgCPU
+}
+
+func (p *phase) rate() float64 { return float64(p.OK) / max(p.Seconds, 1e-9) }
 
 // Run builds the set, starts both servers, checks they answer alike, times them, and
 // writes the report to out.
@@ -78,7 +96,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if srv.DSN == "" {
 		return errors.New("bench postgraphile needs a PostgreSQL server both can reach (DATABASE_URL or the local one); none answered")
 	}
-	r := &report{Options: o, Where: srv.Where, Load0: benchkit.LoadAverage()}
+	r := &report{Options: o, Where: srv.Where}
 	if r.Set, err = benchreads.Build(ctx, srv.DSN, o.Size); err != nil {
 		return err
 	}
@@ -87,7 +105,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		return err
 	}
 	defer pgl.Stop()
-	r.PGLVersion = pgl.Version
+	r.PGLVersion, r.Load0 = pgl.Version, benchkit.LoadAverage() // after the build's own load
 	viewers, err := issueTokens(ctx, srv, r.Set)
 	if err != nil {
 		return err
@@ -103,13 +121,11 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 		if err := b.sameAnswers(ctx, v); err != nil {
 			return fmt.Errorf("%s: %w", v.Name, err)
 		}
-		for _, server := range []string{"parley", "postgraphile"} {
-			p, err := b.run(ctx, server, v)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", v.Name, server, err)
-			}
-			r.Phases = append(r.Phases, p)
+		phases, err := b.compare(ctx, v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.Name, err)
 		}
+		r.Phases = append(r.Phases, phases...)
 	}
 	r.Load1 = benchkit.LoadAverage()
 	r.print(out)
@@ -162,23 +178,50 @@ func (b *bench) plan(server string, v viewer) Plan {
 	return p
 }
 
-// run warms the server up, then times it for v with the clients in a child process.
-func (b *bench) run(ctx context.Context, server string, v viewer) (phase, error) {
-	p := b.plan(server, v)
-	if err := warm(ctx, p); err != nil {
-		return phase{}, err
+// servers are the two under test, in the order of the first turn.
+var servers = []string{"parley", "postgraphile"}
+
+// compare warms both servers up for v, then times them in turns, Parley first in even rounds
+// and PostGraphile first in odd ones: a change in the machine's other load during the run
+// then falls on both alike.
+func (b *bench) compare(ctx context.Context, v viewer) ([]*phase, error) {
+	phases := make([]*phase, len(servers))
+	for i, server := range servers {
+		if err := warm(ctx, b.plan(server, v)); err != nil {
+			return nil, fmt.Errorf("%s: %w", server, err)
+		}
+		phases[i] = &phase{Server: server, Viewer: v.Name}
 	}
+	for round := 0; round < b.o.Rounds; round++ {
+		for k := range servers {
+			i := k
+			if round%2 == 1 {
+				i = len(servers) - 1 - k
+			}
+			if err := b.turn(ctx, phases[i], v); err != nil {
+				return nil, fmt.Errorf("%s: %w", phases[i].Server, err)
+			}
+		}
+	}
+	return phases, nil
+}
+
+// turn times one server for its share of the duration, with the clients in a child process.
+func (b *bench) turn(ctx context.Context, p *phase, v viewer) error {
+	plan := b.plan(p.Server, v)
+	plan.Duration = b.o.Duration / time.Duration(b.o.Rounds)
 	cpu := benchkit.CPUSeconds
-	if server == "postgraphile" {
+	if p.Server == "postgraphile" {
 		cpu = b.pgl.CPU
 	}
 	b.backends.Reset()
 	cpu0 := cpu()
-	res, err := runChild(ctx, p)
+	res, err := runChild(ctx, plan)
 	if err != nil {
-		return phase{}, err
+		return err
 	}
-	return phase{Server: server, Viewer: v.Name, Res: res, ServerCPU: cpu() - cpu0, PGCPU: b.backends.Seconds()}, nil
+	p.add(res, cpu()-cpu0, b.backends.Seconds())
+	return nil
 }
 
 var warmClient = &http.Client{Timeout: 30 * time.Second}

@@ -11,8 +11,6 @@ import (
 	"os/exec"
 	"sync"
 	"time"
-
-	"github.com/parley/parley/cmd/parley/benchkit"
 )
 
 // Plan is what the load child process does: Concurrency clients post Body to URL, each
@@ -29,8 +27,8 @@ type Plan struct {
 type Result struct {
 	OK, Failed int
 	FirstError string
-	Seconds    float64 // from the first request to the last answer
-	P50, P99   time.Duration
+	Seconds    float64         // from the first request to the last answer
+	Took       []time.Duration // each answered request's latency
 }
 
 // RunClients is `parley bench postgraphile-clients`: it reads a Plan from in, runs it, and
@@ -49,7 +47,6 @@ func load(ctx context.Context, p Plan) Result {
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = p.Concurrency, p.Concurrency
 	c := &http.Client{Transport: t, Timeout: 30 * time.Second}
 	var r Result
-	var took []time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -65,7 +62,7 @@ func load(ctx context.Context, p Plan) Result {
 				mu.Lock()
 				if err == nil {
 					r.OK++
-					took = append(took, d)
+					r.Took = append(r.Took, d)
 				} else if r.Failed++; r.FirstError == "" {
 					r.FirstError = err.Error()
 				}
@@ -75,7 +72,6 @@ func load(ctx context.Context, p Plan) Result {
 	}
 	wg.Wait()
 	r.Seconds = time.Since(start).Seconds()
-	r.P50, r.P99 = benchkit.Quantile(took, 0.50), benchkit.Quantile(took, 0.99)
 	return r
 }
 
