@@ -20,6 +20,7 @@ type (
 	Workshop        = db.Workshop
 	WorkshopHit     = db.WorkshopHit
 	WorkshopService = db.WorkshopService
+	SendResult      = db.SendResult
 )
 
 // Roles a user's token carries.

@@ -145,6 +145,7 @@ func (a *App) Handler() http.Handler {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}
 	opts.MaxBodyBytes = a.Config.MaxBodyBytes()
+	opts.GeneratedInbox = a.Config.GeneratedInbox
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", graphiql.Page())

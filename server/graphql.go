@@ -44,6 +44,9 @@ type Options struct {
 	MaxFields              int // with every fragment spread expanded
 	MaxRepeatedFields      int // fields merged at one response key
 	MaxErrors              int // in one response
+	// GeneratedInbox marshals the inbox through gqlgen's generated executor only, without the
+	// inbox writer (resolvers.WriteInbox): for tests that compare the two, and for measuring.
+	GeneratedInbox bool
 	// Auth authenticates WebSocket connections from their connection_init payload.
 	Auth *auth.Authenticator
 	// Origins are the browser origins allowed to open WebSockets ("*" for any).
@@ -91,6 +94,9 @@ func NewServer(r *resolvers.Resolver, o Options) *handler.Server {
 	srv.AroundResponses(capErrors(o.MaxErrors))
 	srv.SetErrorPresenter(apierror.Present)
 	srv.SetRecoverFunc(recoverPanic)
+	if !o.GeneratedInbox {
+		srv.AroundFields(r.WriteInbox)
+	}
 	return srv
 }
 
