@@ -61,17 +61,6 @@ func runParley(t *testing.T, environ []string, args ...string) (stdout, stderr s
 	return o.String(), e.String()
 }
 
-// refusal runs parley with args, which must fail with output containing want.
-func refusal(t *testing.T, want string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env(t)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), want) {
-		t.Errorf("parley %v: want a refusal containing %q, got %v:\n%s", args, want, err, out)
-	}
-}
-
 func TestSeedJSONIsCompleteAndIdempotent(t *testing.T) {
 	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	out1, logs := runParley(t, environ, "seed", "--json")
