@@ -1,3 +1,4 @@
+import { Icon } from './icons';
 // The app's frame: sign-in until a token is accepted, then the inbox, a thread or the
 // notifications, with a banner while the live connection is down.
 import { Provider, useQuery, useSubscription } from '@urql/preact';
@@ -10,6 +11,7 @@ import { SignIn } from './SignIn';
 import { Inbox } from './Inbox';
 import { Thread } from './Thread';
 import { Notifications } from './Notifications';
+import { Start } from './Start';
 
 export interface Live {
   session: Session;
@@ -123,10 +125,11 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
   const route = useRoute();
   const threadId = route.startsWith('c/') ? decodeURIComponent(route.slice(2)) : '';
   const showNotifications = route === 'notifications';
+  const start = /^start\/(listing|booking)\/(.+)$/.exec(route);
   const counts = viewer.data?.unreadCounts;
   const me = viewer.data?.viewer;
   return (
-    <div class={`shell ${threadId || showNotifications ? 'has-detail' : 'no-detail'}`}>
+    <div class={`shell ${threadId || showNotifications || start ? 'has-detail' : 'no-detail'}`}>
       <header class="top">
         <h1 class="brand">
           <a href="#/">{i.t('appName')}</a>
@@ -138,7 +141,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
         )}
         <span class="spacer" />
         <a class="notif-button" href="#/notifications" aria-label={`${i.t('notifications')} (${counts?.notifications ?? 0})`}>
-          <span aria-hidden="true">🔔</span>
+          <Icon name="bell" />
           {!!counts?.notifications && (
             <span class="badge" data-testid="notification-badge">
               {i.num(counts.notifications)}
@@ -159,7 +162,9 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
       <main class="panes">
         <Inbox selected={threadId} nonce={inboxNonce} known={known.current} />
         <section class="detail" aria-label={showNotifications ? i.t('notifications') : i.t('messages')}>
-          {showNotifications ? (
+          {start ? (
+            <Start kind={start[1]} subject={decodeURIComponent(start[2])} />
+          ) : showNotifications ? (
             <Notifications />
           ) : threadId ? (
             <Thread id={threadId} key={threadId} viewerId={me?.userId ?? ''} />

@@ -1,3 +1,4 @@
+import { Icon } from './icons';
 // The message box: Enter sends, Shift+Enter breaks the line; files by picker, drag and drop or
 // paste; a template with a form for its {{variables}}. Typing tells the other side, at most
 // every three seconds.
@@ -73,14 +74,14 @@ export function Composer(props: { conversationId: string; viewerId: string; onSe
       )}
       <div class="compose-row">
         <button type="button" class="icon" aria-label={i.t('attach')} title={i.t('attach')} onClick={() => picker.current?.click()}>
-          📎
+          <Icon name="clip" />
         </button>
         <input ref={picker} type="file" multiple class="sr-only" tabIndex={-1} aria-hidden="true" data-testid="file-input" onChange={(e) => {
           addFiles((e.target as HTMLInputElement).files);
           (e.target as HTMLInputElement).value = '';
         }} />
         <button type="button" class="icon" aria-label={i.t('templates')} title={i.t('templates')} aria-expanded={templateOpen} onClick={() => setTemplateOpen((o) => !o)}>
-          📋
+          <Icon name="list" />
         </button>
         <label for={`compose-${props.conversationId}`} class="sr-only">
           {i.t('messageLabel')}

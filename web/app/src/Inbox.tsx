@@ -1,3 +1,4 @@
+import { Icon } from './icons';
 // The inbox: both marketplaces in one list, newest activity first, filtered by status, role
 // and text; virtualised (only the rows in view exist) so thousands scroll smoothly. Rows change
 // live: conversationUpdated rewrites the cached conversation, and the list re-sorts.
@@ -127,7 +128,7 @@ function Row({ c, selected, i }: { c: ConvRowFragment; selected: boolean; i: I18
       data-conversation={c.conversationId}
     >
       <span class={`avatar ${c.kind === 'LISTING' ? 'listing' : 'booking'}`} aria-hidden="true">
-        {c.kind === 'LISTING' ? '🚗' : '🔧'}
+        <Icon name={c.kind === 'LISTING' ? 'car' : 'wrench'} />
         <span class={`dot ${other?.online ? 'on' : 'off'}`} />
       </span>
       <span class="row-main">

@@ -1,3 +1,4 @@
+import { Icon } from './icons';
 // One conversation: newest message at the bottom, older pages fetched on scrolling up (keyset
 // `before`), live messages from messageAdded resumed from the last one seen after any drop,
 // optimistic sends named by clientMessageId (a retry is the same send), "Seen", typing.
@@ -193,7 +194,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
         </div>
         {c.listing && (
           <div class="listing-card" aria-label={i.t('listing')}>
-            <span class="thumb" aria-hidden="true">🚗</span>
+            <span class="thumb"><Icon name="car" /></span>
             <span>
               <strong>{c.listing.title}</strong>
               <br />

@@ -2,4 +2,6 @@ import { render } from 'preact';
 import { App } from './App';
 import './style.css';
 
-render(<App />, document.getElementById('root')!);
+const root = document.getElementById('root')!;
+root.textContent = ''; // the boot message
+render(<App />, root);

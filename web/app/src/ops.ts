@@ -142,3 +142,7 @@ export const ReadReceiptSubscription = graphql(`
 export const TypingSubscription = graphql(`
   subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }
 `);
+
+export const StartMutation = graphql(`
+  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }
+`);

@@ -40,6 +40,7 @@ export function openSession(token: string, hooks: Hooks): Session {
     url: wsURL,
     connectionParams: { Authorization: `Bearer ${token}` },
     lazy: false,
+    onNonLazyError: () => {}, // told by the closed event below
     keepAlive: 15000,
     retryAttempts: Infinity,
     shouldRetry: (e) => !isRefusal(e),

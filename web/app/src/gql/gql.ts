@@ -38,6 +38,7 @@ type Documents = {
     "\n  subscription MessageAdded($id: ID!, $after: String) { messageAdded(conversationId: $id, after: $after) { ...Msg } }\n": typeof types.MessageAddedDocument,
     "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": typeof types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": typeof types.TypingEventsDocument,
+    "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": typeof types.StartDocument,
 };
 const documents: Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
@@ -64,6 +65,7 @@ const documents: Documents = {
     "\n  subscription MessageAdded($id: ID!, $after: String) { messageAdded(conversationId: $id, after: $after) { ...Msg } }\n": types.MessageAddedDocument,
     "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": types.TypingEventsDocument,
+    "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": types.StartDocument,
 };
 
 /**
@@ -176,6 +178,10 @@ export function graphql(source: "\n  subscription ReadReceipt($id: ID!) {\n    r
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n"): (typeof documents)["\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n"): (typeof documents)["\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
