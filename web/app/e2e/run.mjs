@@ -216,8 +216,12 @@ async function suite() {
     await openThread(b, booking);
     await a.getByTestId('seen').waitFor({ timeout: WAIT });
     await until('badge cleared', async () => (await badge(b, booking)) === 0);
-    await a.getByLabel('Message', { exact: true }).pressSequentially('Skriver', { delay: 30 });
-    await b.getByTestId('typing').filter({ hasText: 'Ola Nordmann is typing' }).waitFor({ timeout: WAIT });
+    // Typing is not stored: keep typing (as a person does) until the other side shows it.
+    const typing = b.getByTestId('typing').filter({ hasText: 'Ola Nordmann is typing' });
+    await until('typing shown', async () => {
+      await a.getByLabel('Message', { exact: true }).pressSequentially('skriver ', { delay: 60 });
+      return typing.count();
+    });
     await a.getByLabel('Message', { exact: true }).fill('');
   });
 
@@ -304,19 +308,19 @@ async function suite() {
     const seller = await signIn(sellerCtx, 'usr_anne');
     await openThread(seller, conv);
     await seller.getByRole('button', { name: 'Templates' }).click();
-    await seller.getByLabel('name').fill('Lise');
+    await seller.getByLabel('name').fill(`Lise ${stamp}`);
     await seller.getByLabel('day').fill('lørdag');
     await seller.getByLabel('time').fill('12');
     await seller.getByRole('button', { name: 'Send template' }).click();
-    const filled = 'Hei Lise! Du er velkommen på visning lørdag kl. 12.';
+    const filled = `Hei Lise ${stamp}! Du er velkommen på visning lørdag kl. 12.`;
     await seller.locator('.msg:not(.pending)', { hasText: filled }).waitFor({ timeout: WAIT });
     await buyer.locator('.msg', { hasText: filled }).waitFor({ timeout: WAIT });
 
-    await seller.getByRole('button', { name: 'Archive' }).click();
+    await seller.getByRole('button', { name: 'Archive', exact: true }).click();
     await rowOf(seller, conv).waitFor({ state: 'detached', timeout: WAIT });
     await seller.getByRole('button', { name: 'Archived', exact: true }).click();
     await rowOf(seller, conv).waitFor({ timeout: WAIT });
-    await seller.getByRole('button', { name: 'Unarchive' }).click();
+    await seller.getByRole('button', { name: 'Unarchive', exact: true }).click();
     await rowOf(seller, conv).waitFor({ state: 'detached', timeout: WAIT });
     await seller.getByRole('button', { name: 'All', exact: true }).click();
     await rowOf(seller, conv).waitFor({ timeout: WAIT });

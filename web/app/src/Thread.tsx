@@ -129,7 +129,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
       el.scrollTop += el.scrollHeight - keepFrom.current;
       keepFrom.current = null;
     } else if (stick.current) el.scrollTop = el.scrollHeight;
-  }, [msgs, pending, typing]);
+  }, [msgs, pending, typing, !!c]);
 
   const loadOlder = async () => {
     if (!older.more || older.loading) return;

@@ -112,7 +112,7 @@ export function openSession(token: string, hooks: Hooks): Session {
     close() {
       removeEventListener('offline', offline);
       removeEventListener('online', online);
-      void ws.dispose();
+      void Promise.resolve(ws.dispose()).catch(() => {}); // a socket that never opened rejects
     },
   };
 }
