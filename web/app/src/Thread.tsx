@@ -147,22 +147,31 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
     if (el.scrollTop < 120) void loadOlder();
   };
 
+  // send tries a few times on a network or server failure: the same clientMessageId makes a
+  // retry return the first send, so none is doubled. A refusal (blocked, bad input) is final.
   const send = async (p: Pending) => {
     setPending((all) => [...all.filter((x) => x.clientMessageId !== p.clientMessageId), { ...p, state: 'sending' }]);
     stick.current = true;
-    try {
-      const input = { ...(await p.out.input()), conversationId: id, clientMessageId: p.clientMessageId };
-      if (p.out.files.length) {
-        const onProgress = (f: number) => setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, progress: f } : x)));
-        return add([await uploadSend(live.session.token, input, onProgress)]);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const input = { ...(await p.out.input()), conversationId: id, clientMessageId: p.clientMessageId };
+        if (p.out.files.length) {
+          const onProgress = (f: number) => setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, progress: f } : x)));
+          return add([await uploadSend(live.session.token, input, onProgress)]);
+        }
+        const r = await client.mutation(SendMutation, { input }).toPromise();
+        if (isAuthError(r.error)) return live.signOut('expired');
+        if (r.data) return add([r.data.sendMessage.message]);
+        const transient = !!r.error?.networkError || !!r.error?.graphQLErrors.some((e) => e.extensions?.code === 'INTERNAL');
+        if (!transient || attempt >= 2) throw r.error;
+      } catch (e) {
+        if ((e as { auth?: boolean })?.auth) return live.signOut('expired');
+        if (attempt >= 2 || !(e instanceof Error) || (e as { final?: boolean }).final || 'graphQLErrors' in e) {
+          setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, state: 'failed' } : x)));
+          return;
+        }
       }
-      const r = await client.mutation(SendMutation, { input: { ...input, conversationId: id, clientMessageId: p.clientMessageId } }).toPromise();
-      if (isAuthError(r.error)) return live.signOut('expired');
-      if (r.data) return add([r.data.sendMessage.message]);
-      throw r.error;
-    } catch (e) {
-      if ((e as { auth?: boolean })?.auth) return live.signOut('expired');
-      setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, state: 'failed' } : x)));
+      await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
     }
   };
 
