@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/dbtest"
 	"github.com/parley/parley/resolvers/auth"
+	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // The web app end to end in Debian's Chromium against `parley serve --seed` with no operator
@@ -29,15 +31,19 @@ func TestWebApp(t *testing.T) {
 		t.Fatalf("no %s: .ci/run should have installed it", chromium)
 	}
 	dir := npmInstalled(t, filepath.Join("..", "..", "web", "app"))
-	environ := withoutSecret(env(t, "DATABASE_URL="+dbtest.NewDSN(t), "PARLEY_RATE_LIMITS=false"))
+	dsn := dbtest.NewDSN(t)
+	environ := withoutSecret(env(t, "DATABASE_URL="+dsn, "PARLEY_RATE_LIMITS=false"))
 	addr := freeAddr(t)
 	_, logs := serveParley(t, environ, addr, "--seed")
+	addManyThreads(t, dsn)
 	base := "http://" + addr
 	if code, _ := get(t, base+"/app/dev-users"); code != http.StatusOK {
 		t.Fatalf("GET /app/dev-users with --seed and no secret: %d, want 200", code)
 	}
 	out := filepath.Join(dir, "e2e", "out")
-	vars := []string{"PARLEY_URL=" + base, "EXPIRED_TOKEN=" + expiredToken(t, environ), "OUT=" + out}
+	many := mint(t, environ, db.Viewer{UserID: "many-seller", Role: db.RoleSeller, Name: "Mange Biler AS"}, time.Hour)
+	expired := mint(t, environ, db.Viewer{UserID: "co-ola", Role: db.RoleCarOwner, Name: "Ola Nordmann"}, -time.Minute)
+	vars := []string{"PARLEY_URL=" + base, "EXPIRED_TOKEN=" + expired, "MANY_TOKEN=" + many, "OUT=" + out}
 	if err := runE2E(t, dir, vars, "e2e/run.mjs"); err != nil {
 		t.Errorf("%v\nserver log:\n%s", err, logs)
 	}
@@ -96,26 +102,47 @@ func withoutSecret(environ []string) []string {
 	return out
 }
 
-// expiredToken signs, with the development secret serve generated in the data folder, a
-// token for co-ola that expired a minute ago.
-func expiredToken(t *testing.T, environ []string) string {
+// mint signs a token that lives ttl (negative: expired already) with the development secret
+// serve generated in the data folder.
+func mint(t *testing.T, environ []string, v db.Viewer, ttl time.Duration) string {
 	t.Helper()
 	var dataDir string
 	for _, kv := range environ {
-		if v, ok := strings.CutPrefix(kv, "PARLEY_DATA_DIR="); ok {
-			dataDir = v
+		if d, ok := strings.CutPrefix(kv, "PARLEY_DATA_DIR="); ok {
+			dataDir = d
 		}
 	}
 	secret, err := os.ReadFile(filepath.Join(dataDir, "jwt-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := auth.Minter{Secret: []byte(strings.TrimSpace(string(secret)))}
-	tok, _, err := m.Mint(db.Viewer{UserID: "co-ola", Role: db.RoleCarOwner, Name: "Ola Nordmann"}, -time.Minute)
+	tok, _, err := auth.Minter{Secret: []byte(strings.TrimSpace(string(secret)))}.Mint(v, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// addManyThreads gives the seller many-seller 5,000 listing conversations (one buyer), written
+// straight into the tables: the app's list has to stay smooth at that size.
+func addManyThreads(t *testing.T, dsn string) {
+	t.Helper()
+	conn := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	defer conn.Close()
+	for _, q := range []string{
+		`INSERT INTO users (id, role, name, verified) VALUES ('many-seller', 'seller', 'Mange Biler AS', true), ('many-buyer', 'buyer', 'Mona Kjøper', true)`,
+		`INSERT INTO listings (id, seller_id, title, price) SELECT 'many-' || g, 'many-seller', 'Bil nummer ' || g, 10000 + g FROM generate_series(1, 5000) g`,
+		`WITH c AS (
+			INSERT INTO conversations (kind, listing_id, buyer_id, last_activity_at)
+			SELECT 'listing', 'many-' || g, 'many-buyer', now() - g * interval '1 minute' FROM generate_series(1, 5000) g
+			RETURNING id, last_activity_at)
+		INSERT INTO participants (conversation_id, party_id, role, last_activity_at)
+		SELECT c.id, p.party, p.role, c.last_activity_at FROM c, (VALUES ('many-seller', 'seller'), ('many-buyer', 'buyer')) AS p (party, role)`,
+	} {
+		if _, err := conn.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("add 5,000 threads: %v", err)
+		}
+	}
 }
 
 // runE2E runs a node script in dir with a deadline that fits a browser suite.

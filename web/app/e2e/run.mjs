@@ -363,6 +363,32 @@ async function suite() {
     await ctx.close();
   });
 
+  if (process.env.MANY_TOKEN) {
+    await check('5,000 threads: the list keeps only the rows in view and scrolls to the last one', async () => {
+      const ctx = await newContext('many');
+      await ctx.addInitScript((t) => location.origin !== 'null' && sessionStorage.setItem('parley.token', t), process.env.MANY_TOKEN);
+      const page = await ctx.newPage();
+      await page.goto(`${base}/app/`);
+      await page.locator('.row').first().waitFor({ timeout: WAIT });
+      const list = page.locator('.rows');
+      const t0 = Date.now();
+      let most = 0;
+      let steps = 0;
+      for (;;) {
+        most = Math.max(most, await page.locator('.rows li').count());
+        const lastPos = Number(await page.locator('.rows li').last().getAttribute('aria-posinset'));
+        if (lastPos >= 5000) break;
+        if (Date.now() - t0 > 120000) throw new Error(`scrolled to row ${lastPos} of 5000 in 120 s`);
+        await list.evaluate((el) => el.scrollBy(0, el.clientHeight * 3));
+        await list.evaluate(() => new Promise((r) => requestAnimationFrame(() => r()))); // the next frame shows what is in view
+        steps++;
+      }
+      if (most > 80) problems.push(`the list held ${most} rows in the DOM at once`);
+      console.log(`5,000 threads: scrolled to the last in ${steps} steps, ${Date.now() - t0} ms, at most ${most} rows in the DOM`);
+      await ctx.close();
+    });
+  }
+
   for (const p of problems) console.log(`  ${p}`);
   console.log(`${passed} passed, ${problems.length ? 'some' : 0} failed`);
   process.exitCode = problems.length ? 1 : 0;
