@@ -421,6 +421,7 @@ async function bench() {
   });
   const lat = [];
   let retried = 0;
+  const again = new Set(); // sends that met a server error first
   for (let n = 0; n < 50; n++) {
     const body = `bench ${stamp} ${n}`;
     const t0 = Date.now();
@@ -431,14 +432,16 @@ async function bench() {
         break;
       } catch (err) {
         if (attempt >= 3 || !err.message.includes('INTERNAL')) throw err;
-        retried++; // the same clientMessageId: a retry never doubles the message
+        retried++;
+        again.add(n); // the same clientMessageId: a retry never doubles the message
       }
     }
     const seen = await until('bench message shown', () => page.evaluate((b) => window.seenAt[b], body));
     lat.push(seen - t0);
   }
   console.log(`first inbox render (10 loads): p50 ${q(loads, 50)} ms, max ${Math.max(...loads)} ms`);
-  console.log(`sends retried after a server error: ${retried}`);
+  const clean = lat.filter((_, n) => !again.has(n));
+  console.log(`sends retried after a server error: ${retried}; without those sends: p50 ${q(clean, 50)} ms, p99 ${q(clean, 99)} ms`);
   console.log(`message to screen (50 sends, HTTP send to the other context's DOM): p50 ${q(lat, 50)} ms, p99 ${q(lat, 99)} ms`);
   await ctx.close();
 }
