@@ -363,6 +363,67 @@ async function suite() {
     await ctx.close();
   });
 
+  await check('keyboard only: sign in, open a thread, send; a token handed over in the fragment', async () => {
+    const ctx = await newContext('keyboard');
+    const page = await ctx.newPage();
+    await page.goto(`${base}/app/`);
+    await page.locator('button[data-user="co-kari"]').waitFor({ timeout: WAIT });
+    await until('focus on the demo user', async () => {
+      await page.keyboard.press('Tab');
+      return page.evaluate(() => document.activeElement?.getAttribute('data-user') === 'co-kari');
+    });
+    await page.keyboard.press('Enter');
+    await page.locator('.row').first().waitFor({ timeout: WAIT });
+    await until('focus on an inbox row', async () => {
+      await page.keyboard.press('Tab');
+      return page.evaluate(() => document.activeElement?.classList.contains('row'));
+    });
+    await page.keyboard.press('Enter');
+    await page.getByTestId('messages').locator('.msg').first().waitFor({ timeout: WAIT });
+    await until('focus on the message box', async () => {
+      await page.keyboard.press('Tab');
+      return page.evaluate(() => document.activeElement?.tagName === 'TEXTAREA');
+    });
+    const text = `Keyboard ${stamp}`;
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+    await page.locator('.msg:not(.pending)', { hasText: text }).waitFor({ timeout: WAIT });
+    const handed = await ctx.newPage();
+    await handed.goto(`${base}/app/#token=${encodeURIComponent(token('usr_jon'))}`);
+    await handed.getByTestId('viewer').filter({ hasText: 'Jon Lie' }).waitFor({ state: 'attached', timeout: WAIT });
+    if (new URL(handed.url()).hash.includes('token')) problems.push('the token stays in the address');
+    await ctx.close();
+  });
+
+  await check('files by drag and drop and by paste; delete a conversation', async () => {
+    const ctx = await newContext('files');
+    const page = await signIn(ctx, 'usr_per');
+    await page.goto(`${base}/app/#/start/listing/golf7`);
+    await page.locator('.listing-card', { hasText: 'Golf' }).waitFor({ timeout: WAIT });
+    const dropped = `dropped-${stamp}.pdf`;
+    await page.locator('form.composer').evaluate((form, name) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['%PDF-1.4\n% dropped\n'], name, { type: 'application/pdf' }));
+      form.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      form.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, dropped);
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.locator('.msg:not(.pending) .attachment', { hasText: dropped }).waitFor({ timeout: WAIT });
+    const pasted = `pasted-${stamp}.pdf`;
+    await page.getByLabel('Message', { exact: true }).evaluate((box, name) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['%PDF-1.4\n% pasted\n'], name, { type: 'application/pdf' }));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, pasted);
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.locator('.msg:not(.pending) .attachment', { hasText: pasted }).waitFor({ timeout: WAIT });
+    const conv = decodeURIComponent(new URL(page.url()).hash.replace('#/c/', ''));
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await rowOf(page, conv).waitFor({ state: 'detached', timeout: WAIT });
+    await ctx.close();
+  });
+
   if (process.env.MANY_TOKEN) {
     await check('5,000 threads: the list keeps only the rows in view and scrolls to the last one', async () => {
       const ctx = await newContext('many');

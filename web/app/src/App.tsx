@@ -59,8 +59,12 @@ export function App() {
   useEffect(() => {
     saveLang(lang);
   }, [lang]);
+  // A host site hands the token over in the fragment (/app/#token=...), which never reaches a
+  // server log; it is moved to sessionStorage and dropped from the address at once.
   useEffect(() => {
-    const t = savedToken();
+    const handed = /^#token=([^&]+)/.exec(location.hash);
+    if (handed) history.replaceState(null, '', location.pathname + location.search);
+    const t = handed ? decodeURIComponent(handed[1]) : savedToken();
     if (t) signIn(t);
   }, []);
 

@@ -34,7 +34,8 @@ export function uploadSend(token: string, input: SendMessageInput, onProgress: (
       try {
         const body = JSON.parse(xhr.responseText);
         if (xhr.status === 401) return reject(Object.assign(new Error('unauthenticated'), { auth: true }));
-        if (body.errors?.length) return reject(new Error(body.errors[0].message));
+        const first = body.errors?.[0];
+        if (first) return reject(Object.assign(new Error(first.message), { code: first.extensions?.code ?? 'INTERNAL' }));
         resolve(body.data.sendMessage.message);
       } catch (e) {
         reject(e);

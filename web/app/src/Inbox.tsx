@@ -30,14 +30,22 @@ export function Inbox({ selected, nonce, known }: { selected: string; nonce: num
     if (nonce) void client.query(InboxQuery, { first: PAGE, after: null, filter }, { requestPolicy: 'network-only' }).toPromise();
   }, [nonce]);
 
+  // A conversation deleted here leaves the list at once (it is gone for this viewer only).
+  const [gone, setGone] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    const on = (e: Event) => setGone((g) => new Set(g).add((e as CustomEvent<string>).detail));
+    addEventListener('parley:gone', on);
+    return () => removeEventListener('parley:gone', on);
+  }, []);
+
   const inbox = res.data?.inbox;
   const rows = useMemo(() => {
     const all = inbox?.nodes ?? [];
     for (const c of all) known.add(c.id);
     return all
-      .filter((c) => (status === 'ARCHIVED' ? c.archived : !c.archived))
+      .filter((c) => !gone.has(c.conversationId) && (status === 'ARCHIVED' ? c.archived : !c.archived))
       .sort((a, b) => Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt) || b.id.localeCompare(a.id));
-  }, [inbox, status]);
+  }, [inbox, status, gone]);
 
   const more = () => {
     if (inbox?.pageInfo.hasNextPage && !res.fetching && inbox.pageInfo.endCursor) setAfter(inbox.pageInfo.endCursor);

@@ -26,6 +26,7 @@ interface Pending {
   state: 'sending' | 'failed';
   createdAt: string;
   progress?: number;
+  error?: string;
 }
 
 export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
@@ -150,9 +151,12 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   // send tries a few times on a network or server failure: the same clientMessageId makes a
   // retry return the first send, so none is doubled. A refusal (blocked, bad input) is final.
   const send = async (p: Pending) => {
-    setPending((all) => [...all.filter((x) => x.clientMessageId !== p.clientMessageId), { ...p, state: 'sending' }]);
+    setPending((all) => [...all.filter((x) => x.clientMessageId !== p.clientMessageId), { ...p, state: 'sending', error: '' }]);
     stick.current = true;
+    const fail = (error: string) => setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, state: 'failed', error } : x)));
     for (let attempt = 0; ; attempt++) {
+      let transient = true;
+      let reason = '';
       try {
         const input = { ...(await p.out.input()), conversationId: id, clientMessageId: p.clientMessageId };
         if (p.out.files.length) {
@@ -162,15 +166,16 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
         const r = await client.mutation(SendMutation, { input }).toPromise();
         if (isAuthError(r.error)) return live.signOut('expired');
         if (r.data) return add([r.data.sendMessage.message]);
-        const transient = !!r.error?.networkError || !!r.error?.graphQLErrors.some((e) => e.extensions?.code === 'INTERNAL');
-        if (!transient || attempt >= 2) throw r.error;
+        const first = r.error?.graphQLErrors[0];
+        transient = !!r.error?.networkError || first?.extensions?.code === 'INTERNAL';
+        reason = first?.message ?? '';
       } catch (e) {
-        if ((e as { auth?: boolean })?.auth) return live.signOut('expired');
-        if (attempt >= 2 || !(e instanceof Error) || (e as { final?: boolean }).final || 'graphQLErrors' in e) {
-          setPending((all) => all.map((x) => (x.clientMessageId === p.clientMessageId ? { ...x, state: 'failed' } : x)));
-          return;
-        }
+        const err = e as { auth?: boolean; code?: string; message?: string };
+        if (err.auth) return live.signOut('expired');
+        transient = !err.code || err.code === 'INTERNAL';
+        reason = err.code ? (err.message ?? '') : '';
       }
+      if (!transient || attempt >= 2) return fail(reason);
       await new Promise((r) => setTimeout(r, 400 * (attempt + 1)));
     }
   };
@@ -238,7 +243,9 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
             onClick={async () => {
               if (!confirm(i.t('confirmDelete'))) return;
               const r = await del({ id });
-              if (!r.error) location.hash = '#/';
+              if (r.error) return setNotice(i.t('error', { msg: r.error.message }));
+              dispatchEvent(new CustomEvent('parley:gone', { detail: c.conversationId }));
+              location.hash = '#/';
             }}
           >
             {i.t('delete')}
@@ -285,7 +292,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
                     i.t('sending')
                   ) : (
                     <>
-                      {i.t('failed')}{' '}
+                      {i.t('failed')} {p.error}{' '}
                       <button type="button" class="link" onClick={() => void send(p)}>
                         {i.t('retry')}
                       </button>
