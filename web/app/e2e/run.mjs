@@ -363,6 +363,22 @@ async function suite() {
     await ctx.close();
   });
 
+  await check('Norwegian from the browser; search and role filters', async () => {
+    const ctx = await newContext('norsk', { locale: 'nb-NO' });
+    const page = await signIn(ctx, 'co-ola');
+    await page.getByRole('button', { name: 'Logg ut' }).waitFor({ timeout: WAIT });
+    const rows = page.locator('.row');
+    await page.getByLabel('Søk', { exact: true }).fill('Dekk');
+    await until('search narrows the list', async () => (await rows.count()) === 1 && (await rows.first().innerText()).includes('Oslo Dekk'));
+    await page.getByLabel('Søk', { exact: true }).fill('');
+    await until('search cleared', async () => (await rows.count()) === 2);
+    await page.getByLabel('Rolle').selectOption('BUYER');
+    await page.getByText('Ingen samtaler').waitFor({ timeout: WAIT });
+    await page.getByLabel('Rolle').selectOption('CAR_OWNER');
+    await until('role filter', async () => (await rows.count()) === 2);
+    await ctx.close();
+  });
+
   await check('keyboard only: sign in, open a thread, send; a token handed over in the fragment', async () => {
     const ctx = await newContext('keyboard');
     const page = await ctx.newPage();
