@@ -249,6 +249,23 @@ async function suite() {
     if (JSON.stringify(got) !== JSON.stringify(texts)) problems.push(`after reconnecting the thread shows ${JSON.stringify(got)}`);
   });
 
+  await check('sender offline: the message goes once the connection is back, shown once', async () => {
+    await owner.setOffline(true);
+    await a.getByTestId('connection-banner').waitFor({ timeout: WAIT });
+    const text = `Sent offline ${stamp}`;
+    const box = a.getByLabel('Message', { exact: true });
+    await box.fill(text);
+    await box.press('Enter');
+    await a.locator('.msg.pending[data-pending="failed"]', { hasText: text }).waitFor({ timeout: WAIT });
+    await owner.setOffline(false);
+    await a.locator('.msg:not(.pending)', { hasText: text }).waitFor({ timeout: WAIT });
+    await b.locator('.msg', { hasText: text }).waitFor({ timeout: WAIT });
+    for (const [who, page] of [['car owner', a], ['workshop', b]]) {
+      const n = await page.locator('.msg', { hasText: text }).count();
+      if (n !== 1) problems.push(`${who} shows the message sent offline ${n} times`);
+    }
+  });
+
   await check('an image sent with the file picker previews on the other side and downloads intact; a stranger gets 404', async () => {
     const name = `photo-${stamp}.png`;
     const bytes = png();

@@ -180,6 +180,11 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
     }
   };
 
+  // Sends that failed for want of a connection go again once the socket is back.
+  useEffect(() => {
+    if (live.reconnects) for (const p of pending) if (p.state === 'failed' && !p.error) void send(p);
+  }, [live.reconnects]);
+
   const submit = (out: Outgoing) => void send({ clientMessageId: newClientMessageId(), out, state: 'sending', createdAt: new Date().toISOString() });
 
   const [, archive] = useMutation(ArchiveMutation);
