@@ -360,6 +360,26 @@ async function suite() {
     await sellerCtx.close();
   });
 
+  await check('older pages load on scrolling up (keyset before), in order, none twice', async () => {
+    const thread = (await gql(token('co-kari'), '{ bookingConversation(bookingId: 1002) { conversationId } }')).bookingConversation.conversationId;
+    const send = 'mutation($c: ID!, $b: String!, $id: String) { sendMessage(input: { conversationId: $c, body: $b, clientMessageId: $id }) { created } }';
+    for (let n = 1; n <= 70; n++) await gql(token('co-kari'), send, { c: thread, b: `Page ${n} ${stamp}`, id: `page-${stamp}-${n}` });
+    const ctx = await newContext('pages');
+    const page = await signIn(ctx, 'ws-dekk');
+    await openThread(page, thread);
+    await page.locator('.msg', { hasText: `Page 70 ${stamp}` }).waitFor({ timeout: WAIT });
+    if (await page.locator('.msg', { hasText: 'Har dere plass' }).count()) problems.push('the first page already holds the oldest message');
+    const first = 'Har dere plass til dekkskift på fredag?';
+    await until('the oldest message after scrolling up', async () => {
+      await page.getByTestId('messages').evaluate((el) => el.scrollTo(0, 0));
+      return page.locator('.msg', { hasText: first }).count();
+    });
+    const bodies = (await page.locator('.msg .body').allInnerTexts()).filter((b) => b.startsWith('Page ') && b.endsWith(stamp));
+    const want = Array.from({ length: 70 }, (_, k) => `Page ${k + 1} ${stamp}`);
+    if (JSON.stringify(bodies) !== JSON.stringify(want)) problems.push(`after paging back the thread shows ${bodies.length} of the 70, out of order or twice`);
+    await ctx.close();
+  });
+
   await check('phone-sized viewport: inbox, thread, send, back', async () => {
     const ctx = await newContext('phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await signIn(ctx, 'co-kari');

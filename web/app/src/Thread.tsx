@@ -33,7 +33,13 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const i = useI18n();
   const live = useLiveContext();
   const client = useClient();
-  const [conv] = useQuery({ query: ThreadQuery, variables: { id } });
+  const [conv, refetchConv] = useQuery({ query: ThreadQuery, variables: { id } });
+  // Presence has no event of its own: the open thread asks again now and then, which also
+  // refreshes the participants' dots in the inbox (the same cached conversation).
+  useEffect(() => {
+    const t = setInterval(() => document.visibilityState === 'visible' && refetchConv({ requestPolicy: 'network-only' }), 30000);
+    return () => clearInterval(t);
+  }, [id]);
   const c = conv.data?.conversation;
   const [msgs, setMsgs] = useState<Map<number, MsgFragment>>(new Map());
   const [pending, setPending] = useState<Pending[]>([]);
