@@ -1,8 +1,8 @@
-import { Icon } from './icons';
 // The app's frame: sign-in until a token is accepted, then the inbox, a thread or the
 // notifications, with a banner while the live connection is down.
+import { Icon } from './icons';
 import { Provider, useQuery, useSubscription } from '@urql/preact';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createContext } from 'preact';
 import { I18n, I18nContext, initialLang, saveLang, useI18n, type Lang } from './i18n';
 import { ConversationUpdatedSubscription, UnreadSubscription, ViewerQuery } from './ops';
@@ -191,5 +191,4 @@ function ConnectionBanner({ connection }: { connection: Connection }) {
   );
 }
 
-import { useContext } from 'preact/hooks';
 export const useLiveContext = () => useContext(LiveContext);

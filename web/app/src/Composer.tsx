@@ -1,7 +1,7 @@
-import { Icon } from './icons';
 // The message box: Enter sends, Shift+Enter breaks the line; files by picker, drag and drop or
 // paste; a template with a form for its {{variables}}. Typing tells the other side, at most
 // every three seconds.
+import { Icon } from './icons';
 import { useQuery } from '@urql/preact';
 import { useRef, useState } from 'preact/hooks';
 import { useI18n } from './i18n';

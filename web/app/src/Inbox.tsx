@@ -1,7 +1,7 @@
-import { Icon } from './icons';
 // The inbox: both marketplaces in one list, newest activity first, filtered by status, role
 // and text; virtualised (only the rows in view exist) so thousands scroll smoothly. Rows change
 // live: conversationUpdated rewrites the cached conversation, and the list re-sorts.
+import { Icon } from './icons';
 import { useClient, useQuery } from '@urql/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useI18n, type I18n } from './i18n';

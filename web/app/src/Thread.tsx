@@ -1,7 +1,7 @@
-import { Icon } from './icons';
 // One conversation: newest message at the bottom, older pages fetched on scrolling up (keyset
 // `before`), live messages from messageAdded resumed from the last one seen after any drop,
 // optimistic sends named by clientMessageId (a retry is the same send), "Seen", typing.
+import { Icon } from './icons';
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
