@@ -2,9 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/parley/parley/db"
 )
@@ -53,22 +50,18 @@ func (r *Resolver) ServicesOf(ctx context.Context, orgNrs []string) (map[string]
 	return loadMap(ctx, r.loaders(ctx).services, orgNrs)
 }
 
-// loadMap loads keys through l in one batch, leaving out keys with no row.
-func loadMap[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], keys []K) (map[K]V, error) {
-	thunks := make([]func() (V, error), len(keys))
-	for i, k := range keys {
-		thunks[i] = l.LoadThunk(ctx, k)
+// loadMap fetches keys in one statement, without the loader's batching window (the caller
+// holds them all), and primes the loader with what it found; keys with no row are left out.
+func loadMap[K comparable, V any](ctx context.Context, l *batch[K, V], keys []K) (map[K]V, error) {
+	if len(keys) == 0 {
+		return map[K]V{}, nil
 	}
-	out := make(map[K]V, len(keys))
-	for i, thunk := range thunks {
-		v, err := thunk()
-		switch {
-		case errors.Is(err, dataloadgen.ErrNotFound):
-			continue
-		case err != nil:
-			return nil, err
-		}
-		out[keys[i]] = v
+	out, err := l.fetch(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range out {
+		l.Prime(k, v)
 	}
 	return out, nil
 }

@@ -13,16 +13,27 @@ import (
 // Loaders batch the nested fields of one request, so a page of any size costs a fixed number
 // of statements.
 type Loaders struct {
-	users        *dataloadgen.Loader[string, *db.User]
-	workshops    *dataloadgen.Loader[string, *db.Workshop]
-	services     *dataloadgen.Loader[string, []*db.WorkshopService]
-	bookings     *dataloadgen.Loader[int64, *db.Booking]
-	listings     *dataloadgen.Loader[string, *db.Listing]
-	messages     *dataloadgen.Loader[int64, *db.Message]
-	attachments  *dataloadgen.Loader[int64, []*db.Attachment]
-	participants *dataloadgen.Loader[int64, []*db.Participant]
-	threads      *dataloadgen.Loader[int64, *db.Thread]
-	online       *dataloadgen.Loader[string, bool]
+	users        *batch[string, *db.User]
+	workshops    *batch[string, *db.Workshop]
+	services     *batch[string, []*db.WorkshopService]
+	bookings     *batch[int64, *db.Booking]
+	listings     *batch[string, *db.Listing]
+	messages     *batch[int64, *db.Message]
+	attachments  *batch[int64, []*db.Attachment]
+	participants *batch[int64, []*db.Participant]
+	threads      *batch[int64, *db.Thread]
+	online       *batch[string, bool]
+}
+
+// batch is a loader that keeps its fetch, so a caller holding every key at once (a REST
+// page's display data) fetches them without waiting out the batching window.
+type batch[K comparable, V any] struct {
+	*dataloadgen.Loader[K, V]
+	fetch func(context.Context, []K) (map[K]V, error)
+}
+
+func newBatch[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), opts ...dataloadgen.Option) *batch[K, V] {
+	return &batch[K, V]{dataloadgen.NewMappedLoader(fetch, opts...), fetch}
 }
 
 // loaderWait is the batching window: long enough that sibling fields land in one batch on a
@@ -32,20 +43,20 @@ const loaderWait = time.Millisecond
 func newLoaders(s *db.Store) *Loaders {
 	w := dataloadgen.WithWait(loaderWait)
 	return &Loaders{
-		users:     dataloadgen.NewMappedLoader(byKey(s.UsersByID, func(u *db.User) string { return u.ID }), w),
-		workshops: dataloadgen.NewMappedLoader(byKey(s.WorkshopsByOrgNr, func(x *db.Workshop) string { return x.OrgNr }), w),
-		services:  dataloadgen.NewMappedLoader(s.ServicesByOrgNr, w),
-		bookings:  dataloadgen.NewMappedLoader(byKey(s.BookingsByID, func(b *db.Booking) int64 { return b.ID }), w),
-		listings:  dataloadgen.NewMappedLoader(byKey(s.ListingsByID, func(l *db.Listing) string { return l.ID }), w),
-		messages: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*db.Message, error) {
+		users:     newBatch(byKey(s.UsersByID, func(u *db.User) string { return u.ID }), w),
+		workshops: newBatch(byKey(s.WorkshopsByOrgNr, func(x *db.Workshop) string { return x.OrgNr }), w),
+		services:  newBatch(s.ServicesByOrgNr, w),
+		bookings:  newBatch(byKey(s.BookingsByID, func(b *db.Booking) int64 { return b.ID }), w),
+		listings:  newBatch(byKey(s.ListingsByID, func(l *db.Listing) string { return l.ID }), w),
+		messages: newBatch(func(ctx context.Context, ids []int64) (map[int64]*db.Message, error) {
 			v, _ := auth.User(ctx)
 			return byKey(func(ctx context.Context, ids []int64) ([]*db.Message, error) {
 				return s.MessagesByID(ctx, v.Party(), ids)
 			}, func(m *db.Message) int64 { return m.ID })(ctx, ids)
 		}, w),
-		attachments:  dataloadgen.NewMappedLoader(s.AttachmentsByMessage, w),
-		participants: dataloadgen.NewMappedLoader(s.Participants, w),
-		online: dataloadgen.NewMappedLoader(func(ctx context.Context, parties []string) (map[string]bool, error) {
+		attachments:  newBatch(s.AttachmentsByMessage, w),
+		participants: newBatch(s.Participants, w),
+		online: newBatch(func(ctx context.Context, parties []string) (map[string]bool, error) {
 			on, err := s.Online(ctx, parties)
 			if err != nil {
 				return nil, err
@@ -57,7 +68,7 @@ func newLoaders(s *db.Store) *Loaders {
 			}
 			return on, nil
 		}, w),
-		threads: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*db.Thread, error) {
+		threads: newBatch(func(ctx context.Context, ids []int64) (map[int64]*db.Thread, error) {
 			v, err := auth.User(ctx)
 			if err != nil {
 				return nil, err

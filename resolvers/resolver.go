@@ -100,7 +100,7 @@ func (r *Resolver) Schema() graphql.ExecutableSchema {
 }
 
 // loadOne reads a key through a loader; a missing row is db.ErrNotFound.
-func loadOne[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K) (V, error) {
+func loadOne[K comparable, V any](ctx context.Context, l *batch[K, V], key K) (V, error) {
 	v, err := l.Load(ctx, key)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return v, db.ErrNotFound
@@ -109,7 +109,7 @@ func loadOne[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, 
 }
 
 // loadList reads a key's list through a loader; a key with no rows is an empty list.
-func loadList[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, []V], key K) ([]V, error) {
+func loadList[K comparable, V any](ctx context.Context, l *batch[K, []V], key K) ([]V, error) {
 	v, err := l.Load(ctx, key)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return []V{}, nil
