@@ -34,6 +34,9 @@ func main() {
 	cfg, err := app.ConfigFromEnv()
 	if err == nil {
 		setupLogging(cfg.LogLevel)
+		for _, line := range app.UnknownEnv(os.Environ()) {
+			slog.Warn(line)
+		}
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
 	}
 	if err != nil {
