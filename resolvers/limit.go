@@ -37,7 +37,7 @@ func (r *Resolver) Limit(ctx context.Context, c ratelimit.Class) error {
 		return nil
 	}
 	if p.APIKey {
-		return r.Limiter.Allow(ctx, "api-key", true, c)
+		return r.Limiter.Allow(ctx, p.KeyID, true, c)
 	}
 	return r.Limiter.Allow(ctx, p.User.UserID, false, c)
 }
