@@ -5,10 +5,13 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -87,11 +90,34 @@ type Limiter struct {
 	Limits Limits
 	// Prefix keeps several deployments (or test servers) sharing one Redis apart.
 	Prefix string
+	// FailClosed refuses requests (RATE_LIMITED, retry in a second) while the store fails;
+	// otherwise they pass unlimited (see the README's Rate limits for why that is the default).
+	FailClosed bool
+	// Log gets one line when the store starts failing and one when it answers again
+	// (slog.Default() when nil).
+	Log *slog.Logger
+
+	down     atomic.Bool
+	probeAt  atomic.Int64 // while down, unix nanoseconds before which the store is not asked
+	failures atomic.Int64
 }
 
+// StoreFailures counts, for the whole process, requests decided without the store because it
+// failed (expvar "parley_rate_limit_store_failures", for metrics).
+var StoreFailures = expvar.NewInt("parley_rate_limit_store_failures")
+
+// probeEvery is how often a failing store is asked again; requests in between take the
+// failure mode at once instead of each waiting for Redis to time out.
+const probeEvery = time.Second
+
+// Failures counts this limiter's requests decided without the store.
+func (l *Limiter) Failures() int64 { return l.failures.Load() }
+
+// Down tells whether the store is failing now.
+func (l *Limiter) Down() bool { return l.down.Load() }
+
 // Allow takes a token for a user's (or an API key's) request of a class; over the limit it
-// returns an *ErrLimited. A store failure lets the request through: limits protect the
-// service, they must not take it down.
+// returns an *ErrLimited.
 func (l *Limiter) Allow(ctx context.Context, subject string, apiKey bool, c Class) error {
 	if l == nil {
 		return nil
@@ -115,11 +141,53 @@ func (l *Limiter) take(ctx context.Context, key string, rule Rule) error {
 	if rule.Rate <= 0 {
 		return nil
 	}
+	if l.down.Load() && time.Now().UnixNano() < l.probeAt.Load() {
+		return l.failed(nil)
+	}
 	ok, retry, err := l.Store.Take(ctx, key, rule)
-	if err != nil || ok {
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // the caller left; that says nothing about the store
+		}
+		return l.failed(err)
+	}
+	if l.down.CompareAndSwap(true, false) {
+		l.logger().Info("rate limits: the store answers again; limits apply")
+	}
+	if ok {
 		return nil
 	}
 	return &ErrLimited{Retry: retry}
+}
+
+// failed decides a request the store could not: logged once per outage, always counted.
+func (l *Limiter) failed(err error) error {
+	l.failures.Add(1)
+	StoreFailures.Add(1)
+	if err != nil {
+		l.probeAt.Store(time.Now().Add(probeEvery).UnixNano())
+		if l.down.CompareAndSwap(false, true) {
+			l.logger().Error("rate limits: the store failed; until it answers requests "+l.mode(), "err", err)
+		}
+	}
+	if l.FailClosed {
+		return &ErrLimited{Retry: probeEvery}
+	}
+	return nil
+}
+
+func (l *Limiter) mode() string {
+	if l.FailClosed {
+		return "are refused (fail closed)"
+	}
+	return "pass unlimited (fail open)"
+}
+
+func (l *Limiter) logger() *slog.Logger {
+	if l.Log != nil {
+		return l.Log
+	}
+	return slog.Default()
 }
 
 // takeScript is a token bucket kept in a Redis hash, refilled by Redis's own clock so every
