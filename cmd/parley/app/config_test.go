@@ -30,6 +30,17 @@ func TestRateLimitSettings(t *testing.T) {
 		}
 	}
 	t.Setenv("PARLEY_RATE_SEND", "")
+	for v, closed := range map[string]bool{"": false, "open": false, "closed": true} {
+		t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", v)
+		if c, err := ConfigFromEnv(); err != nil || c.RateFailClosed != closed {
+			t.Fatalf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: fail closed %v, %v", v, c.RateFailClosed, err)
+		}
+	}
+	t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", "ajar")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PARLEY_RATE_LIMIT_ON_REDIS_ERROR") {
+		t.Fatalf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=ajar: %v", err)
+	}
+	t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", "")
 	t.Setenv("PARLEY_RATE_LIMITS", "false")
 	if c, err := ConfigFromEnv(); err != nil || c.Limits != nil {
 		t.Fatalf("PARLEY_RATE_LIMITS=false gave %+v, %v", c.Limits, err)
