@@ -325,7 +325,7 @@ func TestServeExitsWhenItsPortIsTaken(t *testing.T) {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
+		_ = <-done
 		t.Fatalf("parley serve on a taken port still runs after 30s:\n%s", stderr.String())
 	}
 	if err == nil {

@@ -57,12 +57,17 @@ func openEmbedded(ctx context.Context, cfg Config) (*Database, error) {
 	}
 	d, err := openCreating(ctx, srv.DSN, "parley", cfg.Pool())
 	if err != nil {
-		srv.Stop()
+		_ = srv.Stop() // the open's error is the one to report
 		return nil, err
 	}
 	slog.Info("database: started an embedded PostgreSQL server", "data_dir", srv.DataDir, "port", srv.Port)
 	inner := d.Close
-	d.Close = func() { inner(); srv.Stop() }
+	d.Close = func() {
+		inner()
+		if err := srv.Stop(); err != nil {
+			slog.Warn("database: stop the embedded PostgreSQL server", "err", err)
+		}
+	}
 	return d, nil
 }
 
