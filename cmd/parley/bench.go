@@ -10,6 +10,7 @@ import (
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/benchhostile"
 	"github.com/parley/parley/cmd/parley/benchlive"
+	"github.com/parley/parley/cmd/parley/benchpgl"
 	"github.com/parley/parley/cmd/parley/benchreads"
 	"github.com/parley/parley/cmd/parley/benchsend"
 )
@@ -17,10 +18,11 @@ import (
 const benchUsage = `usage: parley bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
        parley bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
        parley bench send [--senders N] [--sweep] [--duration D]
-       parley bench reads [--sizes 10k,1M] [--requests N]`
+       parley bench reads [--sizes 10k,1M] [--requests N]
+       parley bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--rounds N] [--node-dir DIR]`
 
-// bench runs a benchmark. "live-clients" and "send-clients" are the child processes of "live"
-// and "send", not for people.
+// bench runs a benchmark. "live-clients", "send-clients" and "postgraphile-clients" are the
+// child processes of "live", "send" and "postgraphile", not for people.
 func bench(ctx context.Context, cfg app.Config, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s", benchUsage)
@@ -37,6 +39,10 @@ func bench(ctx context.Context, cfg app.Config, args []string) error {
 		return benchsend.RunClients(ctx, os.Stdin, os.Stdout)
 	case "reads":
 		return benchReads(ctx, cfg, args[1:])
+	case "postgraphile":
+		return benchPostGraphile(ctx, cfg, args[1:])
+	case "postgraphile-clients":
+		return benchpgl.RunClients(ctx, os.Stdin, os.Stdout)
 	case "live-clients":
 		return benchlive.RunClients(ctx, os.Stdin, os.Stdout)
 	}
@@ -105,6 +111,25 @@ func benchReads(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	return benchreads.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchPostGraphile(ctx context.Context, cfg app.Config, args []string) error {
+	fs := flag.NewFlagSet("bench postgraphile", flag.ContinueOnError)
+	var o benchpgl.Options
+	size := fs.String("size", "1M", "data set to build, in messages (2k to 2M): 10k or 1M as bench reads builds them")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "clients at once, for each server")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each server is timed, per viewer")
+	fs.IntVar(&o.Rounds, "rounds", 5, "turns the duration is split into, the servers taking them alternately")
+	fs.StringVar(&o.NodeDir, "node-dir", "", "PostGraphile's package folder (default: cmd/parley/benchpgl/node here or above)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sizes, err := benchreads.ParseSizes(*size)
+	if err != nil || len(sizes) != 1 {
+		return fmt.Errorf("--size: %q is not one count such as 10k or 1M", *size)
+	}
+	o.Size = sizes[0]
+	return benchpgl.Run(ctx, cfg, o, os.Stdout)
 }
 
 // quietLogs keeps a benchmark's output to its figures unless PARLEY_LOG_LEVEL asks for more:

@@ -16,7 +16,6 @@ import (
 
 	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/cmd/parley/benchlive"
-	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // Options are the flags of `parley bench reads`.
@@ -83,17 +82,7 @@ func Run(ctx context.Context, cfg app.Config, o Options, out io.Writer) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	// The figures are the reads' cost: the read bucket is still consulted on every request,
-	// but never runs dry.
-	if cfg.Limits != nil {
-		l := *cfg.Limits
-		l.User = map[ratelimit.Class]ratelimit.Rule{}
-		for class, rule := range cfg.Limits.User {
-			l.User[class] = rule
-		}
-		l.User[ratelimit.Read] = ratelimit.Rule{Rate: 1e6, Burst: 1e6}
-		cfg.Limits = &l
-	}
+	cfg = NoReadLimit(cfg)
 	rep := &report{Requests: o.Requests, Load0: loadAverage()}
 	for _, n := range o.Sizes {
 		res, err := runSet(ctx, cfg, n, o.Requests)

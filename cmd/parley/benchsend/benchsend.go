@@ -110,7 +110,7 @@ type bench struct {
 	dsn     string
 	targets []target
 	stats   *stats
-	cpu     *backendCPU
+	cpu     *benchkit.BackendCPU
 	close   func()
 }
 
@@ -143,7 +143,7 @@ func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report)
 	_ = admin.QueryRowContext(ctx, "SELECT version(), current_setting('synchronous_commit'), current_setting('fsync')").
 		Scan(&r.PGVersion, &r.SyncCommit, &r.Fsync)
 	watchCtx, stop := context.WithCancel(ctx)
-	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: watchBackends(watchCtx, name),
+	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: benchkit.WatchBackends(watchCtx, name),
 		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
@@ -163,7 +163,7 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 	if err != nil {
 		return p, err
 	}
-	b.cpu.reset()
+	b.cpu.Reset()
 	cpu0 := benchkit.CPUSeconds()
 	if name == "pgbench" {
 		p.PerSecond, p.Sends, err = pgbench(ctx, b.dsn, b.targets, senders, b.o.Duration)
@@ -176,7 +176,7 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 	if err != nil {
 		return p, err
 	}
-	p.PGCPU = b.cpu.seconds()
+	p.PGCPU = b.cpu.Seconds()
 	if name != "pgbench" && b.stats.scratch == nil {
 		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			return p, err

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -65,107 +63,6 @@ func (s *stats) read(ctx context.Context) (counters, error) {
 func (c counters) minus(o counters) counters {
 	return counters{Statements: c.Statements - o.Statements, Xacts: c.Xacts - o.Xacts, Written: c.Written - o.Written,
 		Read: c.Read - o.Read, FromStatementsTable: c.FromStatementsTable}
-}
-
-// backendCPU samples the CPU time of the bench database's backends from /proc every 100 ms:
-// a backend's time after its last sample before it exits is lost.
-type backendCPU struct {
-	name string
-	mu   sync.Mutex
-	pids map[int]*[2]float64 // first seen (0 for backends started since reset) and last
-	// others are processes that are not PostgreSQL's: skipped, since the sampler's own CPU
-	// time counts as Parley's.
-	others map[int]bool
-}
-
-func watchBackends(ctx context.Context, name string) *backendCPU {
-	b := &backendCPU{name: name, pids: map[int]*[2]float64{}, others: map[int]bool{}}
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				b.sample()
-			}
-		}
-	}()
-	return b
-}
-
-func (b *backendCPU) sample() {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, dir := range dirs {
-		pid, _ := strconv.Atoi(filepath.Base(dir))
-		if b.others[pid] {
-			continue
-		}
-		cpu, ok := b.backendTime(dir, pid)
-		if !ok {
-			continue
-		}
-		if p := b.pids[pid]; p != nil {
-			p[1] = cpu
-		} else {
-			b.pids[pid] = &[2]float64{0, cpu}
-		}
-	}
-}
-
-// backendTime is the user and system seconds of a backend of the bench database.
-func (b *backendCPU) backendTime(dir string, pid int) (float64, bool) {
-	comm, err := os.ReadFile(dir + "/comm") // a backend is "postgres" from its fork; its title comes later
-	if err == nil && string(comm) != "postgres\n" {
-		b.others[pid] = true
-		return 0, false
-	}
-	cmdline, err := os.ReadFile(dir + "/cmdline")
-	f := strings.Fields(strings.ReplaceAll(string(cmdline), "\x00", " "))
-	// "postgres: [cluster name: ]user database host(port) activity"
-	if err != nil || len(f) < 4 || f[0] != "postgres:" || (f[2] != b.name && f[3] != b.name) {
-		return 0, false
-	}
-	stat, err := os.ReadFile(dir + "/stat")
-	i := strings.LastIndexByte(string(stat), ')')
-	if err != nil || i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(string(stat[i+1:])) // fields 3 on: utime is field 14, stime 15
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100, true // USER_HZ
-}
-
-// reset starts a new measurement from the backends' present times.
-func (b *backendCPU) reset() {
-	b.sample()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for pid, p := range b.pids {
-		p[0] = p[1]
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
-			delete(b.pids, pid)
-		}
-	}
-}
-
-// seconds is the backends' CPU time since reset.
-func (b *backendCPU) seconds() float64 {
-	b.sample()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var s float64
-	for _, p := range b.pids {
-		s += p[1] - p[0]
-	}
-	return s
 }
 
 var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
