@@ -46,7 +46,7 @@ func (s *Store) ListingsByID(ctx context.Context, ids []string) ([]*Listing, err
 
 func selectIn[T any, K comparable](ctx context.Context, db bun.IDB, column string, keys []K) ([]*T, error) {
 	var rows []*T
-	if err := db.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.In(keys)).Scan(ctx); err != nil {
+	if err := scanSelect(ctx, db, db.NewSelect().Model(&rows).Where("? IN (?)", bun.Ident(column), bun.In(keys)), &rows); err != nil {
 		return nil, fmt.Errorf("load %T: %w", rows, err)
 	}
 	return rows, nil

@@ -11,6 +11,36 @@ func (s *Store) SendInTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	msg, _, err := s.sendTx(ctx, tx, v, in)
-	return msg, err
+	r, err := send(ctx, tx, v, in)
+	if err != nil {
+		return nil, err
+	}
+	return r.res.Message, r.wake(ctx, tx)
+}
+
+// GoWebhookData is the data Go's wire functions give the message.received event of message
+// msgID and the notification.created events of its notifications, in id order: tests compare
+// it with what parley_send wrote.
+func (s *Store) GoWebhookData(ctx context.Context, msgID int64) (received any, notes []any, err error) {
+	m := new(Message)
+	if err := s.DB.NewSelect().Model(m).Where("id = ?", msgID).Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	var atts []*Attachment
+	if err := s.DB.NewSelect().Model(&atts).Where("message_id = ?", msgID).Order("id").Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	c, parts, err := conversationFacts(ctx, s.DB, m.ConversationID)
+	if err != nil {
+		return nil, nil, err
+	}
+	received = map[string]any{"conversation": conversationWire(c, parts), "message": messageWire(m, atts)}
+	var ns []*Notification
+	if err := s.DB.NewSelect().Model(&ns).Where("message_id = ?", msgID).Order("id").Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	for _, n := range ns {
+		notes = append(notes, map[string]any{"notification": notificationWire(n)})
+	}
+	return received, notes, nil
 }

@@ -77,7 +77,7 @@ func (s *Store) Messages(ctx context.Context, v Viewer, t *Thread, p MessagePage
 // authorised access to them (they come from threads the viewer takes part in).
 func (s *Store) MessagesByID(ctx context.Context, party string, ids []int64) ([]*Message, error) {
 	var msgs []*Message
-	if err := s.messageQuery(party, &msgs).Where("m.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := scanSelect(ctx, s.DB, s.messageQuery(party, &msgs).Where("m.id IN (?)", bun.In(ids)), &msgs); err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
 	setViewer(msgs, party)

@@ -54,21 +54,6 @@ func (s *Store) Blocked(ctx context.Context, v Viewer) ([]string, error) {
 	return ids, nil
 }
 
-// checkNotBlocked refuses a send when another participant of the thread blocks the sender.
-func checkNotBlocked(ctx context.Context, tx bun.Tx, v Viewer, conversationID int64) error {
-	blocked, err := tx.NewSelect().TableExpr("blocks AS b").
-		Join("JOIN participants AS p ON p.party_id = b.blocker_party").
-		Where("p.conversation_id = ? AND b.blocked_user_id = ? AND p.party_id <> ?", conversationID, v.UserID, v.Party()).
-		Exists(ctx)
-	if err != nil {
-		return fmt.Errorf("check blocks: %w", err)
-	}
-	if blocked {
-		return ErrBlocked
-	}
-	return nil
-}
-
 // ReportQuery selects reports for moderators.
 type ReportQuery struct {
 	Status string

@@ -3,10 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -23,6 +24,9 @@ type SendInput struct {
 	TemplateID      *int64
 	ClientMessageID string
 	Attachments     []*Attachment
+	// WorkshopOrgNr, when set, must be the workshop of the thread's booking (the REST routes
+	// that name it): a send to another workshop's thread is refused.
+	WorkshopOrgNr string
 }
 
 // Validate checks what a client sends, before anything is written.
@@ -53,212 +57,178 @@ func (in *SendInput) Validate() error {
 	return nil
 }
 
+// SendResult is what a send did: the message, the thread as the sender sees it after the send,
+// and whether the message is new (false: a retry of an earlier send returned that message).
+type SendResult struct {
+	Message *Message
+	Thread  *Thread
+	Created bool
+	// WorkshopOrgNr is the workshop of the thread's booking ("" for a listing conversation).
+	WorkshopOrgNr string
+}
+
 // SendMessage adds a message to a thread the viewer takes part in. A retry with the same
 // ClientMessageID returns the first message and created=false.
 func (s *Store) SendMessage(ctx context.Context, v Viewer, in SendInput) (msg *Message, created bool, err error) {
-	if err := in.Validate(); err != nil {
+	res, err := s.Send(ctx, v, in)
+	if err != nil {
 		return nil, false, err
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		msg, created, err = s.sendTx(ctx, tx, v, in)
-		return err
-	})
+	return res.Message, res.Created, nil
+}
+
+// Send is SendMessage with the thread as it is after the send. It is one autocommit statement
+// (parley_send, migration 20261130000020), then the NOTIFY that wakes the live hubs: two round
+// trips to PostgreSQL, one commit that waits for the disk.
+func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	r, err := send(ctx, s.DB, v, in)
 	if err != nil && isUniqueViolation(err) {
 		// A concurrent retry of the same clientMessageId in another thread won the race.
-		return nil, false, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
+		return nil, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
 	}
-	return msg, created, err
-}
-
-// sendTx writes a validated message inside tx. It locks the conversation row first, so within a
-// thread ids are taken and committed in order and a page cursor never skips a late commit.
-// Across threads there is no lock: live readers stop at the id horizon (horizon.go).
-func (s *Store) sendTx(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (*Message, bool, error) {
-	var role string
-	err := tx.NewSelect().TableExpr("conversations AS c").
-		Join("JOIN participants AS p ON p.conversation_id = c.id AND p.party_id = ?", v.Party()).
-		ColumnExpr("p.role").
-		Where("c.id = ? AND c.kind = ? AND p.deleted_at IS NULL", in.ConversationID, v.Kind()).
-		For("UPDATE OF c").Scan(ctx, &role)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("conversation: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("lock conversation: %w", err)
-	}
-	if in.ClientMessageID != "" {
-		if prior, err := s.priorSend(ctx, tx, v, in); prior != nil || err != nil {
-			return prior, false, err
-		}
-	}
-	if err := checkNotBlocked(ctx, tx, v, in.ConversationID); err != nil {
-		return nil, false, err
-	}
-	msg := &Message{
-		ConversationID: in.ConversationID, SenderPartyID: v.Party(), SenderUserID: &v.UserID,
-		SenderRole: role, Type: in.Type, Body: in.Body, TemplateID: in.TemplateID, ViewerParty: v.Party(),
-	}
-	if in.ClientMessageID != "" {
-		msg.ClientMessageID = &in.ClientMessageID
-	}
-	want, err := wantedEvents(ctx, tx)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := touchParticipants(ctx, tx, msg); err != nil {
-		return nil, false, err
-	}
-	if _, err := tx.NewInsert().Model(msg).Returning("id, created_at").Exec(ctx); err != nil {
-		return nil, false, fmt.Errorf("insert message: %w", err)
-	}
-	if err := insertAttachments(ctx, tx, msg.ID, in.Attachments); err != nil {
-		return nil, false, err
-	}
-	if err := recordLastMessage(ctx, tx, msg); err != nil {
-		return nil, false, err
-	}
-	if err := notifyRecipients(ctx, tx, v, msg); err != nil {
-		return nil, false, err
-	}
-	if err := sendWebhooks(ctx, tx, want, msg, in.Attachments); err != nil {
-		return nil, false, err
-	}
-	return msg, true, nil
-}
-
-func (s *Store) priorSend(ctx context.Context, tx bun.Tx, v Viewer, in SendInput) (*Message, error) {
-	var msgs []*Message
-	err := tx.NewSelect().Model(&msgs).ColumnExpr("m.*").ColumnExpr(readAtExpr, v.Party()).
-		Where("m.sender_user_id = ? AND m.client_message_id = ?", v.UserID, in.ClientMessageID).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("look up clientMessageId: %w", err)
-	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	if msgs[0].ConversationID != in.ConversationID {
-		return nil, fmt.Errorf("clientMessageId already used in another conversation: %w", ErrConflict)
-	}
-	same, err := sameSend(ctx, tx, msgs[0], in)
 	if err != nil {
 		return nil, err
 	}
-	if !same {
-		return nil, fmt.Errorf("clientMessageId already used for a different message: %w", ErrConflict)
+	// After the commit, not in it: a notifying transaction holds a database-wide lock through
+	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
+	// process dies first) only delays delivery: the hubs also read every second.
+	if err := r.wake(context.WithoutCancel(ctx), s.DB); err != nil {
+		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
-	msgs[0].ViewerParty = v.Party()
-	return msgs[0], nil
+	return &r.res, nil
 }
 
-// sameSend reports whether in is a retry of prior: the same type, text, template and
-// attachments (uploads by content, descriptors by URL). A different message under a used
-// clientMessageId is a conflict, never the old message.
-func sameSend(ctx context.Context, tx bun.Tx, prior *Message, in SendInput) (bool, error) {
-	if prior.Type != in.Type || prior.Body != in.Body || deref(prior.TemplateID) != deref(in.TemplateID) {
-		return false, nil
-	}
-	var atts []*Attachment
-	if err := tx.NewSelect().Model(&atts).Where("message_id = ?", prior.ID).Order("id").Scan(ctx); err != nil {
-		return false, fmt.Errorf("load attachments of the earlier send: %w", err)
-	}
-	if len(atts) != len(in.Attachments) {
-		return false, nil
-	}
-	for i, a := range atts {
-		b := in.Attachments[i]
-		if a.Name != b.Name || a.ContentType != b.ContentType || a.SizeBytes != b.SizeBytes || a.URL != b.URL || a.SHA256 != b.SHA256 {
-			return false, nil
-		}
-	}
-	return true, nil
-}
+// sendSQL calls parley_send; its arguments are in the function's order.
+const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-func insertAttachments(ctx context.Context, tx bun.Tx, messageID int64, as []*Attachment) error {
-	if len(as) == 0 {
-		return nil
+// send writes a validated message through idb: the database, or a transaction that sends a
+// first message with the conversation it opens. The caller wakes the hubs (sendRow.wake).
+func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow, error) {
+	n := len(in.Attachments)
+	names, types, keys, urls, sums := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	sizes := make([]int64, n)
+	for i, a := range in.Attachments {
+		names[i], types[i], sizes[i], keys[i], urls[i], sums[i] = a.Name, a.ContentType, a.SizeBytes, a.StorageKey, a.URL, a.SHA256
 	}
-	for _, a := range as {
-		a.MessageID = messageID
-	}
-	if _, err := tx.NewInsert().Model(&as).Returning("id, created_at").Exec(ctx); err != nil {
-		return fmt.Errorf("insert attachments: %w", err)
-	}
-	return nil
-}
-
-// touchParticipants moves the thread up every inbox, brings it back for anyone who archived
-// or deleted it, and counts the message as unread for everyone but the sender. now() is the
-// transaction's time: the message's created_at.
-func touchParticipants(ctx context.Context, tx bun.Tx, msg *Message) error {
-	_, err := tx.NewUpdate().Table("participants").
-		Set("last_activity_at = now()").
-		Set("archived_at = NULL, deleted_at = NULL").
-		Set("unread_count = unread_count + CASE WHEN party_id = ? THEN 0 ELSE 1 END", msg.SenderPartyID).
-		Where("conversation_id = ?", msg.ConversationID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update participants: %w", err)
-	}
-	return nil
-}
-
-// recordLastMessage makes msg the thread's last message and wakes the live hubs (the NOTIFY
-// is delivered at commit), in one round trip.
-func recordLastMessage(ctx context.Context, tx bun.Tx, msg *Message) error {
-	_, err := tx.NewRaw(`UPDATE conversations
-		SET last_message_id = ?0, message_count = message_count + 1, last_activity_at = ?1
-		WHERE id = ?2
-		RETURNING pg_notify(?3, 'm ' || ?0 || ' ' || ?2)`,
-		msg.ID, msg.CreatedAt, msg.ConversationID, ChannelMessages).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update conversation: %w", err)
-	}
-	return nil
-}
-
-// notifyRecipients creates a notification for every user on the other side: the user of a
-// personal party, or each known user of a workshop. The two cases are separate selects so each
-// finds its users through an index (the primary key, users_org_nr_idx): an OR in one join
-// condition made PostgreSQL read every user with an org_nr on every send. The two never
-// match the same user (a user id cannot start with "org:"), so UNION ALL adds no duplicates.
-func notifyRecipients(ctx context.Context, tx bun.Tx, v Viewer, msg *Message) error {
-	data, err := json.Marshal(map[string]any{"conversation_id": msg.ConversationID, "message_id": msg.ID})
-	if err != nil {
-		return err
+	var workshop any
+	if in.WorkshopOrgNr != "" {
+		workshop = in.WorkshopOrgNr
 	}
 	title := "New message"
 	if v.Name != "" {
 		title = "New message from " + v.Name
 	}
-	_, err = tx.NewRaw(`WITH recipients AS (
-			SELECT u.id FROM participants p
-			JOIN users u ON u.id = p.party_id
-			WHERE p.conversation_id = ?0 AND p.party_id <> ?1
-			UNION ALL
-			SELECT u.id FROM participants p
-			JOIN users u ON u.org_nr = substr(p.party_id, 5) AND u.role = 'workshop'
-			WHERE p.conversation_id = ?0 AND p.party_id <> ?1 AND starts_with(p.party_id, 'org:')
-		), ins AS (
-			INSERT INTO notifications (user_id, type, title, body, data, conversation_id, message_id)
-			SELECT r.id, 'message.received', ?3, ?4, ?5::jsonb || jsonb_strip_nulls(jsonb_build_object(
-				'booking_id', c.booking_id, 'listing_id', c.listing_id)), c.id, ?6
-			FROM recipients r
-			JOIN conversations c ON c.id = ?0
-			WHERE r.id <> ?2
-			RETURNING id, user_id)
-		SELECT pg_notify(?7, 'n ' || user_id || ' ' || id) FROM ins`,
-		msg.ConversationID, msg.SenderPartyID, v.UserID, title, preview(msg), string(data), msg.ID, ChannelState).Exec(ctx)
+	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
+		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
+		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums))
+	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
-		return fmt.Errorf("insert notifications: %w", err)
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	if err := r.refusal(in); err != nil {
+		return nil, err
+	}
+	for i, id := range r.attachmentIDs {
+		if i < n {
+			in.Attachments[i].ID, in.Attachments[i].MessageID = id, r.res.Message.ID
+		}
+	}
+	return r, nil
+}
+
+// wake tells the live hubs of every replica about a new message and its notifications, in
+// one statement (nothing for a retry: its events went out with the first send).
+func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
+	if !r.res.Created {
+		return nil
+	}
+	m := r.res.Message
+	channels := make([]string, 1, 1+len(r.noteIDs))
+	payloads := make([]string, 1, 1+len(r.noteIDs))
+	channels[0], payloads[0] = ChannelMessages, "m "+strconv.FormatInt(m.ID, 10)+" "+strconv.FormatInt(m.ConversationID, 10)
+	for i, id := range r.noteIDs {
+		channels = append(channels, ChannelState)
+		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
+	}
+	_, err := idb.ExecContext(ctx, "SELECT pg_notify(x.c, x.p) FROM unnest(?::text[], ?::text[]) AS x (c, p)",
+		pgArray(channels), pgArray(payloads))
+	if err != nil {
+		return fmt.Errorf("wake live hubs: %w", err)
 	}
 	return nil
 }
 
-func preview(m *Message) string {
-	if m.Body == "" {
+// sendRow is parley_send's row: a code ("" when sent or replayed) and what was sent.
+type sendRow struct {
+	code          string
+	attachmentIDs []int64
+	res           SendResult
+	// The notifications written, for the wake-up: their users and ids.
+	noteUsers []string
+	noteIDs   []int64
+}
+
+// scanSend reads parley_send's row. On a refusal every column but the code may be NULL.
+func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
+	var (
+		code, sender, senderRole, typ, body, kind, role, workshop sql.Null[string]
+		created                                                   sql.Null[bool]
+		msgID, lastRead, hiddenUpTo                               sql.Null[int64]
+		count, unread, hiddenCount                                sql.Null[int]
+		sentAt, activity, convCreated                             sql.Null[time.Time]
+		ids, noteIDs                                              []int64
+		noteUsers                                                 []string
+	)
+	m := &Message{ConversationID: conversationID, ViewerParty: v.Party()}
+	t := &Thread{Conversation: Conversation{ID: conversationID}, ViewerParty: v.Party()}
+	err := row.Scan(&code, &created,
+		&msgID, &sender, &m.SenderUserID, &senderRole, &typ, &body, &m.TemplateID, &m.ClientMessageID,
+		&m.RemovedAt, &sentAt, &m.ReadAt, pgArray(&ids),
+		&kind, &t.BookingID, &t.ListingID, &t.BuyerID, &t.LastMessageID, &count, &activity, &convCreated,
+		&role, &unread, &lastRead, &t.LastReadAt, &t.ArchivedAt, &hiddenUpTo, &hiddenCount,
+		&workshop, pgArray(&noteUsers), pgArray(&noteIDs))
+	if err != nil {
+		return nil, err
+	}
+	m.ID, m.SenderPartyID, m.SenderRole, m.Type, m.Body, m.CreatedAt = msgID.V, sender.V, senderRole.V, typ.V, body.V, sentAt.V
+	t.Kind, t.MessageCount, t.LastActivityAt, t.CreatedAt = kind.V, count.V, activity.V, convCreated.V
+	t.ViewerRole, t.UnreadCount, t.LastReadMessageID, t.HiddenUpTo, t.HiddenCount = role.V, unread.V, lastRead.V, hiddenUpTo.V, hiddenCount.V
+	if len(noteUsers) != len(noteIDs) {
+		return nil, fmt.Errorf("%d notification users for %d ids", len(noteUsers), len(noteIDs))
+	}
+	return &sendRow{code: code.V, attachmentIDs: ids, noteUsers: noteUsers, noteIDs: noteIDs,
+		res: SendResult{Message: m, Thread: t, Created: created.V, WorkshopOrgNr: workshop.V}}, nil
+}
+
+// refusal maps parley_send's codes to the domain's errors.
+func (r *sendRow) refusal(in SendInput) error {
+	switch r.code {
+	case "":
+		return nil
+	case "not_found":
+		return fmt.Errorf("conversation: %w", ErrNotFound)
+	case "workshop":
+		return Rule("workshopOrgNr", "%s is not the workshop of this thread", in.WorkshopOrgNr)
+	case "used_elsewhere":
+		return fmt.Errorf("clientMessageId already used in another conversation: %w", ErrConflict)
+	case "used_differently":
+		return fmt.Errorf("clientMessageId already used for a different message: %w", ErrConflict)
+	case "blocked":
+		return ErrBlocked
+	}
+	return fmt.Errorf("send: unknown refusal %q", r.code)
+}
+
+// previewOf is a notification's text for a message body.
+func previewOf(body string) string {
+	if body == "" {
 		return "Sent an attachment"
 	}
-	if utf8.RuneCountInString(m.Body) <= 140 {
-		return m.Body
+	if utf8.RuneCountInString(body) <= 140 {
+		return body
 	}
-	return string([]rune(m.Body)[:139]) + "…"
+	return string([]rune(body)[:139]) + "…"
 }

@@ -97,9 +97,12 @@ func (s *Store) sendFirst(ctx context.Context, tx bun.Tx, v Viewer, conversation
 		return nil
 	}
 	first.ConversationID = conversationID
-	msg, _, err := s.sendTx(ctx, tx, v, *first)
-	res.Message = msg
-	return err
+	sent, err := send(ctx, tx, v, *first)
+	if err != nil {
+		return err
+	}
+	res.Message = sent.res.Message
+	return sent.wake(ctx, tx) // a start is rare: its wake-up commits with it
 }
 
 func (s *Store) finishStart(ctx context.Context, v Viewer, res *StartResult) (*StartResult, error) {

@@ -76,16 +76,7 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 // Inbox lists the viewer's threads, newest activity first.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
 	page := &InboxPage{}
-	// The counts read participants alone (an index-only scan of the party's threads) unless
-	// the text filter needs the conversation.
-	agg := s.DB.NewSelect().
-		TableExpr("participants AS p").
-		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
-		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
-	if strings.TrimSpace(q.Text) != "" {
-		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
-	}
-	if err := inboxFilter(agg, q).Scan(ctx, &page.TotalCount, &page.UnreadTotal); err != nil {
+	if err := scanSelect(ctx, s.DB, s.inboxCounts(v, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
 	sel := inboxFilter(s.threadQuery(v), q).
@@ -96,13 +87,33 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 	} else if q.Offset > 0 {
 		sel.Offset(q.Offset)
 	}
-	if err := sel.Scan(ctx, &page.Threads); err != nil {
+	if err := scanSelect(ctx, s.DB, sel, &page.Threads); err != nil {
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
 	if len(page.Threads) > q.Limit {
 		page.Threads, page.HasNext = page.Threads[:q.Limit], true
 	}
 	return page, nil
+}
+
+// inboxCounts selects the totalCount and unreadTotal of an inbox query. The open inbox with no
+// other filter, the page every client opens, sums the party's inbox_totals shards; a filtered
+// one reads participants alone (an index-only scan of the party's threads) unless the text
+// filter needs the conversation.
+func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
+	if (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == "" {
+		return s.DB.NewSelect().TableExpr("inbox_totals").
+			ColumnExpr("coalesce(sum(threads), 0), coalesce(sum(unread), 0)").
+			Where("party_id = ? AND kind = ?", v.Party(), v.Kind())
+	}
+	agg := s.DB.NewSelect().
+		TableExpr("participants AS p").
+		ColumnExpr("count(*), coalesce(sum(p.unread_count), 0)").
+		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
+	if strings.TrimSpace(q.Text) != "" {
+		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
+	}
+	return inboxFilter(agg, q)
 }
 
 func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
@@ -164,8 +175,8 @@ func (s *Store) threadWhere(ctx context.Context, v Viewer, where string, arg any
 // Participants loads the participants of the given conversations, by conversation.
 func (s *Store) Participants(ctx context.Context, conversationIDs []int64) (map[int64][]*Participant, error) {
 	var ps []*Participant
-	err := s.DB.NewSelect().Model(&ps).Where("conversation_id IN (?)", bun.In(conversationIDs)).
-		OrderExpr("conversation_id, joined_at, party_id").Scan(ctx)
+	err := scanSelect(ctx, s.DB, s.DB.NewSelect().Model(&ps).Where("conversation_id IN (?)", bun.In(conversationIDs)).
+		OrderExpr("conversation_id, joined_at, party_id"), &ps)
 	if err != nil {
 		return nil, fmt.Errorf("load participants: %w", err)
 	}

@@ -31,14 +31,7 @@ func enqueueWebhook(ctx context.Context, idb bun.IDB, ev outboxEvent) error {
 		return fmt.Errorf("encode %s event: %w", ev.Type, err)
 	}
 	parties := append([]string{}, ev.Parties...)
-	_, err = idb.NewRaw(`WITH ep AS MATERIALIZED (
-			SELECT id FROM webhook_endpoints
-			WHERE active AND events @> ARRAY[?0]::text[] AND (owner_party IS NULL OR owner_party = ANY(?1::text[]))
-		), ev AS (
-			INSERT INTO webhook_events (type, data) SELECT ?0, ?2::jsonb WHERE EXISTS (SELECT 1 FROM ep) RETURNING id
-		)
-		INSERT INTO webhook_deliveries (event_id, endpoint_id) SELECT ev.id, ep.id FROM ev, ep`,
-		ev.Type, pgArray(parties), string(data)).Exec(ctx)
+	_, err = idb.NewRaw("SELECT parley_enqueue_webhook(?::text, ?::text[], ?::jsonb)", ev.Type, pgArray(parties), string(data)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("enqueue %s event: %w", ev.Type, err)
 	}
@@ -80,26 +73,6 @@ func partiesOf(parts []*Participant, except string) []string {
 		}
 	}
 	return out
-}
-
-// sendWebhooks writes message.received for a new message (to endpoints of the recipients,
-// not of the sender) and notification.created for the notifications it caused.
-func sendWebhooks(ctx context.Context, tx bun.Tx, want map[string]bool, msg *Message, atts []*Attachment) error {
-	if want[EventMessageReceived] {
-		c, parts, err := conversationFacts(ctx, tx, msg.ConversationID)
-		if err != nil {
-			return err
-		}
-		data := map[string]any{"conversation": conversationWire(c, parts), "message": messageWire(msg, atts)}
-		ev := outboxEvent{Type: EventMessageReceived, Parties: partiesOf(parts, msg.SenderPartyID), Data: data}
-		if err := enqueueWebhook(ctx, tx, ev); err != nil {
-			return err
-		}
-	}
-	if want[EventNotificationCreated] {
-		return notificationWebhooks(ctx, tx, "n.message_id = ?", msg.ID)
-	}
-	return nil
 }
 
 // notificationWebhooks writes notification.created for the notifications matching cond, to

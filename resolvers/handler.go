@@ -41,6 +41,9 @@ type Options struct {
 	MaxFields              int // with every fragment spread expanded
 	MaxRepeatedFields      int // fields merged at one response key
 	MaxErrors              int // in one response
+	// GeneratedInbox marshals the inbox through gqlgen's generated executor only, without the
+	// writer of inbox_writer.go: for tests that compare the two, and for measuring.
+	GeneratedInbox bool
 	// Auth authenticates WebSocket connections from their connection_init payload.
 	Auth *auth.Authenticator
 	// Origins are the browser origins allowed to open WebSockets ("*" for any).
@@ -88,6 +91,9 @@ func NewServer(r *Resolver, o Options) *handler.Server {
 	srv.AroundResponses(capErrors(o.MaxErrors))
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
+	if !o.GeneratedInbox {
+		srv.AroundFields(r.writeInbox)
+	}
 	return srv
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -247,13 +248,29 @@ func requestFailed(errs gqlerror.List) any {
 	}{errs}
 }
 
+// writeGraphQL encodes v straight into the response through a buffer from a pool, instead of
+// json.Marshal's copy of the whole answer.
 func writeGraphQL(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer putAnswerBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		buf.Reset()
+		status = http.StatusInternalServerError
+		buf.WriteString(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	} else {
+		buf.Truncate(buf.Len() - 1) // Encode's newline
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(buf.Bytes())
+}
+
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putAnswerBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 256<<10 {
+		answerBuffers.Put(b)
+	}
 }
 
 // checkedBody checks a POST body as httpTransport does before next (gqlgen's SSE transport)

@@ -189,3 +189,43 @@ func equal[T comparable](a, b []T) bool {
 	}
 	return true
 }
+
+// TestInboxCountsFollowEveryChange: the open inbox's totalCount and unreadTotal come from
+// counter rows kept by triggers; after sends, reads, archiving, deleting and new threads they
+// must agree with the same figures counted from the threads themselves (a kind filter, which
+// takes that path, selects the same threads).
+func TestInboxCountsFollowEveryChange(t *testing.T) {
+	e := apptest.New(t)
+	ola, kari, shop := e.User(t, "co-ola"), e.User(t, "co-kari"), e.User(t, "ws-dekk")
+	agree := func(step string) {
+		t.Helper()
+		for _, c := range []struct {
+			who  apptest.Creds
+			kind string
+		}{{ola, "BOOKING"}, {kari, "BOOKING"}, {shop, "BOOKING"}, {e.User(t, "ws-bilfix"), "BOOKING"}} {
+			fast := inbox(t, e, c.who, nil).Inbox
+			counted := inbox(t, e, c.who, map[string]any{"filter": map[string]any{"kind": c.kind}}).Inbox
+			if fast.TotalCount != counted.TotalCount || fast.UnreadTotal != counted.UnreadTotal {
+				t.Fatalf("after %s: counters say %d threads, %d unread; the threads say %d, %d",
+					step, fast.TotalCount, fast.UnreadTotal, counted.TotalCount, counted.UnreadTotal)
+			}
+		}
+	}
+	agree("seeding")
+	send(t, e, kari, threadOf(t, e, 1002), "one more")
+	agree("a send")
+	markRead(t, e, shop, threadOf(t, e, 1002), "")
+	agree("a read")
+	e.GQL(t, ola, archiveMutation, map[string]any{"c": threadOf(t, e, 1001)})
+	agree("archiving")
+	send(t, e, e.User(t, "ws-bilfix"), threadOf(t, e, 1001), "back in the inbox")
+	agree("a send to an archived thread")
+	e.GQL(t, ola, deleteMutation, map[string]any{"c": threadOf(t, e, 1003)})
+	agree("deleting")
+	conv, k, _ := newThread(t, e, 7001)
+	send(t, e, k, conv, "new thread")
+	agree("a new thread")
+	if got := inbox(t, e, ola, nil).Inbox; got.TotalCount != 1 {
+		t.Fatalf("ola's open inbox has %d threads, want 1 (1001; 1003 deleted)", got.TotalCount)
+	}
+}

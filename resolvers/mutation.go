@@ -34,30 +34,35 @@ func (r *mutationResolver) StartConversation(ctx context.Context, in graph.Start
 }
 
 func (r *mutationResolver) SendMessage(ctx context.Context, in graph.SendMessageInput) (*graph.SendMessagePayload, error) {
+	res, err := r.Send(ctx, in, "")
+	if err != nil {
+		return nil, err
+	}
+	return &graph.SendMessagePayload{Message: res.Message, Conversation: res.Thread, Created: res.Created}, nil
+}
+
+// Send is the sendMessage mutation for the REST routes that also name the thread's workshop
+// (workshopOrgNr, "" for none): the send refuses another workshop's thread, and the result
+// carries the booking's workshop, so those routes read nothing else.
+func (r *Resolver) Send(ctx context.Context, in graph.SendMessageInput, workshopOrgNr string) (*db.SendResult, error) {
 	v, err := viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	send, files, err := r.sendInput(ctx, v, in)
+	send, files, err := (&mutationResolver{r}).sendInput(ctx, v, in)
 	if err != nil {
 		return nil, err
 	}
+	send.WorkshopOrgNr = workshopOrgNr
 	cleanup, err := r.storeFiles(ctx, files)
 	if err != nil {
 		return nil, err
 	}
-	msg, created, err := r.Store.SendMessage(ctx, v, send)
-	if err != nil || !created {
+	res, err := r.Store.Send(ctx, v, send)
+	if err != nil || !res.Created {
 		cleanup() // nothing new refers to the stored files
 	}
-	if err != nil {
-		return nil, err
-	}
-	t, err := r.Store.Thread(ctx, v, msg.ConversationID)
-	if err != nil {
-		return nil, err
-	}
-	return &graph.SendMessagePayload{Message: msg, Conversation: t, Created: created}, nil
+	return res, err
 }
 
 // sendInput validates a send, its files and its template, before any file is stored.

@@ -3,6 +3,9 @@ package resolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/parley/parley/db"
 )
 
@@ -89,13 +92,17 @@ func (r *Resolver) primeMessages(ctx context.Context, v db.Viewer, ids []int64, 
 	if err != nil {
 		return err
 	}
-	atts, err := r.Store.AttachmentsByMessage(ctx, ids)
-	if err != nil {
-		return err
+	var atts map[int64][]*db.Attachment
+	if selects(ctx, "attachments") { // rarely asked of an inbox: else not worth a statement
+		if atts, err = r.Store.AttachmentsByMessage(ctx, ids); err != nil {
+			return err
+		}
 	}
 	for _, m := range msgs {
 		l.messages.Prime(m.ID, m)
-		l.attachments.Prime(m.ID, orEmpty(atts[m.ID]))
+		if atts != nil {
+			l.attachments.Prime(m.ID, orEmpty(atts[m.ID]))
+		}
 		if m.SenderUserID != nil {
 			people[*m.SenderUserID] = true
 		}
@@ -139,4 +146,37 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// selects reports whether the current field's selection asks, at any depth, for a field
+// called name.
+func selects(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && selectsIn(fc.Field.Selections, name, 0)
+}
+
+func selectsIn(sel ast.SelectionSet, name string, depth int) bool {
+	if depth > 20 { // fragments cannot cycle in a valid document; this bounds it anyway
+		return false
+	}
+	for _, s := range sel {
+		var sub ast.SelectionSet
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == name {
+				return true
+			}
+			sub = s.SelectionSet
+		case *ast.InlineFragment:
+			sub = s.SelectionSet
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				sub = s.Definition.SelectionSet
+			}
+		}
+		if selectsIn(sub, name, depth+1) {
+			return true
+		}
+	}
+	return false
 }

@@ -90,5 +90,5 @@ func (a *api) wsSend(w http.ResponseWriter, r *http.Request, bookingID *int, bod
 		fail(w, r, familyWS, err)
 		return
 	}
-	a.sendToThread(w, r, familyWS, t, body, atts)
+	a.sendToThread(w, r, familyWS, t.ID, body, atts)
 }

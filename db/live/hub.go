@@ -148,7 +148,11 @@ func (h *Hub) poke() {
 func (h *Hub) handle(ctx context.Context, ev db.Event) {
 	switch ev.Kind {
 	case 'm', 'n':
+		next := h.skipWakeUps()
 		h.catchUp(ctx)
+		if next != nil {
+			h.handle(ctx, *next)
+		}
 	case 'r':
 		h.catchUp(ctx) // messages read may have been sent just before
 		h.readReceipt(ctx, ev)
@@ -166,6 +170,22 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 			// Done once every id taken before the marker is final and handed over.
 			h.waiters = append(h.waiters, syncWait{mark: h.catchUp(ctx), done: ch})
 			h.releaseWaiters()
+		}
+	}
+}
+
+// skipWakeUps takes the message and notification wake-ups queued behind one: a wake-up arrives
+// only after its commit, so the one catch-up that follows reads all they announce (busy sends
+// cost a catch-up per batch, not per message). It returns the first other event, if any.
+func (h *Hub) skipWakeUps() *db.Event {
+	for {
+		select {
+		case ev := <-h.events:
+			if ev.Kind != 'm' && ev.Kind != 'n' {
+				return &ev
+			}
+		default:
+			return nil
 		}
 	}
 }

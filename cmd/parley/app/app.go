@@ -153,6 +153,7 @@ func (a *App) Handler() http.Handler {
 		opts.MaxDepth = a.Config.MaxQueryDepth
 	}
 	opts.MaxBodyBytes = a.Config.MaxBodyBytes()
+	opts.GeneratedInbox = a.Config.GeneratedInbox
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", resolvers.Playground())

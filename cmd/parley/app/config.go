@@ -82,6 +82,9 @@ type Config struct {
 	// TokenRecheck bounds how stale a replica's copy of a user's token revocation may be
 	// (tests shorten it; zero is auth.DefaultRecheck).
 	TokenRecheck time.Duration
+	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
+	// compare it with the inbox writer; see resolvers.Options).
+	GeneratedInbox bool
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.

@@ -51,6 +51,11 @@ func TestBuiltSetKeepsCountersConsistent(t *testing.T) {
 			JOIN bookings AS b ON b.id = m.conversation_id
 			JOIN users AS u ON CASE WHEN m.sender_role = 'car_owner' THEN u.org_nr = b.workshop_org_nr AND u.role = 'workshop'
 				ELSE u.id = b.car_owner_id END)`,
+		"inbox counts": `SELECT count(*) FROM (SELECT party_id, kind, count(*) AS threads, sum(unread_count) AS unread
+				FROM participants WHERE deleted_at IS NULL AND archived_at IS NULL GROUP BY 1, 2) AS p
+			FULL JOIN (SELECT party_id, kind, sum(threads) AS threads, sum(unread) AS unread FROM inbox_totals
+				GROUP BY 1, 2 HAVING sum(threads) <> 0 OR sum(unread) <> 0) AS n USING (party_id, kind)
+			WHERE p.threads IS DISTINCT FROM n.threads OR p.unread IS DISTINCT FROM n.unread`,
 		"sequences": `SELECT (SELECT last_value FROM messages_id_seq) - (SELECT max(id) FROM messages)
 			+ (SELECT last_value FROM conversations_id_seq) - (SELECT max(id) FROM conversations)`,
 	} {
