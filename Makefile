@@ -1,4 +1,4 @@
-.PHONY: run test generate lint bench graphiql
+.PHONY: run test generate lint bench graphiql webapp
 
 # Serve on :8080 with the demo data set; tokens are printed at start.
 run:
@@ -24,3 +24,7 @@ bench:
 # Rebuild GraphiQL's bundle (web/graphiql/dist, committed and embedded) from the locked packages.
 graphiql:
 	cd web/graphiql && npm ci --no-audit --no-fund && npm run build
+
+# Rebuild the web app (web/app/dist, committed and embedded at /app/) from the locked packages.
+webapp:
+	cd web/app && npm ci --no-audit --no-fund && npm run build

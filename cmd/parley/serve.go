@@ -48,6 +48,9 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 			return err
 		}
 		printSeedSummary(data, cfg.Addr)
+		if cfg.DevSignIn(true) {
+			a.DevSignIn = app.DevUsers(data)
+		}
 	}
 	return serveOn(ctx, ln, a.HTTPServer(), a.Sockets.Shutdown)
 }
@@ -67,7 +70,7 @@ func serveOn(ctx context.Context, ln net.Listener, srv *http.Server, onShutdown 
 	if onShutdown != nil {
 		srv.RegisterOnShutdown(onShutdown)
 	}
-	slog.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
+	slog.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/", "app", "/app/")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -104,7 +107,8 @@ func trimNewline(p []byte) []byte {
 }
 
 func printSeedSummary(d *app.SeedData, addr string) {
-	fmt.Fprintf(os.Stderr, "\nDemo data loaded. GraphiQL: http://localhost%s/  (add the header below)\n", portOf(addr))
+	fmt.Fprintf(os.Stderr, "\nDemo data loaded. Web app: http://localhost%s/app/  GraphiQL: http://localhost%s/  (add the header below)\n",
+		portOf(addr), portOf(addr))
 	for _, u := range d.CarOwners {
 		fmt.Fprintf(os.Stderr, "  car owner %-12s Authorization: Bearer %s\n", u.ID, u.Token)
 	}

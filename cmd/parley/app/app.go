@@ -36,6 +36,8 @@ type App struct {
 	// Sockets are the open WebSockets; Shutdown closes them with 1001 so clients reconnect
 	// to another replica.
 	Sockets *livews.Transport
+	// DevSignIn, when set, is the web app's development sign-in list (see Config.DevSignIn).
+	DevSignIn []DevUser
 }
 
 // New wires Parley over an open, migrated database.
@@ -158,6 +160,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/graphql", resolvers.Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", resolvers.Playground())
 	mux.Handle("GET "+graphiql.Prefix, graphiql.Assets())
+	a.mountWebApp(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
