@@ -20,7 +20,7 @@ func (h *Hub) catchUp(ctx context.Context) db.IDMark {
 		logFailure("move id horizon", err)
 	}
 	h.scheduleRecheck()
-	for {
+	for !h.skipUnwatched() {
 		h.mu.Lock()
 		pos := h.msgPos
 		h.mu.Unlock()
@@ -42,6 +42,20 @@ func (h *Hub) catchUp(ctx context.Context) db.IDMark {
 	h.catchUpNotifications(ctx)
 	h.releaseWaiters()
 	return mark
+}
+
+// skipUnwatched moves the message position up to the horizon when nobody here watches
+// messages, inboxes or unread counts: what catch-up would read could go to nobody (a busy
+// replica without subscribers reads nothing per send). Under h.mu, so a subscriber that comes
+// meanwhile starts from the new position, or replays up to it from the database.
+func (h *Hub) skipUnwatched() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.messages) > 0 || len(h.inboxes) > 0 || len(h.unreads) > 0 {
+		return false
+	}
+	h.msgPos = max(h.msgPos, h.safe.Messages)
+	return true
 }
 
 func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
@@ -95,6 +109,11 @@ func conversationsOf(msgs []*db.Message) []int64 {
 func (h *Hub) catchUpNotifications(ctx context.Context) {
 	for {
 		h.mu.Lock()
+		if len(h.notes) == 0 { // nobody here to tell: skip them, as skipUnwatched does
+			h.notePos = max(h.notePos, h.safe.Notifications)
+			h.mu.Unlock()
+			return
+		}
 		pos := h.notePos
 		h.mu.Unlock()
 		ns, err := h.store.NotificationsAfter(ctx, pos, h.safe.Notifications, batch)
