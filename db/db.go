@@ -1,5 +1,7 @@
-// Package db holds Parley's storage: bun models (one file per table), the embedded SQL
-// migrations and the Store, whose methods take the viewer and filter by it.
+// Package db owns Parley's storage: bun models (one file per table), the embedded SQL
+// migrations and the Store, whose methods take the viewer and filter by it, and the domain's
+// sentinel errors (ErrNotFound, ErrConflict, FieldError...). It imports bun and the standard
+// library, nothing else of Parley's (db/live, db/blobs, db/pgembed and db/dbtest sit on it).
 package db
 
 import (

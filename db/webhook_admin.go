@@ -14,7 +14,7 @@ import (
 )
 
 // Back-office administration of webhook endpoints and their deliveries. The callers check the
-// API key; the URL's safety is checked by db/webhooks before it gets here.
+// API key; the URL's safety is checked by webhooks before it gets here.
 
 // WebhookOwner is an endpoint's optional owner scope: a workshop or a user, not both.
 type WebhookOwner struct {

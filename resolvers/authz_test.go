@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/server/apptest"
 )
 
 // credentials of every kind the matrix tries.

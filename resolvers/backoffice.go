@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // Back-office mutations: only an API key may call them.

@@ -3,7 +3,7 @@ package resolvers_test
 import (
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // An error's message is one sentence in the words of what refused it; where it happened is in

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
 )
@@ -281,7 +282,7 @@ func (r *notificationResolver) Message(ctx context.Context, n *db.Notification) 
 
 // optional turns "not found" into an absent value.
 func optional[T any](v *T, err error) (*T, error) {
-	if Code(err) == CodeNotFound {
+	if apierror.Code(err) == apierror.CodeNotFound {
 		return nil, nil
 	}
 	return v, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
 )
@@ -30,12 +31,6 @@ type FileStore interface {
 const (
 	DefaultMaxUploadBytes = 10 << 20
 	MaxAttachments        = 10
-)
-
-// ErrTooLarge and ErrUnsupportedType are client mistakes about files (413 and 415 in REST).
-var (
-	ErrTooLarge        = fmt.Errorf("file too large: %w", db.ErrInvalidInput)
-	ErrUnsupportedType = fmt.Errorf("file type not allowed: %w", db.ErrInvalidInput)
 )
 
 // officeTypes are the office documents allowed, by file extension.
@@ -148,7 +143,7 @@ func describedAttachment(field string, a *graph.AttachmentInput) (*db.Attachment
 		if ct == "" {
 			ct = "of no known type"
 		}
-		return nil, nil, fmt.Errorf("%s: %q is %s; images, PDF and office documents are allowed: %w", field, att.Name, ct, ErrUnsupportedType)
+		return nil, nil, fmt.Errorf("%s: %q is %s; images, PDF and office documents are allowed: %w", field, att.Name, ct, apierror.ErrUnsupportedType)
 	}
 	att.ContentType = ct
 	if a.Size != nil {
@@ -167,14 +162,14 @@ func (r *Resolver) uploadedAttachment(field string, up *graphql.Upload) (*db.Att
 		return nil, nil, fmt.Errorf("read upload: %w", err)
 	}
 	if int64(len(body)) > limit {
-		return nil, nil, fmt.Errorf("%s: %q is larger than %d bytes: %w", field, up.Filename, limit, ErrTooLarge)
+		return nil, nil, fmt.Errorf("%s: %q is larger than %d bytes: %w", field, up.Filename, limit, apierror.ErrTooLarge)
 	}
 	if len(body) == 0 {
 		return nil, nil, db.Invalid(field, "%q is empty", up.Filename)
 	}
 	ct, ok := allowedType(http.DetectContentType(body), up.Filename)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s: %q is %s; images, PDF and office documents are allowed: %w", field, up.Filename, ct, ErrUnsupportedType)
+		return nil, nil, fmt.Errorf("%s: %q is %s; images, PDF and office documents are allowed: %w", field, up.Filename, ct, apierror.ErrUnsupportedType)
 	}
 	sum := sha256.Sum256(body)
 	return &db.Attachment{

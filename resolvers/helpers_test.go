@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // threadOf is the conversation id (as a string) of a seeded booking.

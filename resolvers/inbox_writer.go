@@ -16,7 +16,7 @@ import (
 	"github.com/parley/parley/graph"
 )
 
-// writeInbox is a field middleware that answers the inbox root field by writing its JSON
+// WriteInbox is a field middleware that answers the inbox root field by writing its JSON
 // straight from the page and the primed loaders. gqlgen's generated executor spends a field
 // context, closures and often a goroutine on every value (about 20 allocations each, 10,000 a
 // page); the writer spends almost none. The inbox resolver still runs as usual (arguments,
@@ -24,7 +24,7 @@ import (
 // a deferred field, or a value gqlgen would report as an error (a missing row, a null where
 // the schema forbids one) makes it hand the page back to the generated marshaling, so every
 // error and every rarely asked field keeps gqlgen's exact behaviour.
-func (r *Resolver) writeInbox(ctx context.Context, next graphql.Resolver) (any, error) {
+func (r *Resolver) WriteInbox(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Object != "Query" || fc.Field.Name != "inbox" {
 		return next(ctx)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // everyInboxField asks for every field the inbox writer answers (but User.lastSeenAt, which
@@ -42,7 +42,7 @@ fragment shop on Workshop { __typename id orgNr name addressLine city postalCode
 // leaves to gqlgen.
 func TestInboxWriterAnswersAsGqlgenDoes(t *testing.T) {
 	e := apptest.New(t)
-	generated := e.Replica(t, func(c *app.Config) { c.GeneratedInbox = true })
+	generated := e.Replica(t, func(c *server.Config) { c.GeneratedInbox = true })
 	markRead(t, e, e.User(t, "co-ola"), threadOf(t, e, 1001), "")
 	send(t, e, e.User(t, "co-kari"), threadOf(t, e, 1002), "tab\there \"quoted\" \\ æøå \u0001 <b>")
 	queries := map[string]string{

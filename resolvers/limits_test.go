@@ -19,9 +19,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 func viewerFor(id, role, org string) db.Viewer { return db.Viewer{UserID: id, Role: role, OrgNr: org} }
@@ -57,7 +57,7 @@ func TestQueryLimits(t *testing.T) {
 }
 
 func TestQueryDepthLimit(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.MaxQueryDepth = 4 })
+	e := apptest.NewWith(t, func(c *server.Config) { c.MaxQueryDepth = 4 })
 	tok := apptest.Bearer(apptest.Token(t, viewerFor("x", "buyer", "")))
 	if r := e.GQL(t, tok, `{ inbox { nodes { lastMessage { id } } } }`, nil); r.Code() != "" {
 		t.Fatalf("4 levels: %+v", r.Errors)
@@ -79,7 +79,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 	if r.Code() != "" {
 		t.Fatalf("introspection on by default: %+v", r.Errors)
 	}
-	off := apptest.NewWith(t, func(c *app.Config) { c.Introspection = false })
+	off := apptest.NewWith(t, func(c *server.Config) { c.Introspection = false })
 	r = off.GQL(t, apptest.Bearer(apptest.Token(t, viewerFor("x", "buyer", ""))), `{ __schema { queryType { name } } }`, nil)
 	if r.Code() == "" {
 		t.Fatalf("introspection off still answered: %s", r.Data)
@@ -110,7 +110,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 type queryCounter struct{ n atomic.Int64 }
 
 func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	if app.RequestID(ctx) != "" {
+	if server.RequestID(ctx) != "" {
 		c.n.Add(1)
 	}
 	return ctx
@@ -120,7 +120,7 @@ func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
 // An inbox page costs the same number of statements whatever its size.
 func TestInboxStatementsDoNotGrowWithPageSize(t *testing.T) {
 	// No webhook worker: the counter would count its polling.
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	for b := 0; b < 12; b++ {
 		conv, kari, _ := newThread(t, e, 6000+b)
 		send(t, e, kari, conv, "hello")
@@ -276,7 +276,7 @@ func (c *cancelWatch) AfterQuery(context.Context, *bun.QueryEvent) {}
 // Work stops when the client goes away: the statements of a request run under its context.
 // (What comes before execution is bounded by the document limits above.)
 func TestWorkStopsWhenTheClientGoesAway(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	watch := &cancelWatch{started: make(chan struct{}), ended: make(chan error, 1)}
 	e.Store.DB.AddQueryHook(watch)
 	ctx, hangUp := context.WithCancel(context.Background())

@@ -12,9 +12,9 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
-	"github.com/parley/parley/cmd/parley/app/gqlws"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/apptest/gqlws"
 )
 
 func TestStreamsOfInboxUnreadNotificationsReceiptsAndTyping(t *testing.T) {
@@ -97,7 +97,7 @@ func TestDeliveryIsAuthorizedWhenDelivered(t *testing.T) {
 func TestSlowConsumerIsEndedWithACursorToResumeFrom(t *testing.T) {
 	// The client reads nothing for as long as the sends below take: on a busy machine that can
 	// outlast the keep-alive's three silent periods, which would drop it as a dead peer.
-	e := apptest.NewWith(t, func(c *app.Config) { c.LiveBuffer = 4; c.WSPingInterval = time.Hour })
+	e := apptest.NewWith(t, func(c *server.Config) { c.LiveBuffer = 4; c.WSPingInterval = time.Hour })
 	conv := threadOf(t, e, 1002)
 	kari := e.User(t, "co-kari")
 	c := dial(t, e, e.User(t, "ws-dekk"))

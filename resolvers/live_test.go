@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
-	"github.com/parley/parley/cmd/parley/app/gqlws"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/apptest/gqlws"
 )
 
 const messageAddedSub = `subscription($c: ID, $after: String) { messageAdded(conversationId: $c, after: $after) { messageId body isMine } }`

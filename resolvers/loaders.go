@@ -6,8 +6,8 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // Loaders batch the nested fields of one request, so a page of any size costs a fixed number
@@ -85,6 +85,12 @@ func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), k
 }
 
 type loadersKey struct{}
+
+// WithLoaders returns ctx with fresh per-request loaders: every field resolved under it, and
+// every display row a REST handler loads with it, is batched and cached for that request only.
+func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
+	return context.WithValue(ctx, loadersKey{}, newLoaders(r.Store))
+}
 
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 const pageQuery = `query($c: ID!, $first: Int, $after: String, $last: Int, $before: String) {

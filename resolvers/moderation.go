@@ -4,9 +4,9 @@ import (
 	"context"
 	"strings"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 func (r *mutationResolver) ArchiveConversation(ctx context.Context, id string) (*graph.ConversationPayload, error) {

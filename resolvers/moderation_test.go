@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 const archiveMutation = `mutation($c: ID!) { archiveConversation(conversationId: $c) { conversation { conversationId archived } } }`

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
 )
 
 // nodeUser shows the viewer themself, or someone they share a conversation with.

@@ -4,10 +4,11 @@ import (
 	"context"
 
 	"fmt"
-	"github.com/99designs/gqlgen/graphql"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"

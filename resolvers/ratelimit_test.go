@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
-	"github.com/parley/parley/resolvers/livews"
-	"github.com/parley/parley/resolvers/ratelimit"
+	"github.com/parley/parley/ratelimit"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/livews"
 )
 
-func strict(prefix string) func(*app.Config) {
-	return func(c *app.Config) {
+func strict(prefix string) func(*server.Config) {
+	return func(c *server.Config) {
 		c.Limits = &ratelimit.Limits{
 			User:   map[ratelimit.Class]ratelimit.Rule{ratelimit.Send: {Rate: 0.5, Burst: 3}, ratelimit.Read: {Rate: 0.5, Burst: 5}, ratelimit.Other: {Rate: 0.5, Burst: 3}},
 			APIKey: ratelimit.Rule{Rate: 0.5, Burst: 4},
@@ -124,7 +124,7 @@ func TestRateLimitsHoldAcrossReplicas(t *testing.T) {
 // Each API key has its own bucket: one key over its limit leaves another untouched.
 func TestRateLimitsForAPIKeys(t *testing.T) {
 	const second = "second-back-office-key"
-	e := apptest.NewWith(t, func(c *app.Config) {
+	e := apptest.NewWith(t, func(c *server.Config) {
 		strict(newPrefix())(c)
 		c.APIKeys = append(c.APIKeys, second)
 	})
@@ -148,7 +148,7 @@ func TestRateLimitsForAPIKeys(t *testing.T) {
 }
 
 func TestSubscriptionCapPerUser(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.MaxSubscriptions = 2 })
+	e := apptest.NewWith(t, func(c *server.Config) { c.MaxSubscriptions = 2 })
 	c := dial(t, e, e.User(t, "co-ola"))
 	subscribe(t, c, "1", messageAddedSub, nil)
 	subscribe(t, c, "2", messageAddedSub, nil)

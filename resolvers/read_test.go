@@ -3,7 +3,7 @@ package resolvers_test
 import (
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 func TestMarkReadUpToAMessageOnlyTouchesMessagesToTheViewer(t *testing.T) {

@@ -1,19 +1,26 @@
-// Package resolvers holds Parley's hand-written GraphQL resolvers. Root resolvers (Query,
-// Mutation) authorise, validate, make one store call and map the result; the REST
-// compatibility layer calls the same methods. Field resolvers load through per-request loaders.
+// Package resolvers owns Parley's application surface: the hand-written GraphQL resolvers.
+// Root resolvers (Query, Mutation, Subscription) authorise, validate, make one store call and
+// map the result; the REST front door (rest-compat) calls the same root methods, loads display
+// data through the same per-request batch loaders (display.go) and names the domain types
+// through this package (surface.go). Field resolvers load through those loaders.
+//
+// It may import db, db/live, auth, webhooks (URL checks), apierror and the generated graph
+// package; never anything that serves HTTP (server, rest-compat, livews): transports reach it
+// through interfaces it defines (LiveConsumer) and context values.
 package resolvers
 
 import (
 	"context"
 	"errors"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/ratelimit"
+	"github.com/parley/parley/ratelimit"
 )
 
 // Resolver is the root of the resolver tree.
@@ -80,9 +87,17 @@ func (r *Resolver) WorkshopSearchResult() graph.WorkshopSearchResultResolver {
 	return &workshopSearchResultResolver{r}
 }
 
-// Query and Mutation expose the root resolvers to other front doors (rest-compat).
-func (r *Resolver) QueryRoot() *queryResolver       { return &queryResolver{r} }
-func (r *Resolver) MutationRoot() *mutationResolver { return &mutationResolver{r} }
+// QueryRoot and MutationRoot are the root resolvers other front doors (rest-compat, the demo
+// seed) call, as the interfaces gqlgen calls them by.
+func (r *Resolver) QueryRoot() graph.QueryResolver       { return &queryResolver{r} }
+func (r *Resolver) MutationRoot() graph.MutationResolver { return &mutationResolver{r} }
+
+// Schema is the executable GraphQL schema over r, with list fields priced by page size.
+func (r *Resolver) Schema() graphql.ExecutableSchema {
+	cfg := graph.Config{Resolvers: r}
+	setComplexity(&cfg.Complexity)
+	return graph.NewExecutableSchema(cfg)
+}
 
 // loadOne reads a key through a loader; a missing row is db.ErrNotFound.
 func loadOne[K comparable, V any](ctx context.Context, l *dataloadgen.Loader[K, V], key K) (V, error) {

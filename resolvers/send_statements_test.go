@@ -3,8 +3,8 @@ package resolvers_test
 import (
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // A send is two round trips to PostgreSQL: parley_send, one autocommit statement that answers
@@ -12,7 +12,7 @@ import (
 // commit. A retry of the same clientMessageId is the first statement alone.
 func TestSendIsTwoStatements(t *testing.T) {
 	// No webhook worker: the counter would count its polling.
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	ola := e.User(t, "co-ola")
 	conv := threadOf(t, e, 1001)
 	send(t, e, ola, conv, "warm up") // the first request records the user

@@ -3,15 +3,17 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/live"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/ratelimit"
 )
 
 type subscriptionResolver struct{ *Resolver }
@@ -20,13 +22,35 @@ var _ graph.SubscriptionResolver = (*subscriptionResolver)(nil)
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
-// CodeSlowConsumer ends a subscription whose client fell too far behind.
-const CodeSlowConsumer = "SLOW_CONSUMER"
-
 var (
-	errTokenExpired = errors.New("token expired: subscribe again with a fresh token")
-	errTokenRevoked = errors.New("token was revoked: subscribe again with a fresh token")
+	errTokenExpired = fmt.Errorf("token expired: subscribe again with a fresh token: %w", auth.ErrUnauthenticated)
+	errTokenRevoked = fmt.Errorf("token was revoked: subscribe again with a fresh token: %w", auth.ErrUnauthenticated)
 )
+
+// LiveConsumer is a transport that reads a subscription's channel only when told an event is
+// ready, and can tell the client why a subscription ended (the WebSocket transport). A
+// transport that waits on the channel itself (Server-Sent Events) offers none.
+type LiveConsumer interface {
+	Ready()
+	OnTaken(func())
+	Fail(*gqlerror.Error)
+}
+
+type consumerKey struct{}
+
+// WithLiveConsumer returns ctx carrying take, which the subscription resolver of ctx's
+// operation calls once to bind its events to the transport that offers it.
+func WithLiveConsumer[C LiveConsumer](ctx context.Context, take func() C) context.Context {
+	return context.WithValue(ctx, consumerKey{}, func() LiveConsumer { return take() })
+}
+
+// subscriptionCap refuses a new subscription when the user holds too many on this replica.
+func (r *Resolver) subscriptionCap(userID string) error {
+	if r.MaxSubscriptions <= 0 || r.Hub.Subscriptions(userID) < r.MaxSubscriptions {
+		return nil
+	}
+	return fmt.Errorf("at most %d live subscriptions per user: %w", r.MaxSubscriptions, &ratelimit.ErrLimited{Retry: 5 * time.Second})
+}
 
 // liveViewer is the subscriber, with a conversation it named checked for access.
 func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.Viewer, int64, error) {
@@ -47,41 +71,29 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 	return v, cid, err
 }
 
-// hooks connect a subscription to its transport: over a WebSocket (livews) the error that
-// ends it reaches the client, and the transport hears of each event instead of waiting on a
-// channel. Server-Sent Events have no message for an ending error: the closed channel ends the
-// stream and the client resumes with after. (gqlgen's AddSubscriptionError is only for its own
-// WebSocket transport; on another context it dereferences nil.)
+// hooks connect a subscription to its transport: with a LiveConsumer (WebSockets) the error
+// that ends it reaches the client, and the transport hears of each event instead of waiting on
+// a channel. Server-Sent Events have no message for an ending error: the closed channel ends
+// the stream and the client resumes with after. (gqlgen's AddSubscriptionError is only for its
+// own WebSocket transport; on another context it dereferences nil.)
 func hooks(ctx context.Context) live.Hooks {
-	stream := livews.StreamFrom(ctx)
-	h := live.Hooks{OnEnd: func(err error) {
-		if stream != nil {
-			stream.Fail(endingError(err))
-		}
-	}}
-	if stream != nil {
-		h.OnReady, h.Taken = stream.Ready, stream.OnTaken
+	take, _ := ctx.Value(consumerKey{}).(func() LiveConsumer)
+	if take == nil {
+		return live.Hooks{OnEnd: func(error) {}}
 	}
-	return h
+	c := take()
+	return live.Hooks{OnEnd: func(err error) { c.Fail(endingError(err)) }, OnReady: c.Ready, Taken: c.OnTaken}
 }
 
-// endingError tells the client why its subscription ended. It runs under the subscription's
-// lock: it must not call back into it.
+// endingError tells the client why its subscription ended, coded by the one error table. It
+// runs under the subscription's lock: it must not call back into it.
 func endingError(err error) *gqlerror.Error {
-	ext := map[string]any{"code": CodeInternal}
+	ext := map[string]any{"code": apierror.Code(err)}
 	var slow *live.SlowError
-	switch {
-	case errors.As(err, &slow):
-		ext["code"] = CodeSlowConsumer
+	if errors.As(err, &slow) {
 		ext["resumeAfter"] = messageCursor(slow.After)
-	case errors.Is(err, live.ErrSlow):
-		ext["code"] = CodeSlowConsumer
-	case errors.Is(err, errTokenExpired), errors.Is(err, errTokenRevoked):
-		ext["code"] = CodeUnauthenticated
-	case errors.Is(err, live.ErrStopped):
-		ext["code"] = "UNAVAILABLE"
 	}
-	return &gqlerror.Error{Message: err.Error(), Extensions: ext}
+	return &gqlerror.Error{Message: apierror.PublicMessage(err), Extensions: ext}
 }
 
 // expireWithToken ends a subscription when the token it was opened with expires, or when this

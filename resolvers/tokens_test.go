@@ -14,10 +14,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
-	"github.com/parley/parley/cmd/parley/app/gqlws"
-	"github.com/parley/parley/resolvers/livews"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/server/apptest/gqlws"
+	"github.com/parley/parley/server/livews"
 )
 
 const whoAmI = `{ viewer { userId } }`
@@ -38,7 +38,7 @@ func claimsOf(extra jwt.MapClaims) jwt.MapClaims {
 
 // A token of the same identity provider meant for another service is refused.
 func TestTokensMustNameThisService(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.JWTIssuer, c.JWTAudience = "https://id.example.no", "parley-api" })
+	e := apptest.NewWith(t, func(c *server.Config) { c.JWTIssuer, c.JWTAudience = "https://id.example.no", "parley-api" })
 	iss, aud := "https://id.example.no", "parley-api"
 	for _, tc := range []struct {
 		name  string
@@ -68,7 +68,7 @@ func TestTokensMustNameThisService(t *testing.T) {
 
 // Lifetimes are capped, and times in the future are refused beyond a minute of clock skew.
 func TestTokenTimesAreChecked(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.JWTMaxTTL = 24 * time.Hour })
+	e := apptest.NewWith(t, func(c *server.Config) { c.JWTMaxTTL = 24 * time.Hour })
 	now := time.Now().Unix()
 	const day, century = 24 * 3600, 100 * 365 * 24 * 3600
 	for _, tc := range []struct {
@@ -167,7 +167,7 @@ func TestRevokeUserTokens(t *testing.T) {
 // A revocation made on one replica holds on another within its recheck period.
 func TestRevocationHoldsAcrossReplicas(t *testing.T) {
 	e := apptest.New(t)
-	other := e.Replica(t, func(c *app.Config) { c.TokenRecheck = 100 * time.Millisecond })
+	other := e.Replica(t, func(c *server.Config) { c.TokenRecheck = 100 * time.Millisecond })
 	ola := e.User(t, "co-ola")
 	if r := other.GQL(t, ola, whoAmI, nil); r.Code() != "" {
 		t.Fatalf("before revocation: %+v", r.Errors)
@@ -262,7 +262,7 @@ func TestOversizedTokensAndHeadersAreRefused(t *testing.T) {
 // recheck period, though the user sends that replica nothing more.
 func TestRevocationEndsSubscriptionsOnOtherReplicas(t *testing.T) {
 	e := apptest.New(t)
-	other := e.Replica(t, func(c *app.Config) { c.TokenRecheck = 100 * time.Millisecond })
+	other := e.Replica(t, func(c *server.Config) { c.TokenRecheck = 100 * time.Millisecond })
 	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
 	c := dial(t, other, ola)
 	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})

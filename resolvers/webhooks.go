@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/db/webhooks"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/webhooks"
 )
 
 // Webhook endpoints and deliveries: back-office only (X-API-Key).

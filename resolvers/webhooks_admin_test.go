@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/db/webhooks"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
+	"github.com/parley/parley/webhooks"
 )
 
 // After a rotation both secrets sign for a day: a receiver holding either verifies.
@@ -52,7 +52,7 @@ func TestWebhookSecretRotationSignsWithBoth(t *testing.T) {
 // registered, and refused again when dialled (a name can resolve differently later).
 func TestWebhookPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 	t.Parallel()
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookAllowPrivate = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookAllowPrivate = false })
 	rcv := newReceiver(t, always(http.StatusOK))
 	for _, url := range []string{rcv.URL, "http://localhost/hooks", "http://10.0.0.8/hooks", "http://[::1]/hooks",
 		"http://169.254.169.254/latest", "http://192.168.0.10/", "http://[fe80::1%25eth0]/",
@@ -91,7 +91,7 @@ func TestWebhookPrivateURLsRefusedUnlessAllowed(t *testing.T) {
 // registered or changed, and one stored before is not sent to in cleartext.
 func TestWebhookHTTPRefusedInProduction(t *testing.T) {
 	t.Parallel()
-	e := apptest.NewWith(t, func(c *app.Config) {
+	e := apptest.NewWith(t, func(c *server.Config) {
 		c.Env, c.JWTIssuer, c.JWTAudience = "production", "https://id.parley.test", "parley-api"
 	})
 	rcv := newReceiver(t, always(http.StatusOK))

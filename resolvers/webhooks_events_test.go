@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 var allEvents = []string{"message.received", "message.read", "conversation.created", "notification.created", "message.reported"}

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // Two replicas, each running a worker on the same database, deliver each of many events once.
@@ -50,7 +50,7 @@ func TestWebhookTwoReplicasDeliverEachEventOnce(t *testing.T) {
 // the next server to start on the database.
 func TestWebhookDeliveredAfterRestart(t *testing.T) {
 	t.Parallel()
-	before := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	before := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	rcv := newReceiver(t, always(http.StatusOK))
 	ep := createHook(t, before, rcv.URL, []string{"message.received"}, nil)
 	send(t, before, before.User(t, "usr_per"), convOf(t, before, "tesla3"), "Før omstart")
@@ -75,7 +75,7 @@ func TestWebhookDeliveredAfterRestart(t *testing.T) {
 // the dead claim can no longer record a result.
 func TestWebhookClaimOfADeadWorkerRunsOut(t *testing.T) {
 	t.Parallel()
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	rcv := newReceiver(t, always(http.StatusOK))
 	ep := createHook(t, e, rcv.URL, []string{"message.received"}, nil)
 	send(t, e, e.User(t, "usr_per"), convOf(t, e, "tesla3"), "Hei")

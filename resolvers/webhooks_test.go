@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // A message sent produces a message.received delivery whose signature verifies as a Standard
@@ -108,7 +108,7 @@ func TestWebhookRetriesUntilDeliveredWithTheSameID(t *testing.T) {
 }
 
 // fastRetries makes retries come within a tenth of a second.
-func fastRetries(c *app.Config) {
+func fastRetries(c *server.Config) {
 	c.WebhookRetries = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond,
 		100 * time.Millisecond, 100 * time.Millisecond}
 }
@@ -146,7 +146,7 @@ func TestWebhookGoneDisablesTheEndpoint(t *testing.T) {
 // notification. One that fails for DisableAfter is disabled even with retries left.
 func TestWebhookFailingEndpointIsDisabledAndItsOwnerTold(t *testing.T) {
 	t.Parallel()
-	e := apptest.NewWith(t, func(c *app.Config) {
+	e := apptest.NewWith(t, func(c *server.Config) {
 		c.WebhookRetries = []time.Duration{50 * time.Millisecond, 50 * time.Millisecond}
 	})
 	rcv := newReceiver(t, always(http.StatusInternalServerError))
@@ -175,7 +175,7 @@ func TestWebhookFailingEndpointIsDisabledAndItsOwnerTold(t *testing.T) {
 	}
 
 	// Failing for DisableAfter, with retries still to come.
-	e2 := apptest.NewWith(t, func(c *app.Config) {
+	e2 := apptest.NewWith(t, func(c *server.Config) {
 		c.WebhookRetries = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond, time.Hour}
 		c.WebhookDisableAfter = 250 * time.Millisecond
 	})

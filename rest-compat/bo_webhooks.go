@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
 )
 
@@ -127,7 +127,7 @@ func (a *api) boUpdateWebhook(w http.ResponseWriter, r *http.Request) {
 		err = decodeJSON(r, &body)
 	}
 	if err == nil && (body.OrgNr != nil || body.UserID != nil) {
-		err = db.Invalid("body", "the owner of an endpoint cannot change: register a new one")
+		err = apierror.Invalid("body", "the owner of an endpoint cannot change: register a new one")
 	}
 	var e *graph.WebhookEndpoint
 	if err == nil {
@@ -181,7 +181,7 @@ func (a *api) boDeliveries(w http.ResponseWriter, r *http.Request) {
 	if s := strings.TrimSpace(r.URL.Query().Get("status")); err == nil && s != "" {
 		st := graph.WebhookDeliveryStatus(strings.ToUpper(s))
 		if !st.IsValid() {
-			err = db.Invalid("status", "%q is not pending, delivered or failed", s)
+			err = apierror.Invalid("status", "%q is not pending, delivered or failed", s)
 		}
 		status = &st
 	}

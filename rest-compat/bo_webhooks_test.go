@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // hookReceiver counts the webhook-ids a loopback receiver gets.

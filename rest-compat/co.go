@@ -5,9 +5,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers"
 )
 
 // coMessage is a message as the car-owner and workshop routes show it. The aliases exist for
@@ -32,7 +33,7 @@ type coMessage struct {
 	Removed bool `json:"removed"`
 }
 
-func (d *display) coMessage(m *db.Message, b *db.Booking) coMessage {
+func (d *display) coMessage(m *resolvers.Message, b *resolvers.Booking) coMessage {
 	text := messageText(m)
 	out := coMessage{ID: m.ID, SenderType: m.SenderRole, MessageText: text, Attachments: d.attachmentsOf(m.ID),
 		IsRead: m.ReadAt != nil, CreatedAt: ts(m.CreatedAt), Text: text, Message: text, Content: text,
@@ -60,7 +61,7 @@ type coInboxRow struct {
 	ReadAt        *string `json:"read_at"`
 }
 
-func (d *display) inboxRow(t *db.Thread, forWorkshop bool) coInboxRow {
+func (d *display) inboxRow(t *resolvers.Thread, forWorkshop bool) coInboxRow {
 	b := d.bookings[deref(t.BookingID)]
 	row := coInboxRow{ID: t.ID, ThreadID: strconv.FormatInt(t.ID, 10), UnreadCount: t.UnreadCount,
 		TotalMessages: t.VisibleMessages(), UpdatedAt: ts(t.LastActivityAt), ReadAt: timeString(t.LastReadAt),
@@ -131,7 +132,7 @@ func (a *api) coInbox(w http.ResponseWriter, r *http.Request) { a.bookingInbox(w
 // bookingThread serves a booking thread's messages, oldest first, by page.
 func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, bookingID int) {
 	p, err := pageParams(r, 50, "size", "page_size")
-	var t *db.Thread
+	var t *resolvers.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
 	}
@@ -144,7 +145,7 @@ func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, 
 		return
 	}
 	v, _ := auth.User(r.Context())
-	d, err := a.loadDisplay(r.Context(), v.Party(), []*db.Thread{t}, conn.Nodes)
+	d, err := a.loadDisplay(r.Context(), v.Party(), []*resolvers.Thread{t}, conn.Nodes)
 	if err != nil {
 		fail(w, r, fam, err)
 		return
@@ -192,7 +193,7 @@ func (b readBody) input(conversationID int64) (graph.MarkConversationReadInput, 
 	}
 	if b.LastReadID != nil {
 		if *b.LastReadID <= 0 {
-			return in, db.Invalid("last_read_id", "must be a positive message id")
+			return in, apierror.Invalid("last_read_id", "must be a positive message id")
 		}
 		in.UpToMessageID = ptr(strconv.FormatInt(*b.LastReadID, 10))
 	}
@@ -237,11 +238,11 @@ func threadIDParam(v any) (int64, error) {
 	case float64:
 		s = strconv.FormatFloat(x, 'f', -1, 64)
 	case nil:
-		return 0, db.Invalid("thread_id", "is required")
+		return 0, apierror.Invalid("thread_id", "is required")
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n <= 0 {
-		return 0, db.Invalid("thread_id", "%q is not a thread id", s)
+		return 0, apierror.Invalid("thread_id", "%q is not a thread id", s)
 	}
 	return n, nil
 }
@@ -253,9 +254,9 @@ func (a *api) coReadUpTo(w http.ResponseWriter, r *http.Request) {
 		err = decodeJSON(r, &body)
 	}
 	if err == nil && body.LastReadID == nil && body.LastReadAt == "" {
-		err = db.Invalid("last_read_id", "is required")
+		err = apierror.Invalid("last_read_id", "is required")
 	}
-	var t *db.Thread
+	var t *resolvers.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().BookingConversation(r.Context(), bookingID)
 	}
@@ -299,7 +300,7 @@ func (a *api) readSend(w http.ResponseWriter, r *http.Request) (sendBody, []*gra
 	if raw := r.FormValue("booking_id"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n <= 0 {
-			return body, nil, db.Invalid("booking_id", "%q is not a booking id", raw)
+			return body, nil, apierror.Invalid("booking_id", "%q is not a booking id", raw)
 		}
 		body.BookingID = &n
 	}
@@ -316,21 +317,21 @@ var sendFieldNames = fieldNames{"body": "message", "conversationId": "thread_id"
 // only a message that may have attachments (a retry, or a send with files) reads them after.
 func (a *api) sendToThread(w http.ResponseWriter, r *http.Request, fam family, conversationID int64, body sendBody, atts []*graph.AttachmentInput) {
 	key, err := idempotencyKey(r, body.ClientMessageID)
-	var res *db.SendResult
+	var res *resolvers.SendResult
 	if err == nil {
 		res, err = a.res.Send(r.Context(), graph.SendMessageInput{
 			ConversationID: strconv.FormatInt(conversationID, 10), Body: &body.Message, Attachments: atts, ClientMessageID: key}, body.OrgNr)
 	}
-	d := &display{attachments: map[int64][]*db.Attachment{}}
+	d := &display{attachments: map[int64][]*resolvers.Attachment{}}
 	if err == nil && (!res.Created || len(atts) > 0) {
-		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
+		err = d.loadAttachments(r.Context(), a.res, []*resolvers.Message{res.Message})
 	}
 	if err != nil {
 		fail(w, r, fam, sendFieldNames.rename(err))
 		return
 	}
 	markReplay(w, res.Created)
-	b := &db.Booking{ID: deref(res.Thread.BookingID), WorkshopOrgNr: res.WorkshopOrgNr}
+	b := &resolvers.Booking{ID: deref(res.Thread.BookingID), WorkshopOrgNr: res.WorkshopOrgNr}
 	out := map[string]any{"message": d.coMessage(res.Message, b), "unread_count": res.Thread.UnreadCount}
 	ok(w, fam, http.StatusCreated, "Message sent", out)
 }

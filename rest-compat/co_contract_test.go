@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	restcompat "github.com/parley/parley/rest-compat"
+	"github.com/parley/parley/server/apptest"
 )
 
 // Response examples copied from ../shared/spec (000_ and 001_): the field names and JSON types

@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers"
 )
 
 // coNotification is a notification as the car-owner routes show it; read_at is null while
@@ -24,7 +25,7 @@ type coNotification struct {
 	ReadAt    *string         `json:"read_at"`
 }
 
-func newCONotification(n *db.Notification) coNotification {
+func newCONotification(n *resolvers.Notification) coNotification {
 	data := n.Data
 	if len(data) == 0 || string(data) == "null" {
 		data = json.RawMessage("{}")
@@ -67,7 +68,7 @@ func notificationFilter(r *http.Request) (*graph.NotificationFilter, error) {
 	case "unread":
 		f.Status = ptr(graph.NotificationStatusUnread)
 	default:
-		return nil, db.Invalid("status", "%q is not one of all, read, unread", s)
+		return nil, apierror.Invalid("status", "%q is not one of all, read, unread", s)
 	}
 	if t := strings.TrimSpace(r.URL.Query().Get("type")); t != "" {
 		f.Type = &t
@@ -120,12 +121,12 @@ func (a *api) coNotificationsUnread(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) coNotification(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")
-	var n *db.Notification
+	var n *resolvers.Notification
 	if err == nil {
 		n, err = a.res.QueryRoot().Notification(r.Context(), strconv.Itoa(id))
 	}
 	if err == nil && n == nil {
-		err = fmt.Errorf("notification %d: %w", id, db.ErrNotFound)
+		err = fmt.Errorf("notification %d: %w", id, apierror.ErrNotFound)
 	}
 	if err != nil {
 		fail(w, r, familyCO, err)

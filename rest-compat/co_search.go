@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers"
 )
@@ -32,7 +32,7 @@ type coWorkshop struct {
 	ServicesCount        int               `json:"services_count"`
 }
 
-func newCOWorkshop(h *db.WorkshopHit, svcs []*db.WorkshopService) coWorkshop {
+func newCOWorkshop(h *resolvers.WorkshopHit, svcs []*resolvers.WorkshopService) coWorkshop {
 	out := coWorkshop{OrgNr: h.OrgNr, Name: h.Name, AddressLine: h.AddressLine, City: h.City, PostalCode: h.PostalCode,
 		Latitude: h.Latitude, Longitude: h.Longitude, DistanceKm: h.DistanceKm, Logo: jsonList(h.Logo),
 		Categories: jsonList(h.Categories), AvgRating: h.AvgRating, TotalReviews: h.TotalReviews, ServicesCount: len(svcs)}
@@ -65,7 +65,7 @@ func (a *api) coSearch(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		res, err = a.res.QueryRoot().SearchWorkshops(r.Context(), text, near, &limit)
 	}
-	var svcs map[string][]*db.WorkshopService
+	var svcs map[string][]*resolvers.WorkshopService
 	if err == nil {
 		svcs, err = a.servicesOf(r, res.Results)
 	}
@@ -81,7 +81,7 @@ func (a *api) coSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 // servicesOf loads the services of the workshops a search returned, in one batch.
-func (a *api) servicesOf(r *http.Request, hits []*db.WorkshopHit) (map[string][]*db.WorkshopService, error) {
+func (a *api) servicesOf(r *http.Request, hits []*resolvers.WorkshopHit) (map[string][]*resolvers.WorkshopService, error) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
@@ -89,7 +89,7 @@ func (a *api) servicesOf(r *http.Request, hits []*db.WorkshopHit) (map[string][]
 	for i, h := range hits {
 		orgNrs[i] = h.OrgNr
 	}
-	return a.store.ServicesByOrgNr(r.Context(), orgNrs)
+	return a.res.ServicesOf(r.Context(), orgNrs)
 }
 
 // positionParam reads lat and lng, which come together or not at all.
@@ -104,9 +104,9 @@ func positionParam(r *http.Request) (*graph.GeoPoint, error) {
 	case lat == nil && lng == nil:
 		return nil, nil
 	case lat == nil:
-		return nil, db.Invalid("lat", "is required with lng")
+		return nil, apierror.Invalid("lat", "is required with lng")
 	case lng == nil:
-		return nil, db.Invalid("lng", "is required with lat")
+		return nil, apierror.Invalid("lng", "is required with lat")
 	}
 	return &graph.GeoPoint{Latitude: *lat, Longitude: *lng}, nil
 }
@@ -119,7 +119,7 @@ func floatParam(r *http.Request, name string, limit float64) (*float64, error) {
 	}
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil || math.IsNaN(f) || f < -limit || f > limit {
-		return nil, db.Invalid(name, "must be a number from %g to %g", -limit, limit)
+		return nil, apierror.Invalid(name, "must be a number from %g to %g", -limit, limit)
 	}
 	return &f, nil
 }

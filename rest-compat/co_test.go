@@ -3,7 +3,7 @@ package restcompat_test
 import (
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 func TestCOInboxThreadSendAndRead(t *testing.T) {

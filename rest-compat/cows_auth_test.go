@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // authCase is one car-owner or workshop route as its owner would call it. Thread routes are

@@ -2,27 +2,28 @@ package restcompat
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"time"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/resolvers"
 )
 
 // display is the data rows show beside what the resolvers returned: subjects, names, last
 // messages and attachments, loaded in one batch per kind for rows already authorised.
 type display struct {
-	bookings    map[int64]*db.Booking
-	workshops   map[string]*db.Workshop
-	users       map[string]*db.User
-	listings    map[string]*db.Listing
-	lastMsgs    map[int64]*db.Message
-	attachments map[int64][]*db.Attachment
+	bookings    map[int64]*resolvers.Booking
+	workshops   map[string]*resolvers.Workshop
+	users       map[string]*resolvers.User
+	listings    map[string]*resolvers.Listing
+	lastMsgs    map[int64]*resolvers.Message
+	attachments map[int64][]*resolvers.Attachment
 }
 
 // loadDisplay loads what threads and messages refer to, as party sees them.
-func (a *api) loadDisplay(ctx context.Context, party string, threads []*db.Thread, msgs []*db.Message) (*display, error) {
-	d := &display{bookings: map[int64]*db.Booking{}, workshops: map[string]*db.Workshop{}, users: map[string]*db.User{},
-		listings: map[string]*db.Listing{}, lastMsgs: map[int64]*db.Message{}, attachments: map[int64][]*db.Attachment{}}
+func (a *api) loadDisplay(ctx context.Context, party string, threads []*resolvers.Thread, msgs []*resolvers.Message) (*display, error) {
+	d := &display{bookings: map[int64]*resolvers.Booking{}, workshops: map[string]*resolvers.Workshop{}, users: map[string]*resolvers.User{},
+		listings: map[string]*resolvers.Listing{}, lastMsgs: map[int64]*resolvers.Message{}, attachments: map[int64][]*resolvers.Attachment{}}
 	var bookingIDs, lastIDs []int64
 	var listingIDs []string
 	for _, t := range threads {
@@ -36,71 +37,64 @@ func (a *api) loadDisplay(ctx context.Context, party string, threads []*db.Threa
 			lastIDs = append(lastIDs, *t.LastMessageID)
 		}
 	}
-	if err := d.loadSubjects(ctx, a.store, bookingIDs, listingIDs); err != nil {
+	if err := d.loadSubjects(ctx, a.res, bookingIDs, listingIDs); err != nil {
 		return nil, err
 	}
 	if len(lastIDs) > 0 {
-		last, err := a.store.MessagesByID(ctx, party, lastIDs)
+		last, err := a.res.MessagesByID(ctx, lastIDs)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range last {
 			d.lastMsgs[m.ConversationID] = m
+			msgs = append(msgs, m)
 		}
-		msgs = append(msgs, last...)
 	}
-	return d, d.loadAttachments(ctx, a.store, msgs)
+	return d, d.loadAttachments(ctx, a.res, msgs)
 }
 
-func (d *display) loadSubjects(ctx context.Context, s *db.Store, bookingIDs []int64, listingIDs []string) error {
+func (d *display) loadSubjects(ctx context.Context, res *resolvers.Resolver, bookingIDs []int64, listingIDs []string) error {
 	var userIDs, orgNrs []string
+	var err error
 	if len(bookingIDs) > 0 {
-		bs, err := s.BookingsByID(ctx, bookingIDs)
-		if err != nil {
+		if d.bookings, err = res.BookingsByID(ctx, bookingIDs); err != nil {
 			return err
 		}
-		for _, b := range bs {
-			d.bookings[b.ID] = b
+		for _, b := range d.bookings {
 			userIDs, orgNrs = append(userIDs, b.CarOwnerID), append(orgNrs, b.WorkshopOrgNr)
 		}
 	}
 	if len(listingIDs) > 0 {
-		ls, err := s.ListingsByID(ctx, listingIDs)
-		if err != nil {
+		if d.listings, err = res.ListingsByID(ctx, listingIDs); err != nil {
 			return err
 		}
-		for _, l := range ls {
-			d.listings[l.ID] = l
+		for _, l := range d.listings {
 			userIDs = append(userIDs, l.SellerID)
 		}
 	}
-	return d.loadPeople(ctx, s, userIDs, orgNrs)
+	return d.loadPeople(ctx, res, userIDs, orgNrs)
 }
 
 // loadPeople adds users and workshops by id.
-func (d *display) loadPeople(ctx context.Context, s *db.Store, userIDs, orgNrs []string) error {
+func (d *display) loadPeople(ctx context.Context, res *resolvers.Resolver, userIDs, orgNrs []string) error {
 	if len(userIDs) > 0 {
-		us, err := s.UsersByID(ctx, userIDs)
+		us, err := res.UsersByID(ctx, userIDs)
 		if err != nil {
 			return err
 		}
-		for _, u := range us {
-			d.users[u.ID] = u
-		}
+		maps.Copy(d.users, us)
 	}
 	if len(orgNrs) > 0 {
-		ws, err := s.WorkshopsByOrgNr(ctx, orgNrs)
+		ws, err := res.WorkshopsByOrgNr(ctx, orgNrs)
 		if err != nil {
 			return err
 		}
-		for _, w := range ws {
-			d.workshops[w.OrgNr] = w
-		}
+		maps.Copy(d.workshops, ws)
 	}
 	return nil
 }
 
-func (d *display) loadAttachments(ctx context.Context, s *db.Store, msgs []*db.Message) error {
+func (d *display) loadAttachments(ctx context.Context, res *resolvers.Resolver, msgs []*resolvers.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -108,7 +102,7 @@ func (d *display) loadAttachments(ctx context.Context, s *db.Store, msgs []*db.M
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
-	as, err := s.AttachmentsByMessage(ctx, ids)
+	as, err := res.AttachmentsOf(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -167,7 +161,7 @@ func timeString(t *time.Time) *string {
 func ts(t time.Time) string { return t.UTC().Format(wireTime) }
 
 // messageText is what a message says, or nothing once a moderator removed it.
-func messageText(m *db.Message) string {
+func messageText(m *resolvers.Message) string {
 	if m.RemovedAt != nil {
 		return ""
 	}

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/auth"
 )
 
 // familyOf tells which envelope a path answers in.
@@ -34,38 +33,10 @@ func isCompatPath(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/v1/")
 }
 
-// status maps an error to its HTTP status. Only our own faults are 500.
-func status(err error) int {
-	var fe *db.FieldError
-	switch {
-	case errors.Is(err, resolvers.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, resolvers.ErrUnsupportedType):
-		return http.StatusUnsupportedMediaType
-	case errors.As(err, &fe) && fe.Rule:
-		return http.StatusUnprocessableEntity
-	}
-	switch resolvers.Code(err) {
-	case resolvers.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case resolvers.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case resolvers.CodeForbidden:
-		return http.StatusForbidden
-	case resolvers.CodeNotFound:
-		return http.StatusNotFound
-	case resolvers.CodeBadUserInput:
-		return http.StatusBadRequest
-	case resolvers.CodeConflict:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
-
 // fail writes err in the family's error envelope, logging it once.
 func fail(w http.ResponseWriter, r *http.Request, fam family, err error) {
-	st := status(err)
-	code, msg := resolvers.Code(err), resolvers.PublicMessage(err)
+	ans := apierror.For(err)
+	st, code, msg := ans.Status, ans.Code, apierror.PublicMessage(err)
 	if st == http.StatusInternalServerError {
 		if !errors.Is(err, context.Canceled) {
 			slog.ErrorContext(r.Context(), "rest request failed", "path", r.URL.Path, "err", err)
@@ -73,7 +44,7 @@ func fail(w http.ResponseWriter, r *http.Request, fam family, err error) {
 	} else {
 		slog.InfoContext(r.Context(), "client error", "path", r.URL.Path, "status", st, "code", code)
 	}
-	writeError(w, r, fam, st, code, msg, resolvers.Field(err))
+	writeError(w, r, fam, st, code, msg, apierror.Field(err))
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, fam family, st int, code, msg, field string) {
@@ -137,7 +108,7 @@ func (a *api) authorize(fam family, next http.HandlerFunc) http.Handler {
 			return
 		}
 		if !slices.Contains(familyRoles[fam], v.Role) {
-			fail(w, r, fam, fmt.Errorf("this route is not for a %s token: %w", v.Role, db.ErrForbidden))
+			fail(w, r, fam, fmt.Errorf("this route is not for a %s token: %w", v.Role, apierror.ErrForbidden))
 			return
 		}
 		next(w, r)
@@ -166,15 +137,11 @@ func methodsFor(pattern string) []string {
 	return ms
 }
 
-// Envelope gives the mux's own answers for the legacy paths (404 for an unknown path, 405 for
-// a wrong method) the family's JSON envelope instead of plain text.
-func Envelope(next http.Handler) http.Handler {
+// envelope gives rest-compat's own mux's answers (404 for an unknown path, 405 for a wrong
+// method) the family's JSON envelope instead of plain text.
+func envelope(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isCompatPath(r.URL.Path) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(&plainRewriter{ResponseWriter: w, r: r}, r)
+		mux.ServeHTTP(&plainRewriter{ResponseWriter: w, r: r}, r)
 	})
 }
 
@@ -195,7 +162,7 @@ func (p *plainRewriter) WriteHeader(code int) {
 	p.Header().Del("X-Content-Type-Options")
 	fam := familyOf(p.r.URL.Path)
 	if code == http.StatusNotFound {
-		writeError(p.ResponseWriter, p.r, fam, code, resolvers.CodeNotFound, "no such route: "+p.r.URL.Path, "")
+		writeError(p.ResponseWriter, p.r, fam, code, apierror.CodeNotFound, "no such route: "+p.r.URL.Path, "")
 		return
 	}
 	writeError(p.ResponseWriter, p.r, fam, code, "METHOD_NOT_ALLOWED", p.r.Method+" is not allowed here; allowed: "+p.Header().Get("Allow"), "")

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // reply is an HTTP answer with its JSON body decoded.

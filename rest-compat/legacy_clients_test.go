@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // Tests of details older clients rely on: times they send back, page sizes, idempotent sends.

@@ -33,7 +33,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/resolvers"
 )
 
 // Wire prefixes of marketplace ids.
@@ -66,12 +67,12 @@ func mkUserID(id string) string {
 func mkParseID(field, prefix, raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", db.Invalid(field, "is required")
+		return "", apierror.Invalid(field, "is required")
 	}
 	digits := strings.TrimPrefix(s, prefix)
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n <= 0 || !mkAllDigits(digits) {
-		return "", db.Invalid(field, "%q is not an id such as %s12", raw, prefix)
+		return "", apierror.Invalid(field, "%q is not an id such as %s12", raw, prefix)
 	}
 	return mkWireID(prefix, n), nil
 }
@@ -91,10 +92,10 @@ var mkListingKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func mkParseListingID(field, raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", db.Invalid(field, "is required")
+		return "", apierror.Invalid(field, "is required")
 	}
 	if key := strings.TrimPrefix(s, mkPrefixListing); !mkListingKey.MatchString(key) {
-		return "", db.Invalid(field, "%q is not a listing id such as %sabc123", raw, mkPrefixListing)
+		return "", apierror.Invalid(field, "%q is not a listing id such as %sabc123", raw, mkPrefixListing)
 	}
 	return s, nil
 }
@@ -112,16 +113,16 @@ type mkListing struct {
 // attachments, plus the other participant of each conversation and their user row.
 type mkDisplay struct {
 	*display
-	others map[int64]*db.Participant
+	others map[int64]*resolvers.Participant
 }
 
 // loadMK loads what marketplace threads and messages show, as viewer v sees them.
-func (a *api) loadMK(ctx context.Context, v db.Viewer, threads []*db.Thread, msgs []*db.Message) (*mkDisplay, error) {
+func (a *api) loadMK(ctx context.Context, v resolvers.Viewer, threads []*resolvers.Thread, msgs []*resolvers.Message) (*mkDisplay, error) {
 	d, err := a.loadDisplay(ctx, v.Party(), threads, msgs)
 	if err != nil {
 		return nil, err
 	}
-	md := &mkDisplay{display: d, others: map[int64]*db.Participant{}}
+	md := &mkDisplay{display: d, others: map[int64]*resolvers.Participant{}}
 	if len(threads) == 0 {
 		return md, nil
 	}
@@ -129,7 +130,7 @@ func (a *api) loadMK(ctx context.Context, v db.Viewer, threads []*db.Thread, msg
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
-	parts, err := a.store.Participants(ctx, ids)
+	parts, err := a.res.ParticipantsOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -144,10 +145,10 @@ func (a *api) loadMK(ctx context.Context, v db.Viewer, threads []*db.Thread, msg
 			}
 		}
 	}
-	return md, d.loadPeople(ctx, a.store, missing, nil)
+	return md, d.loadPeople(ctx, a.res, missing, nil)
 }
 
-func (d *mkDisplay) listing(t *db.Thread) mkListing {
+func (d *mkDisplay) listing(t *resolvers.Thread) mkListing {
 	l := d.listings[deref(t.ListingID)]
 	if l == nil {
 		return mkListing{ID: mkPrefixListing + deref(t.ListingID)}
@@ -156,10 +157,10 @@ func (d *mkDisplay) listing(t *db.Thread) mkListing {
 }
 
 // other is the other participant of t and their user row (nil if unknown).
-func (d *mkDisplay) other(t *db.Thread) (*db.Participant, *db.User) {
+func (d *mkDisplay) other(t *resolvers.Thread) (*resolvers.Participant, *resolvers.User) {
 	p := d.others[t.ID]
 	if p == nil {
-		return &db.Participant{}, nil
+		return &resolvers.Participant{}, nil
 	}
 	return p, d.users[p.PartyID]
 }
@@ -173,7 +174,7 @@ type mkPerson struct {
 	Verified bool   `json:"verified"`
 }
 
-func (d *mkDisplay) person(t *db.Thread) mkPerson {
+func (d *mkDisplay) person(t *resolvers.Thread) mkPerson {
 	p, u := d.other(t)
 	out := mkPerson{ID: mkUserID(p.PartyID), Type: p.Role}
 	if u != nil {
@@ -191,7 +192,7 @@ type mkPresence struct {
 	Online   bool   `json:"online"`
 }
 
-func (d *mkDisplay) presence(t *db.Thread, now time.Time) mkPresence {
+func (d *mkDisplay) presence(t *resolvers.Thread, now time.Time) mkPresence {
 	p, u := d.other(t)
 	out := mkPresence{ID: mkUserID(p.PartyID), Type: p.Role}
 	if u != nil {
@@ -202,7 +203,7 @@ func (d *mkDisplay) presence(t *db.Thread, now time.Time) mkPresence {
 }
 
 // mkSenderID is who sent m, as a wire user id.
-func mkSenderID(m *db.Message) string {
+func mkSenderID(m *resolvers.Message) string {
 	if m.SenderUserID != nil {
 		return mkUserID(*m.SenderUserID)
 	}
@@ -224,7 +225,7 @@ type mkMessage struct {
 	Removed bool `json:"removed"`
 }
 
-func (d *display) mkMessage(m *db.Message) mkMessage {
+func (d *display) mkMessage(m *resolvers.Message) mkMessage {
 	return mkMessage{ID: mkWireID(mkPrefixMessage, m.ID), Content: messageText(m), SenderID: mkSenderID(m), Type: m.Type,
 		Read: m.ReadAt != nil, ReadAt: timeString(m.ReadAt), SentAt: ts(m.CreatedAt), Attachments: d.attachmentsOf(m.ID),
 		Removed: m.RemovedAt != nil}

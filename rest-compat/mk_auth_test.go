@@ -3,7 +3,7 @@ package restcompat_test
 import (
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // Every marketplace route: no token is 401, a car owner's or a workshop's token 403, another

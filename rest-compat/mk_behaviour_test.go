@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 func TestMKArchiveIsPerParticipantAndANewMessageUnarchives(t *testing.T) {

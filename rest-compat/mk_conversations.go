@@ -5,9 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/graph"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/resolvers"
 )
 
 // mkConversationRow is a conversation in the list.
@@ -30,7 +31,7 @@ type mkLastMessage struct {
 	Removed bool   `json:"removed"`
 }
 
-func (d *mkDisplay) conversationRow(t *db.Thread) mkConversationRow {
+func (d *mkDisplay) conversationRow(t *resolvers.Thread) mkConversationRow {
 	row := mkConversationRow{ID: mkWireID(mkPrefixConversation, t.ID), Listing: d.listing(t), Participant: d.person(t),
 		UnreadCount: t.UnreadCount, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.LastActivityAt)}
 	if m := d.lastMsgs[t.ID]; m != nil {
@@ -46,16 +47,16 @@ func mkInboxFilter(r *http.Request) (*graph.InboxFilter, error) {
 	if s := strings.TrimSpace(r.URL.Query().Get("status")); s != "" {
 		st := graph.InboxStatus(strings.ToUpper(s))
 		if !st.IsValid() {
-			return nil, db.Invalid("status", "%q is not all, unread, read or archived", s)
+			return nil, apierror.Invalid("status", "%q is not all, unread, read or archived", s)
 		}
 		f.Status = &st
 	}
 	switch role := strings.TrimSpace(r.URL.Query().Get("role")); role {
 	case "":
-	case db.RoleBuyer, db.RoleSeller:
+	case resolvers.RoleBuyer, resolvers.RoleSeller:
 		f.Role = ptr(graph.Role(strings.ToUpper(role)))
 	default:
-		return nil, db.Invalid("role", "%q is not buyer or seller", role)
+		return nil, apierror.Invalid("role", "%q is not buyer or seller", role)
 	}
 	return f, nil
 }
@@ -118,7 +119,7 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		before, err = timeParam(r, "before")
 	}
-	var t *db.Thread
+	var t *resolvers.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().Conversation(r.Context(), id)
 	}
@@ -129,7 +130,7 @@ func (a *api) mkConversation(w http.ResponseWriter, r *http.Request) {
 	v, _ := auth.User(r.Context())
 	var d *mkDisplay
 	if err == nil {
-		d, err = a.loadMK(r.Context(), v, []*db.Thread{t}, conn.Nodes)
+		d, err = a.loadMK(r.Context(), v, []*resolvers.Thread{t}, conn.Nodes)
 	}
 	if err != nil {
 		fail(w, r, familyMK, err)
@@ -186,7 +187,7 @@ func (a *api) mkStartConversation(w http.ResponseWriter, r *http.Request, body m
 	v, _ := auth.User(r.Context())
 	var d *mkDisplay
 	if err == nil {
-		d, err = a.loadMK(r.Context(), v, []*db.Thread{res.Conversation}, nil)
+		d, err = a.loadMK(r.Context(), v, []*resolvers.Thread{res.Conversation}, nil)
 	}
 	if err != nil {
 		fail(w, r, familyMK, names.rename(err))

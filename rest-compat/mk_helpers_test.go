@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // shape checks that v is an object holding every field with its JSON kind: string, number,

@@ -5,8 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers"
 )
 
 // mkSendFields is a send on the marketplace routes, JSON or multipart. ConversationID and
@@ -42,7 +43,7 @@ func (a *api) mkReadSend(w http.ResponseWriter, r *http.Request) (mkSendFields, 
 	if raw := r.FormValue("variables"); raw != "" {
 		var vars map[string]any
 		if err := json.Unmarshal([]byte(raw), &vars); err != nil {
-			return body, nil, db.Invalid("variables", "must be a JSON object of names to values")
+			return body, nil, apierror.Invalid("variables", "must be a JSON object of names to values")
 		}
 		body.Variables = vars
 	}
@@ -56,7 +57,7 @@ func (b mkSendFields) sendInput(id string, atts []*graph.AttachmentInput) (graph
 	if t := strings.TrimSpace(b.Type); t != "" {
 		mt := graph.MessageType(strings.ToUpper(t))
 		if !mt.IsValid() {
-			return in, db.Invalid("type", "%q is not text, image, document or quick_reply", t)
+			return in, apierror.Invalid("type", "%q is not text, image, document or quick_reply", t)
 		}
 		in.Type = &mt
 	}
@@ -96,7 +97,7 @@ func (a *api) mkSendTo(w http.ResponseWriter, r *http.Request, id string, body m
 	}
 	d := &display{}
 	if err == nil {
-		err = d.loadAttachments(r.Context(), a.store, []*db.Message{res.Message})
+		err = d.loadAttachments(r.Context(), a.res, []*resolvers.Message{res.Message})
 	}
 	if err != nil {
 		fail(w, r, familyMK, names.rename(err))
@@ -118,10 +119,10 @@ func (a *api) mkPostMessage(w http.ResponseWriter, r *http.Request) {
 	body, atts, err := a.mkReadSend(w, r)
 	hasConv, hasListing := strings.TrimSpace(body.ConversationID) != "", strings.TrimSpace(body.ListingID) != ""
 	if err == nil && hasConv == hasListing {
-		err = db.Invalid("conversation_id", "give conversation_id to send into a conversation, or listing_id to start one")
+		err = apierror.Invalid("conversation_id", "give conversation_id to send into a conversation, or listing_id to start one")
 	}
 	if err == nil && hasListing && (len(atts) > 0 || body.TemplateID != "") {
-		err = db.Invalid("listing_id", "a conversation starts with text only; send files or templates into it afterwards")
+		err = apierror.Invalid("listing_id", "a conversation starts with text only; send files or templates into it afterwards")
 	}
 	if err != nil {
 		fail(w, r, familyMK, err)
@@ -205,9 +206,9 @@ func (a *api) mkReport(w http.ResponseWriter, r *http.Request) {
 	}
 	reason := graph.ReportReason(strings.ToUpper(strings.TrimSpace(body.Reason)))
 	if err == nil && !reason.IsValid() {
-		err = db.Invalid("reason", "%q is not spam, harassment, fraud, inappropriate or other", body.Reason)
+		err = apierror.Invalid("reason", "%q is not spam, harassment, fraud, inappropriate or other", body.Reason)
 	}
-	var rp *db.Report
+	var rp *resolvers.Report
 	if err == nil {
 		rp, err = a.res.MutationRoot().ReportMessage(r.Context(), graph.ReportMessageInput{MessageID: id, Reason: reason, Details: &body.Details})
 	}
@@ -228,7 +229,7 @@ type mkTemplate struct {
 	Content  string `json:"content"`
 }
 
-func mkTemplateWire(t *db.MessageTemplate) mkTemplate {
+func mkTemplateWire(t *resolvers.MessageTemplate) mkTemplate {
 	return mkTemplate{ID: mkWireID(mkPrefixTemplate, t.ID), Name: t.Name, Category: t.Category, Content: t.Content}
 }
 
@@ -256,7 +257,7 @@ type mkTemplateBody struct {
 func (a *api) mkCreateTemplate(w http.ResponseWriter, r *http.Request) {
 	var body mkTemplateBody
 	err := decodeJSON(r, &body)
-	var t *db.MessageTemplate
+	var t *resolvers.MessageTemplate
 	if err == nil {
 		t, err = a.res.MutationRoot().CreateMessageTemplate(r.Context(),
 			graph.CreateMessageTemplateInput{Name: body.Name, Category: &body.Category, Content: body.Content})

@@ -6,8 +6,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers"
 )
 
 // mkNotification is a notification on the marketplace routes.
@@ -22,7 +23,7 @@ type mkNotification struct {
 	CreatedAt string         `json:"created_at"`
 }
 
-func mkNotificationWire(n *db.Notification) mkNotification {
+func mkNotificationWire(n *resolvers.Notification) mkNotification {
 	return mkNotification{ID: mkWireID(mkPrefixNotification, n.ID), Type: n.Type, Title: n.Title, Body: n.Body,
 		Data: mkNotificationData(n.Data), Read: n.ReadAt != nil, ReadAt: timeString(n.ReadAt), CreatedAt: ts(n.CreatedAt)}
 }
@@ -53,7 +54,7 @@ func mkNotificationFilter(r *http.Request) (*graph.NotificationFilter, bool, err
 	if s := strings.TrimSpace(r.URL.Query().Get("status")); s != "" {
 		st := graph.NotificationStatus(strings.ToUpper(s))
 		if !st.IsValid() {
-			return nil, false, db.Invalid("status", "%q is not all, unread or read", s)
+			return nil, false, apierror.Invalid("status", "%q is not all, unread or read", s)
 		}
 		f.Status, filtered = &st, st != graph.NotificationStatusAll
 	}
@@ -84,7 +85,7 @@ func (a *api) mkNotifications(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		unread = conn.UnreadTotal
 		if filtered {
-			var u *db.UnreadCounts
+			var u *resolvers.UnreadCounts
 			if u, err = a.res.QueryRoot().UnreadCounts(r.Context()); err == nil {
 				unread = u.Notifications
 			}

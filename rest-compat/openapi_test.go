@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	restcompat "github.com/parley/parley/rest-compat"
+	"github.com/parley/parley/server/apptest"
 )
 
 // openAPIDoc fetches the served document, without credentials: it is public.

@@ -17,7 +17,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
 	"github.com/parley/parley/resolvers"
 )
@@ -44,9 +44,9 @@ func intParam(r *http.Request, def, lo, hi int, names ...string) (int, error) {
 
 func rangeError(name string, lo, hi int) error {
 	if hi == math.MaxInt {
-		return db.Invalid(name, "must be a whole number from %d", lo)
+		return apierror.Invalid(name, "must be a whole number from %d", lo)
 	}
-	return db.Invalid(name, "must be a whole number from %d to %d", lo, hi)
+	return apierror.Invalid(name, "must be a whole number from %d to %d", lo, hi)
 }
 
 // idempotencyKey is a send's clientMessageId: the Idempotency-Key header or the body's
@@ -55,7 +55,7 @@ func idempotencyKey(r *http.Request, fromBody string) (*string, error) {
 	h, b := strings.TrimSpace(r.Header.Get("Idempotency-Key")), strings.TrimSpace(fromBody)
 	switch {
 	case h != "" && b != "" && h != b:
-		return nil, db.Invalid("client_message_id", "differs from the Idempotency-Key header")
+		return nil, apierror.Invalid("client_message_id", "differs from the Idempotency-Key header")
 	case h != "":
 		return &h, nil
 	case b != "":
@@ -84,7 +84,7 @@ func searchText(r *http.Request) string {
 func pathInt(r *http.Request, name string) (int, error) {
 	n, err := strconv.Atoi(r.PathValue(name))
 	if err != nil || n <= 0 {
-		return 0, db.Invalid(name, "%q is not a positive whole number", r.PathValue(name))
+		return 0, apierror.Invalid(name, "%q is not a positive whole number", r.PathValue(name))
 	}
 	return n, nil
 }
@@ -101,7 +101,7 @@ func timeParam(r *http.Request, name string) (*time.Time, error) {
 func parseTime(name, raw string) (*time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
-		return nil, db.Invalid(name, "%q is not an RFC 3339 time such as 2026-02-12T10:00:00Z", raw)
+		return nil, apierror.Invalid(name, "%q is not an RFC 3339 time such as 2026-02-12T10:00:00Z", raw)
 	}
 	return &t, nil
 }
@@ -128,10 +128,10 @@ func isMultipart(r *http.Request) bool {
 func decodeJSON(r *http.Request, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
-		return db.Invalid("body", "could not be read")
+		return apierror.Invalid("body", "could not be read")
 	}
 	if len(body) > maxJSONBody {
-		return fmt.Errorf("body is larger than %d bytes: %w", maxJSONBody, resolvers.ErrTooLarge)
+		return fmt.Errorf("body is larger than %d bytes: %w", maxJSONBody, apierror.ErrTooLarge)
 	}
 	if strings.TrimSpace(string(body)) == "" {
 		return nil
@@ -139,9 +139,9 @@ func decodeJSON(r *http.Request, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return db.Invalid(te.Field, "must be a JSON %s", jsonKind(te.Type.Kind().String()))
+			return apierror.Invalid(te.Field, "must be a JSON %s", jsonKind(te.Type.Kind().String()))
 		}
-		return db.Invalid("body", "is not valid JSON: %v", err)
+		return apierror.Invalid("body", "is not valid JSON: %v", err)
 	}
 	return nil
 }
@@ -167,9 +167,9 @@ func (a *api) parseMultipart(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("request is larger than %d bytes: %w", limit, resolvers.ErrTooLarge)
+			return fmt.Errorf("request is larger than %d bytes: %w", limit, apierror.ErrTooLarge)
 		}
-		return db.Invalid("body", "is not a valid multipart form")
+		return apierror.Invalid("body", "is not a valid multipart form")
 	}
 	return nil
 }
@@ -182,7 +182,7 @@ func uploads(r *http.Request, field string) ([]*graph.AttachmentInput, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
 		if name != field {
-			return nil, db.Invalid(name, "is not a file field of this route; send files as %q", field)
+			return nil, apierror.Invalid(name, "is not a file field of this route; send files as %q", field)
 		}
 	}
 	var out []*graph.AttachmentInput
@@ -223,7 +223,7 @@ func ptr[T any](v T) *T { return &v }
 type fieldNames map[string]string
 
 func (n fieldNames) rename(err error) error {
-	var fe *db.FieldError
+	var fe *apierror.FieldError
 	if !errors.As(err, &fe) {
 		return err
 	}
@@ -232,5 +232,5 @@ func (n fieldNames) rename(err error) error {
 	if !ok {
 		return err
 	}
-	return &db.FieldError{Field: name, Msg: fe.Msg, Rule: fe.Rule}
+	return &apierror.FieldError{Field: name, Msg: fe.Msg, Rule: fe.Rule}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // The parity tests ask REST and GraphQL the same question for the same user and compare the

@@ -1,17 +1,23 @@
 // Package restcompat serves the legacy REST routes of ../shared/spec on top of the same root
 // resolvers GraphQL uses: each handler reads the request, calls a resolver method, and writes
-// the legacy shape. No rule lives here; only wire formats.
+// the legacy shape. No rule lives here; only wire formats. It is one http.Handler of its own
+// (Handler, mounted at Patterns), with its own route table and envelopes.
+//
+// It may import resolvers (the typed surface, display loaders), graph (the inputs and payloads
+// the root resolvers take), auth (who is calling), apierror (the error table) and ratelimit
+// (route classes); never db or server.
 package restcompat
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/resolvers"
-	"github.com/parley/parley/resolvers/ratelimit"
 )
 
 // family is a namespace of routes: who may call it and which envelope it answers in.
@@ -27,16 +33,19 @@ const (
 // roles a family's token must carry; any other authenticated role is 403. The back-office
 // family takes an API key instead (see authorize).
 var familyRoles = map[family][]string{
-	familyCO: {db.RoleCarOwner},
-	familyWS: {db.RoleWorkshop},
-	familyMK: {db.RoleBuyer, db.RoleSeller},
+	familyCO: {resolvers.RoleCarOwner},
+	familyWS: {resolvers.RoleWorkshop},
+	familyMK: {resolvers.RoleBuyer, resolvers.RoleSeller},
 }
 
 // route is one documented method and path, the resolver method it calls and its GraphQL twin.
 type route struct {
-	Method   string
-	Path     string
-	Family   family
+	Method string
+	Path   string
+	Family family
+	// Limit is the rate-limit bucket the route draws from: its GraphQL twin's (a send, a read
+	// or another mutation).
+	Limit    ratelimit.Class
 	Summary  string
 	Resolver string // root resolver method(s) the handler calls
 	GraphQL  string // the GraphQL operation answering the same question
@@ -60,69 +69,214 @@ func (rt route) servedAt() string {
 // every path by Register).
 var routes = []route{
 	// CO: car owner, messages and search
-	{"GET", "/api/co/filters/search", familyCO, "Free-text workshop search", "Query.SearchWorkshops", "searchWorkshops", []string{"q", "query", "lat", "lng", "limit"}, (*api).coSearch, ""},
-	{"GET", "/api/co/messages/inbox", familyCO, "Inbox of booking threads, newest activity first", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q", "query"}, (*api).coInbox, ""},
-	{"POST", "/api/co/messages/mark-read", familyCO, "Mark workshop messages read", "Mutation.MarkConversationRead", "markConversationRead", nil, (*api).coMarkRead, ""},
-	{"POST", "/api/co/messages/send", familyCO, "Send a message (JSON or multipart)", "Mutation.SendMessage", "sendMessage", nil, (*api).coSend, ""},
-	{"GET", "/api/co/messages/thread/{booking_id}", familyCO, "Messages of a booking thread, oldest first", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).coThread, coTwoSegments},
-	{"GET", "/api/co/messages/{booking_id}", familyCO, "Alias of the thread route", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).coThread, ""},
-	{"GET", "/api/co/messages/{booking_id}/messages", familyCO, "Alias of the thread route", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).coThread, coTwoSegments},
-	{"POST", "/api/co/messages/thread/{booking_id}/read-up-to", familyCO, "Mark read up to a message", "Query.BookingConversation, Mutation.MarkConversationRead", "markConversationRead", nil, (*api).coReadUpTo, coTwoSegmentsReadUpTo},
-	{"POST", "/api/co/messages/{booking_id}/messages/read-up-to", familyCO, "Alias of read-up-to", "Query.BookingConversation, Mutation.MarkConversationRead", "markConversationRead", nil, (*api).coReadUpTo, coTwoSegmentsReadUpTo},
+	{Method: http.MethodGet, Path: "/api/co/filters/search", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Free-text workshop search",
+		Resolver: "Query.SearchWorkshops", GraphQL: "searchWorkshops",
+		Query: []string{"q", "query", "lat", "lng", "limit"}, handler: (*api).coSearch},
+	{Method: http.MethodGet, Path: "/api/co/messages/inbox", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Inbox of booking threads, newest activity first",
+		Resolver: "Query.Inbox", GraphQL: "inbox",
+		Query: []string{"page", "page_size", "size", "q", "query"}, handler: (*api).coInbox},
+	{Method: http.MethodPost, Path: "/api/co/messages/mark-read", Family: familyCO, Limit: ratelimit.Other,
+		Summary:  "Mark workshop messages read",
+		Resolver: "Mutation.MarkConversationRead", GraphQL: "markConversationRead",
+		handler: (*api).coMarkRead},
+	{Method: http.MethodPost, Path: "/api/co/messages/send", Family: familyCO, Limit: ratelimit.Send,
+		Summary:  "Send a message (JSON or multipart)",
+		Resolver: "Mutation.SendMessage", GraphQL: "sendMessage",
+		handler: (*api).coSend},
+	{Method: http.MethodGet, Path: "/api/co/messages/thread/{booking_id}", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Messages of a booking thread, oldest first",
+		Resolver: "Query.BookingConversation, Query.Messages", GraphQL: "bookingConversation, messages",
+		Query: []string{"page", "size", "page_size"}, muxPath: coTwoSegments, handler: (*api).coThread},
+	{Method: http.MethodGet, Path: "/api/co/messages/{booking_id}", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Alias of the thread route",
+		Resolver: "Query.BookingConversation, Query.Messages", GraphQL: "bookingConversation, messages",
+		Query: []string{"page", "size", "page_size"}, handler: (*api).coThread},
+	{Method: http.MethodGet, Path: "/api/co/messages/{booking_id}/messages", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Alias of the thread route",
+		Resolver: "Query.BookingConversation, Query.Messages", GraphQL: "bookingConversation, messages",
+		Query: []string{"page", "size", "page_size"}, muxPath: coTwoSegments, handler: (*api).coThread},
+	{Method: http.MethodPost, Path: "/api/co/messages/thread/{booking_id}/read-up-to", Family: familyCO, Limit: ratelimit.Other,
+		Summary:  "Mark read up to a message",
+		Resolver: "Query.BookingConversation, Mutation.MarkConversationRead", GraphQL: "markConversationRead",
+		muxPath: coTwoSegmentsReadUpTo, handler: (*api).coReadUpTo},
+	{Method: http.MethodPost, Path: "/api/co/messages/{booking_id}/messages/read-up-to", Family: familyCO, Limit: ratelimit.Other,
+		Summary:  "Alias of read-up-to",
+		Resolver: "Query.BookingConversation, Mutation.MarkConversationRead", GraphQL: "markConversationRead",
+		muxPath: coTwoSegmentsReadUpTo, handler: (*api).coReadUpTo},
 
 	// CO: car owner, notifications
-	{"GET", "/api/co/notifications", familyCO, "Notifications, newest first", "Query.Notifications", "notifications", []string{"status", "type", "since", "page", "page_size", "size"}, (*api).coNotifications, ""},
-	{"POST", "/api/co/notifications/mark-read", familyCO, "Mark notifications (and their messages) read", "Mutation.MarkNotificationsRead", "markNotificationsRead", nil, (*api).coNotificationsMarkRead, ""},
-	{"POST", "/api/co/notifications/read-all", familyCO, "Mark all notifications read", "Mutation.MarkAllNotificationsRead", "markAllNotificationsRead", nil, (*api).coNotificationsReadAll, ""},
-	{"GET", "/api/co/notifications/unread-count", familyCO, "Unread notification count", "Query.UnreadCounts", "unreadCounts", nil, (*api).coNotificationsUnread, ""},
-	{"GET", "/api/co/notifications/{id}", familyCO, "One notification", "Query.Notification", "notification", nil, (*api).coNotification, ""},
+	{Method: http.MethodGet, Path: "/api/co/notifications", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Notifications, newest first",
+		Resolver: "Query.Notifications", GraphQL: "notifications",
+		Query: []string{"status", "type", "since", "page", "page_size", "size"}, handler: (*api).coNotifications},
+	{Method: http.MethodPost, Path: "/api/co/notifications/mark-read", Family: familyCO, Limit: ratelimit.Other,
+		Summary:  "Mark notifications (and their messages) read",
+		Resolver: "Mutation.MarkNotificationsRead", GraphQL: "markNotificationsRead",
+		handler: (*api).coNotificationsMarkRead},
+	{Method: http.MethodPost, Path: "/api/co/notifications/read-all", Family: familyCO, Limit: ratelimit.Other,
+		Summary:  "Mark all notifications read",
+		Resolver: "Mutation.MarkAllNotificationsRead", GraphQL: "markAllNotificationsRead",
+		handler: (*api).coNotificationsReadAll},
+	{Method: http.MethodGet, Path: "/api/co/notifications/unread-count", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "Unread notification count",
+		Resolver: "Query.UnreadCounts", GraphQL: "unreadCounts",
+		handler: (*api).coNotificationsUnread},
+	{Method: http.MethodGet, Path: "/api/co/notifications/{id}", Family: familyCO, Limit: ratelimit.Read,
+		Summary:  "One notification",
+		Resolver: "Query.Notification", GraphQL: "notification",
+		handler: (*api).coNotification},
 
 	// WS: workshop, messages
-	{"GET", "/api/ws/messages", familyWS, "The workshop's inbox, a thread per booking", "Query.Inbox", "inbox", []string{"page", "page_size", "size", "q", "query"}, (*api).wsInbox, ""},
-	{"POST", "/api/ws/messages", familyWS, "Send to a booking's thread (JSON or multipart, with booking_id)", "Query.BookingConversation, Mutation.SendMessage", "sendMessage", nil, (*api).wsSendByBooking, ""},
-	{"GET", "/api/ws/messages/thread", familyWS, "Messages of a booking thread (?id=booking_id)", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"id", "page", "size", "page_size"}, (*api).wsThread, ""},
-	{"GET", "/api/ws/messages/thread/{booking_id}", familyWS, "Messages of a booking thread", "Query.BookingConversation, Query.Messages", "bookingConversation, messages", []string{"page", "size", "page_size"}, (*api).wsThread, ""},
-	{"POST", "/api/ws/messages/thread/{booking_id}/send", familyWS, "Send to a booking's thread", "Query.BookingConversation, Mutation.SendMessage", "sendMessage", nil, (*api).wsSendToThread, ""},
+	{Method: http.MethodGet, Path: "/api/ws/messages", Family: familyWS, Limit: ratelimit.Read,
+		Summary:  "The workshop's inbox, a thread per booking",
+		Resolver: "Query.Inbox", GraphQL: "inbox",
+		Query: []string{"page", "page_size", "size", "q", "query"}, handler: (*api).wsInbox},
+	{Method: http.MethodPost, Path: "/api/ws/messages", Family: familyWS, Limit: ratelimit.Send,
+		Summary:  "Send to a booking's thread (JSON or multipart, with booking_id)",
+		Resolver: "Query.BookingConversation, Mutation.SendMessage", GraphQL: "sendMessage",
+		handler: (*api).wsSendByBooking},
+	{Method: http.MethodGet, Path: "/api/ws/messages/thread", Family: familyWS, Limit: ratelimit.Read,
+		Summary:  "Messages of a booking thread (?id=booking_id)",
+		Resolver: "Query.BookingConversation, Query.Messages", GraphQL: "bookingConversation, messages",
+		Query: []string{"id", "page", "size", "page_size"}, handler: (*api).wsThread},
+	{Method: http.MethodGet, Path: "/api/ws/messages/thread/{booking_id}", Family: familyWS, Limit: ratelimit.Read,
+		Summary:  "Messages of a booking thread",
+		Resolver: "Query.BookingConversation, Query.Messages", GraphQL: "bookingConversation, messages",
+		Query: []string{"page", "size", "page_size"}, handler: (*api).wsThread},
+	{Method: http.MethodPost, Path: "/api/ws/messages/thread/{booking_id}/send", Family: familyWS, Limit: ratelimit.Send,
+		Summary:  "Send to a booking's thread",
+		Resolver: "Query.BookingConversation, Mutation.SendMessage", GraphQL: "sendMessage",
+		handler: (*api).wsSendToThread},
 
 	// MK: vehicle marketplace
-	{"GET", "/api/messages", familyMK, "List threads", "Query.Inbox", "inbox", []string{"page", "limit", "status", "role"}, (*api).mkConversations, ""},
-	{"GET", "/api/messages/unread", familyMK, "Unread count", "Query.UnreadCounts", "unreadCounts", nil, (*api).mkUnread, ""},
-	{"GET", "/api/messages/{threadId}", familyMK, "Messages in a thread", "Query.Conversation, Query.Messages", "conversation, messages", []string{"page", "limit", "before"}, (*api).mkConversation, ""},
-	{"POST", "/api/messages", familyMK, "Send into a conversation, or start one about a listing", "Mutation.SendMessage, Mutation.StartConversation", "sendMessage, startConversation", nil, (*api).mkPostMessage, ""},
-	{"PATCH", "/api/messages/{threadId}/archive", familyMK, "Archive a thread", "Mutation.ArchiveConversation", "archiveConversation", nil, (*api).mkArchive, ""},
-	{"GET", "/api/notifications", familyMK, "List notifications", "Query.Notifications", "notifications", []string{"page", "limit", "status", "type", "since"}, (*api).mkNotifications, ""},
-	{"GET", "/api/notifications/unread-count", familyMK, "Unread notification count", "Query.UnreadCounts", "unreadCounts", nil, (*api).mkNotificationsUnread, ""},
-	{"PATCH", "/api/notifications/{id}/read", familyMK, "Mark one notification read", "Mutation.MarkNotificationsRead", "markNotificationsRead", nil, (*api).mkNotificationRead, ""},
-	{"PATCH", "/api/notifications/read-all", familyMK, "Mark all notifications read", "Mutation.MarkAllNotificationsRead", "markAllNotificationsRead", nil, (*api).mkNotificationsReadAll, ""},
-	{"GET", "/v1/messages/conversations", familyMK, "List conversations", "Query.Inbox", "inbox", []string{"page", "limit", "status", "role"}, (*api).mkConversations, ""},
-	{"GET", "/v1/messages/conversations/{id}", familyMK, "A conversation and its messages", "Query.Conversation, Query.Messages", "conversation, messages", []string{"page", "limit", "before"}, (*api).mkConversation, ""},
-	{"POST", "/v1/messages/conversations", familyMK, "Start a conversation about a listing", "Mutation.StartConversation", "startConversation", nil, (*api).mkStart, ""},
-	{"POST", "/v1/messages/conversations/{id}", familyMK, "Send a message (JSON, multipart or template)", "Mutation.SendMessage", "sendMessage", nil, (*api).mkSend, v1TwoSegments},
-	{"PUT", "/v1/messages/conversations/{id}/read", familyMK, "Mark the conversation, or given messages, read", "Mutation.MarkConversationRead, Mutation.MarkMessagesRead", "markConversationRead, markMessagesRead", nil, (*api).mkRead, ""},
-	{"PUT", "/v1/messages/conversations/{id}/archive", familyMK, "Archive", "Mutation.ArchiveConversation", "archiveConversation", nil, (*api).mkArchive, ""},
-	{"DELETE", "/v1/messages/conversations/{id}/archive", familyMK, "Unarchive", "Mutation.UnarchiveConversation", "unarchiveConversation", nil, (*api).mkUnarchive, ""},
-	{"DELETE", "/v1/messages/conversations/{id}", familyMK, "Delete for the caller, permanently", "Mutation.DeleteConversation", "deleteConversation", nil, (*api).mkDelete, ""},
-	{"GET", "/v1/messages/templates", familyMK, "List templates", "Query.MessageTemplates", "messageTemplates", nil, (*api).mkTemplates, ""},
-	{"POST", "/v1/messages/templates", familyMK, "Create a template", "Mutation.CreateMessageTemplate", "createMessageTemplate", nil, (*api).mkCreateTemplate, ""},
-	{"GET", "/v1/messages/unread", familyMK, "Unread summary", "Query.UnreadCounts", "unreadCounts", nil, (*api).mkUnread, ""},
-	{"POST", "/v1/messages/{msgId}/report", familyMK, "Report a message", "Mutation.ReportMessage", "reportMessage", nil, (*api).mkReport, v1TwoSegments},
+	{Method: http.MethodGet, Path: "/api/messages", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "List threads",
+		Resolver: "Query.Inbox", GraphQL: "inbox",
+		Query: []string{"page", "limit", "status", "role"}, handler: (*api).mkConversations},
+	{Method: http.MethodGet, Path: "/api/messages/unread", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "Unread count",
+		Resolver: "Query.UnreadCounts", GraphQL: "unreadCounts",
+		handler: (*api).mkUnread},
+	{Method: http.MethodGet, Path: "/api/messages/{threadId}", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "Messages in a thread",
+		Resolver: "Query.Conversation, Query.Messages", GraphQL: "conversation, messages",
+		Query: []string{"page", "limit", "before"}, handler: (*api).mkConversation},
+	{Method: http.MethodPost, Path: "/api/messages", Family: familyMK, Limit: ratelimit.Send,
+		Summary:  "Send into a conversation, or start one about a listing",
+		Resolver: "Mutation.SendMessage, Mutation.StartConversation", GraphQL: "sendMessage, startConversation",
+		handler: (*api).mkPostMessage},
+	{Method: http.MethodPatch, Path: "/api/messages/{threadId}/archive", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Archive a thread",
+		Resolver: "Mutation.ArchiveConversation", GraphQL: "archiveConversation",
+		handler: (*api).mkArchive},
+	{Method: http.MethodGet, Path: "/api/notifications", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "List notifications",
+		Resolver: "Query.Notifications", GraphQL: "notifications",
+		Query: []string{"page", "limit", "status", "type", "since"}, handler: (*api).mkNotifications},
+	{Method: http.MethodGet, Path: "/api/notifications/unread-count", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "Unread notification count",
+		Resolver: "Query.UnreadCounts", GraphQL: "unreadCounts",
+		handler: (*api).mkNotificationsUnread},
+	{Method: http.MethodPatch, Path: "/api/notifications/{id}/read", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Mark one notification read",
+		Resolver: "Mutation.MarkNotificationsRead", GraphQL: "markNotificationsRead",
+		handler: (*api).mkNotificationRead},
+	{Method: http.MethodPatch, Path: "/api/notifications/read-all", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Mark all notifications read",
+		Resolver: "Mutation.MarkAllNotificationsRead", GraphQL: "markAllNotificationsRead",
+		handler: (*api).mkNotificationsReadAll},
+	{Method: http.MethodGet, Path: "/v1/messages/conversations", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "List conversations",
+		Resolver: "Query.Inbox", GraphQL: "inbox",
+		Query: []string{"page", "limit", "status", "role"}, handler: (*api).mkConversations},
+	{Method: http.MethodGet, Path: "/v1/messages/conversations/{id}", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "A conversation and its messages",
+		Resolver: "Query.Conversation, Query.Messages", GraphQL: "conversation, messages",
+		Query: []string{"page", "limit", "before"}, handler: (*api).mkConversation},
+	{Method: http.MethodPost, Path: "/v1/messages/conversations", Family: familyMK, Limit: ratelimit.Send,
+		Summary:  "Start a conversation about a listing",
+		Resolver: "Mutation.StartConversation", GraphQL: "startConversation",
+		handler: (*api).mkStart},
+	{Method: http.MethodPost, Path: "/v1/messages/conversations/{id}", Family: familyMK, Limit: ratelimit.Send,
+		Summary:  "Send a message (JSON, multipart or template)",
+		Resolver: "Mutation.SendMessage", GraphQL: "sendMessage",
+		muxPath: v1TwoSegments, handler: (*api).mkSend},
+	{Method: http.MethodPut, Path: "/v1/messages/conversations/{id}/read", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Mark the conversation, or given messages, read",
+		Resolver: "Mutation.MarkConversationRead, Mutation.MarkMessagesRead", GraphQL: "markConversationRead, markMessagesRead",
+		handler: (*api).mkRead},
+	{Method: http.MethodPut, Path: "/v1/messages/conversations/{id}/archive", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Archive",
+		Resolver: "Mutation.ArchiveConversation", GraphQL: "archiveConversation",
+		handler: (*api).mkArchive},
+	{Method: http.MethodDelete, Path: "/v1/messages/conversations/{id}/archive", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Unarchive",
+		Resolver: "Mutation.UnarchiveConversation", GraphQL: "unarchiveConversation",
+		handler: (*api).mkUnarchive},
+	{Method: http.MethodDelete, Path: "/v1/messages/conversations/{id}", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Delete for the caller, permanently",
+		Resolver: "Mutation.DeleteConversation", GraphQL: "deleteConversation",
+		handler: (*api).mkDelete},
+	{Method: http.MethodGet, Path: "/v1/messages/templates", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "List templates",
+		Resolver: "Query.MessageTemplates", GraphQL: "messageTemplates",
+		handler: (*api).mkTemplates},
+	{Method: http.MethodPost, Path: "/v1/messages/templates", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Create a template",
+		Resolver: "Mutation.CreateMessageTemplate", GraphQL: "createMessageTemplate",
+		handler: (*api).mkCreateTemplate},
+	{Method: http.MethodGet, Path: "/v1/messages/unread", Family: familyMK, Limit: ratelimit.Read,
+		Summary:  "Unread summary",
+		Resolver: "Query.UnreadCounts", GraphQL: "unreadCounts",
+		handler: (*api).mkUnread},
+	{Method: http.MethodPost, Path: "/v1/messages/{msgId}/report", Family: familyMK, Limit: ratelimit.Other,
+		Summary:  "Report a message",
+		Resolver: "Mutation.ReportMessage", GraphQL: "reportMessage",
+		muxPath: v1TwoSegments, handler: (*api).mkReport},
 
 	// BO: back-office systems (X-API-Key), webhooks
-	{"POST", "/v1/webhooks", familyBO, "Register a webhook endpoint; the answer holds its secret, shown only there", "Mutation.CreateWebhookEndpoint", "createWebhookEndpoint", nil, (*api).boCreateWebhook, ""},
-	{"GET", "/v1/webhooks", familyBO, "List webhook endpoints", "Query.WebhookEndpoints", "webhookEndpoints", nil, (*api).boWebhooks, ""},
-	{"PATCH", "/v1/webhooks/{id}", familyBO, "Change a webhook endpoint's URL, events, description or active flag", "Mutation.UpdateWebhookEndpoint", "updateWebhookEndpoint", nil, (*api).boUpdateWebhook, ""},
-	{"DELETE", "/v1/webhooks/{id}", familyBO, "Delete a webhook endpoint and its deliveries", "Mutation.DeleteWebhookEndpoint", "deleteWebhookEndpoint", nil, (*api).boDeleteWebhook, ""},
-	{"POST", "/v1/webhooks/{id}/rotate-secret", familyBO, "A new signing secret; the old one signs too for 24 hours", "Mutation.RotateWebhookSecret", "rotateWebhookSecret", nil, (*api).boRotateSecret, ""},
-	{"GET", "/v1/webhooks/{id}/deliveries", familyBO, "An endpoint's deliveries and their attempts, newest first", "Query.WebhookDeliveries", "webhookDeliveries", []string{"status", "page", "limit"}, (*api).boDeliveries, ""},
-	{"POST", "/v1/webhooks/deliveries/{id}/replay", familyBO, "Send a delivery again now, with the same webhook-id", "Mutation.ReplayWebhookDelivery", "replayWebhookDelivery", nil, (*api).boReplay, ""},
+	{Method: http.MethodPost, Path: "/v1/webhooks", Family: familyBO, Limit: ratelimit.Other,
+		Summary:  "Register a webhook endpoint; the answer holds its secret, shown only there",
+		Resolver: "Mutation.CreateWebhookEndpoint", GraphQL: "createWebhookEndpoint",
+		handler: (*api).boCreateWebhook},
+	{Method: http.MethodGet, Path: "/v1/webhooks", Family: familyBO, Limit: ratelimit.Read,
+		Summary:  "List webhook endpoints",
+		Resolver: "Query.WebhookEndpoints", GraphQL: "webhookEndpoints",
+		handler: (*api).boWebhooks},
+	{Method: http.MethodPatch, Path: "/v1/webhooks/{id}", Family: familyBO, Limit: ratelimit.Other,
+		Summary:  "Change a webhook endpoint's URL, events, description or active flag",
+		Resolver: "Mutation.UpdateWebhookEndpoint", GraphQL: "updateWebhookEndpoint",
+		handler: (*api).boUpdateWebhook},
+	{Method: http.MethodDelete, Path: "/v1/webhooks/{id}", Family: familyBO, Limit: ratelimit.Other,
+		Summary:  "Delete a webhook endpoint and its deliveries",
+		Resolver: "Mutation.DeleteWebhookEndpoint", GraphQL: "deleteWebhookEndpoint",
+		handler: (*api).boDeleteWebhook},
+	{Method: http.MethodPost, Path: "/v1/webhooks/{id}/rotate-secret", Family: familyBO, Limit: ratelimit.Other,
+		Summary:  "A new signing secret; the old one signs too for 24 hours",
+		Resolver: "Mutation.RotateWebhookSecret", GraphQL: "rotateWebhookSecret",
+		handler: (*api).boRotateSecret},
+	{Method: http.MethodGet, Path: "/v1/webhooks/{id}/deliveries", Family: familyBO, Limit: ratelimit.Read,
+		Summary:  "An endpoint's deliveries and their attempts, newest first",
+		Resolver: "Query.WebhookDeliveries", GraphQL: "webhookDeliveries",
+		Query: []string{"status", "page", "limit"}, handler: (*api).boDeliveries},
+	{Method: http.MethodPost, Path: "/v1/webhooks/deliveries/{id}/replay", Family: familyBO, Limit: ratelimit.Other,
+		Summary:  "Send a delivery again now, with the same webhook-id",
+		Resolver: "Mutation.ReplayWebhookDelivery", GraphQL: "replayWebhookDelivery",
+		handler: (*api).boReplay},
 }
 
-// api holds what the handlers need: the root resolvers, and the store for display data of
-// rows the resolvers already authorised.
+// api holds what the handlers need: the root resolvers (which also load the display data of
+// rows they authorised, through GraphQL's batch loaders) and the rate limits.
 type api struct {
 	res   *resolvers.Resolver
-	store *db.Store
+	limit LimitFunc
 }
+
+// LimitFunc takes a rate token of class c for the caller of ctx (an *ratelimit.ErrLimited when
+// there is none left).
+type LimitFunc func(ctx context.Context, c ratelimit.Class) error
 
 // Paths the mux cannot tell apart (/thread/{id} and /{id}/messages match the same URLs) are
 // routed by one general pattern each, and dispatched by their documented templates.
@@ -132,10 +286,19 @@ const (
 	v1TwoSegments         = "/v1/messages/{first}/{second}"
 )
 
-// Register adds every route to mux, with an OPTIONS preflight for every path. Wrap the mux
-// with Envelope so its own 404 and 405 answers come in the families' envelopes too.
-func Register(mux *http.ServeMux, res *resolvers.Resolver) {
-	a := &api{res: res, store: res.Store}
+// Patterns are what Handler serves; the server mounts it at each.
+var Patterns = []string{"/api/", "/v1/", "GET /openapi.json"}
+
+// Handler serves every route of the table, with an OPTIONS preflight for every path, on a mux of
+// its own whose 404 and 405 answers come in the families' envelopes too. limit charges the
+// caller's rate token of each route's class before its handler runs.
+func Handler(res *resolvers.Resolver, limit LimitFunc) http.Handler {
+	mux := http.NewServeMux()
+	register(mux, &api{res: res, limit: limit})
+	return envelope(mux)
+}
+
+func register(mux *http.ServeMux, a *api) {
 	shared := map[string][]route{}
 	for _, rt := range routes {
 		if rt.muxPath != "" {
@@ -188,26 +351,15 @@ func wrongMethodGuard(next http.Handler) http.Handler {
 
 func (a *api) handler(rt route) http.Handler {
 	return a.authorize(rt.Family, func(w http.ResponseWriter, r *http.Request) {
-		if err := a.res.Limit(r.Context(), rt.class()); err != nil {
+		if err := a.limit(r.Context(), rt.Limit); err != nil {
 			if l, ok := ratelimit.IsLimited(err); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(l.RetryAfterSeconds()))
 			}
 			fail(w, r, rt.Family, err)
 			return
 		}
-		rt.handler(a, w, r)
+		rt.handler(a, w, r.WithContext(a.res.WithLoaders(r.Context()))) // batched as GraphQL's fields are
 	})
-}
-
-// class is the rate-limit bucket a route draws from: the same as its GraphQL twin's.
-func (rt route) class() ratelimit.Class {
-	switch {
-	case strings.Contains(rt.GraphQL, "sendMessage") || strings.Contains(rt.GraphQL, "startConversation"):
-		return ratelimit.Send
-	case rt.Method == http.MethodGet:
-		return ratelimit.Read
-	}
-	return ratelimit.Other
 }
 
 // dispatch serves the routes sharing one mux pattern: the first whose documented template
@@ -223,7 +375,7 @@ func (a *api) dispatch(rts []route) http.Handler {
 				return
 			}
 		}
-		writeError(w, r, rts[0].Family, http.StatusNotFound, "NOT_FOUND", "no such route: "+r.URL.Path, "")
+		writeError(w, r, rts[0].Family, http.StatusNotFound, apierror.CodeNotFound, "no such route: "+r.URL.Path, "")
 	})
 }
 

@@ -7,15 +7,15 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest"
 )
 
 // statementCounter counts the SQL statements bun runs for HTTP requests (not the live hub's).
 type statementCounter struct{ n atomic.Int64 }
 
 func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	if app.RequestID(ctx) != "" {
+	if server.RequestID(ctx) != "" {
 		c.n.Add(1)
 	}
 	return ctx
@@ -26,7 +26,7 @@ func (c *statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
 // it): the org_nr check, the booking's workshop and the unread count come from parley_send.
 // Only a retry reads the attachments of the earlier message.
 func TestCoSendCostsWhatTheGraphQLSendCosts(t *testing.T) {
-	e := apptest.NewWith(t, func(c *app.Config) { c.WebhookWorker = false })
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
 	ola := e.User(t, "co-ola")
 	thread := threadOf(t, e, 1001)
 	call(t, e, ola, "POST", "/api/co/messages/send", map[string]any{"thread_id": thread, "message": "warm up"})

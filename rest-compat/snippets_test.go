@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
+	"github.com/parley/parley/server/apptest"
 )
 
 // The documents hold 27 endpoints with an axios and a fetch snippet each.

@@ -6,8 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/parley/parley/db"
+	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/resolvers"
 )
 
 // The workshop routes are the car-owner thread model seen from the workshop's org_nr: the same
@@ -44,7 +45,7 @@ func (a *api) latestBooking(r *http.Request) (int, error) {
 		return 0, err
 	}
 	if len(conn.Nodes) == 0 || conn.Nodes[0].BookingID == nil {
-		return 0, fmt.Errorf("thread: no booking threads yet; name one as ?id=<booking_id>: %w", db.ErrNotFound)
+		return 0, fmt.Errorf("thread: no booking threads yet; name one as ?id=<booking_id>: %w", apierror.ErrNotFound)
 	}
 	return int(*conn.Nodes[0].BookingID), nil
 }
@@ -54,7 +55,7 @@ func bookingIDQuery(r *http.Request) (int, error) {
 	raw := strings.TrimSpace(r.URL.Query().Get("id"))
 	n, err := strconv.Atoi(raw)
 	if err != nil || n <= 0 {
-		return 0, db.Invalid("id", "%q is not a booking id", raw)
+		return 0, apierror.Invalid("id", "%q is not a booking id", raw)
 	}
 	return n, nil
 }
@@ -63,7 +64,7 @@ func bookingIDQuery(r *http.Request) (int, error) {
 func (a *api) wsSendByBooking(w http.ResponseWriter, r *http.Request) {
 	body, atts, err := a.readSend(w, r)
 	if err == nil && body.BookingID == nil {
-		err = db.Invalid("booking_id", "is required")
+		err = apierror.Invalid("booking_id", "is required")
 	}
 	a.wsSend(w, r, body.BookingID, body, atts, err)
 }
@@ -82,7 +83,7 @@ func (a *api) wsSendToThread(w http.ResponseWriter, r *http.Request) {
 // wsSend finds the booking's thread (the resolver decides whether the workshop may see it)
 // and sends into it, unless reading the request already failed.
 func (a *api) wsSend(w http.ResponseWriter, r *http.Request, bookingID *int, body sendBody, atts []*graph.AttachmentInput, err error) {
-	var t *db.Thread
+	var t *resolvers.Thread
 	if err == nil {
 		t, err = a.res.QueryRoot().BookingConversation(r.Context(), *bookingID)
 	}

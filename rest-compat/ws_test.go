@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parley/parley/cmd/parley/app/apptest"
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/server/apptest"
 )
 
 func TestWSInboxNamesTheCarOwner(t *testing.T) {

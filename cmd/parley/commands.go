@@ -8,17 +8,17 @@ import (
 	"os"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/resolvers/auth"
+	"github.com/parley/parley/server"
 )
 
-func migrate(ctx context.Context, cfg app.Config, args []string) error {
+func migrate(ctx context.Context, cfg server.Config, args []string) error {
 	dir := "up"
 	if len(args) > 0 {
 		dir = args[0]
 	}
-	database, err := app.OpenDatabase(ctx, cfg)
+	database, err := server.OpenDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func migrate(ctx context.Context, cfg app.Config, args []string) error {
 	return db.Migrate(ctx, database.DB, dir, os.Stdout)
 }
 
-func token(cfg app.Config, args []string) error {
+func token(cfg server.Config, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	sub := fs.String("sub", "", "user id (required)")
 	role := fs.String("role", "", "car_owner, workshop, buyer or seller (required)")
@@ -49,7 +49,7 @@ func token(cfg app.Config, args []string) error {
 	case cfg.JWTMaxTTL > 0 && *ttl > cfg.JWTMaxTTL:
 		return fmt.Errorf("--ttl %s is longer than PARLEY_JWT_MAX_TTL (%s): the server would refuse the token", *ttl, cfg.JWTMaxTTL)
 	}
-	if err := app.EnsureSecret(&cfg); err != nil {
+	if err := server.EnsureSecret(&cfg); err != nil {
 		return err
 	}
 	ac, err := cfg.AuthConfig()
@@ -65,7 +65,7 @@ func token(cfg app.Config, args []string) error {
 	return nil
 }
 
-func seed(ctx context.Context, cfg app.Config, args []string) error {
+func seed(ctx context.Context, cfg server.Config, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one JSON object of ids and tokens")
 	if err := fs.Parse(args); err != nil {
@@ -76,7 +76,7 @@ func seed(ctx context.Context, cfg app.Config, args []string) error {
 		return err
 	}
 	defer closeDB()
-	data, err := app.Seed(ctx, a)
+	data, err := server.Seed(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -91,11 +91,11 @@ func seed(ctx context.Context, cfg app.Config, args []string) error {
 
 // openApp fills in the development secret, opens the database (migrated when asked) and
 // wires Parley over it. closeDB releases the database.
-func openApp(ctx context.Context, cfg app.Config, migrate bool) (a *app.App, closeDB func(), err error) {
-	if err := app.EnsureSecret(&cfg); err != nil {
+func openApp(ctx context.Context, cfg server.Config, migrate bool) (a *server.App, closeDB func(), err error) {
+	if err := server.EnsureSecret(&cfg); err != nil {
 		return nil, nil, err
 	}
-	database, err := app.OpenDatabase(ctx, cfg)
+	database, err := server.OpenDatabase(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +103,7 @@ func openApp(ctx context.Context, cfg app.Config, migrate bool) (a *app.App, clo
 		err = db.Migrate(ctx, database.DB, "up", logWriter{})
 	}
 	if err == nil {
-		a, err = app.New(ctx, cfg, db.NewStore(database.DB))
+		a, err = server.New(ctx, cfg, db.NewStore(database.DB))
 	}
 	if err != nil {
 		database.Close()

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/server"
 )
 
 // jsLine is one line that livejs/live.mjs prints.
@@ -98,19 +98,19 @@ func npmInstalled(t *testing.T, folder string) string {
 	return dir
 }
 
-func seedData(t *testing.T, environ []string) app.SeedData {
+func seedData(t *testing.T, environ []string) server.SeedData {
 	t.Helper()
 	out, _ := runParley(t, environ, "seed", "--json")
-	var d app.SeedData
+	var d server.SeedData
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("seed --json: %v\n%s", err, out)
 	}
 	return d
 }
 
-func seedToken(t *testing.T, d app.SeedData, userID string) string {
+func seedToken(t *testing.T, d server.SeedData, userID string) string {
 	t.Helper()
-	users := append(append([]app.SeedUser{}, d.CarOwners...), append(d.Buyers, d.Sellers...)...)
+	users := append(append([]server.SeedUser{}, d.CarOwners...), append(d.Buyers, d.Sellers...)...)
 	for _, w := range d.Workshops {
 		users = append(users, w.Users...)
 	}
@@ -123,7 +123,7 @@ func seedToken(t *testing.T, d app.SeedData, userID string) string {
 	return ""
 }
 
-func threadOfBooking(t *testing.T, d app.SeedData, booking int64) string {
+func threadOfBooking(t *testing.T, d server.SeedData, booking int64) string {
 	t.Helper()
 	for _, b := range d.Bookings {
 		if b.ID == booking && b.ThreadID != "" {

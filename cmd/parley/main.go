@@ -1,5 +1,5 @@
 // Command parley serves Parley's GraphQL messaging API, and manages its database, tokens and
-// demo data.
+// demo data. It holds flags and wiring only: everything it runs is built by package server.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/server"
 )
 
 const usage = `usage: parley <command> [flags]
@@ -20,8 +20,8 @@ commands:
   migrate   up | down | status
   token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
   seed      load the demo data set (--json prints ids and tokens for scripts)
-  bench     live --subscribers N --rate R --duration D [--threads T] [--server URL]: live delivery
-            hostile [--clients N] [--duration D] [--url URL]: valid traffic under attack, on loopback
+
+benchmarks are a separate command: go run ./cmd/parley-bench help
 `
 
 func main() {
@@ -31,10 +31,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	cfg, err := app.ConfigFromEnv()
+	cfg, err := server.ConfigFromEnv()
 	if err == nil {
-		setupLogging(cfg.LogLevel)
-		for _, line := range app.UnknownEnv(os.Environ()) {
+		server.SetupLogging(cfg.LogLevel)
+		for _, line := range server.UnknownEnv(os.Environ()) {
 			slog.Warn(line)
 		}
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
@@ -45,7 +45,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
+func run(ctx context.Context, cfg server.Config, cmd string, args []string) error {
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, args)
@@ -55,20 +55,9 @@ func run(ctx context.Context, cfg app.Config, cmd string, args []string) error {
 		return token(cfg, args)
 	case "seed":
 		return seed(ctx, cfg, args)
-	case "bench":
-		return bench(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-}
-
-func setupLogging(level string) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		lv = slog.LevelInfo
-	}
-	h := slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
-	slog.SetDefault(slog.New(app.LogHandler{Handler: h}))
 }

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/server"
 )
 
 var binary string
@@ -62,24 +62,13 @@ func runParley(t *testing.T, environ []string, args ...string) (stdout, stderr s
 	return o.String(), e.String()
 }
 
-// refusal runs parley with args, which must fail with output containing want.
-func refusal(t *testing.T, want string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env(t)
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), want) {
-		t.Errorf("parley %v: want a refusal containing %q, got %v:\n%s", args, want, err, out)
-	}
-}
-
 func TestSeedJSONIsCompleteAndIdempotent(t *testing.T) {
 	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	out1, logs := runParley(t, environ, "seed", "--json")
 	if !strings.Contains(logs, "database: using DATABASE_URL") {
 		t.Fatalf("no log line naming the database choice:\n%s", logs)
 	}
-	var d app.SeedData
+	var d server.SeedData
 	if err := json.Unmarshal([]byte(out1), &d); err != nil {
 		t.Fatalf("seed --json is not one JSON object: %v\n%s", err, out1)
 	}
@@ -98,7 +87,7 @@ func TestSeedJSONIsCompleteAndIdempotent(t *testing.T) {
 		}
 	}
 	out2, _ := runParley(t, environ, "seed", "--json")
-	var d2 app.SeedData
+	var d2 server.SeedData
 	_ = json.Unmarshal([]byte(out2), &d2)
 	if fmt.Sprint(d.Bookings, d.Conversations) != fmt.Sprint(d2.Bookings, d2.Conversations) {
 		t.Fatalf("second seed changed ids:\n%v\n%v", d.Bookings, d2.Bookings)

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
-	"github.com/parley/parley/cmd/parley/app/gqlws"
 	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/apptest/gqlws"
 )
 
 // Two replicas share one database: a message sent through the second reaches a subscriber
@@ -18,7 +18,7 @@ import (
 func TestMessageCrossesReplicas(t *testing.T) {
 	environ := env(t, "DATABASE_URL="+dbtest.NewDSN(t))
 	out, _ := runParley(t, environ, "seed", "--json")
-	var seed app.SeedData
+	var seed server.SeedData
 	if err := json.Unmarshal([]byte(out), &seed); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestMessageCrossesReplicas(t *testing.T) {
 	serveParley(t, environ, first)
 	serveParley(t, environ, second)
 	token := func(id string) string {
-		all := append(append([]app.SeedUser{}, seed.CarOwners...), seed.Workshops[0].Users...)
+		all := append(append([]server.SeedUser{}, seed.CarOwners...), seed.Workshops[0].Users...)
 		for _, u := range all {
 			if u.ID == id {
 				return u.Token

@@ -11,10 +11,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
+	"github.com/parley/parley/server"
 )
 
-func serve(ctx context.Context, cfg app.Config, args []string) error {
+func serve(ctx context.Context, cfg server.Config, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	doMigrate := fs.Bool("migrate", true, "apply pending migrations at start")
 	doSeed := fs.Bool("seed", false, "load the demo data set at start and print its tokens")
@@ -43,13 +43,13 @@ func serve(ctx context.Context, cfg app.Config, args []string) error {
 	webhooksDone := a.StartWebhooks(runCtx)
 	defer func() { cancel(); _ = <-hubDone; <-webhooksDone }()
 	if *doSeed {
-		data, err := app.Seed(runCtx, a)
+		data, err := server.Seed(runCtx, a)
 		if err != nil {
 			return err
 		}
 		printSeedSummary(data, cfg.Addr)
 		if cfg.DevSignIn(true) {
-			a.DevSignIn = app.DevUsers(data)
+			a.DevSignIn = server.DevUsers(data)
 		}
 	}
 	return serveOn(ctx, ln, a.HTTPServer(), a.Sockets.Shutdown)
@@ -61,7 +61,7 @@ func listen(ctx context.Context, addr string, h http.Handler, onShutdown func())
 	if err != nil {
 		return err
 	}
-	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: app.MaxHeaderBytes}, onShutdown)
+	return serveOn(ctx, ln, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}, onShutdown)
 }
 
 // serveOn serves until ctx ends (SIGINT/SIGTERM), then lets in-flight requests finish;
@@ -106,7 +106,7 @@ func trimNewline(p []byte) []byte {
 	return p
 }
 
-func printSeedSummary(d *app.SeedData, addr string) {
+func printSeedSummary(d *server.SeedData, addr string) {
 	fmt.Fprintf(os.Stderr, "\nDemo data loaded. Web app: http://localhost%s/app/  GraphiQL: http://localhost%s/  (add the header below)\n",
 		portOf(addr), portOf(addr))
 	for _, u := range d.CarOwners {

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/dbtest"
-	"github.com/parley/parley/resolvers/auth"
-	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // The web app end to end in Debian's Chromium against `parley serve --seed` with no operator

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley/parley/cmd/parley/app"
 	"github.com/parley/parley/db/dbtest"
+	"github.com/parley/parley/server"
 )
 
 // A server killed (SIGKILL) after it wrote a message but before it delivered the webhook: the
@@ -25,7 +25,7 @@ func TestWebhookSurvivesAKilledServer(t *testing.T) {
 	base := env(t, "DATABASE_URL="+dbtest.NewDSN(t), "PARLEY_API_KEYS=e2e-key",
 		"PARLEY_WEBHOOK_ALLOW_PRIVATE=true", "PARLEY_WEBHOOK_POLL=100ms")
 	out, _ := runParley(t, base, "seed", "--json")
-	var seed app.SeedData
+	var seed server.SeedData
 	if err := json.Unmarshal([]byte(out), &seed); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,5 @@
 // Package blobs keeps attachment bytes in a gocloud.dev bucket.
+// It imports gocloud.dev and nothing of Parley's.
 package blobs
 
 import (

@@ -1,5 +1,6 @@
 // Package dbtest gives each test its own PostgreSQL database, cloned from a migrated template
 // so a test costs a CREATE DATABASE, not a migration run.
+// Tests only; it imports db for the migrations.
 package dbtest
 
 import (

@@ -2,6 +2,7 @@
 // a Source wakes the Hub with ids only (PostgreSQL NOTIFY), and the Hub reads what changed
 // from the database from its own position, checks at delivery that each subscriber may see
 // it, and hands it over without ever waiting for a slow subscriber.
+// It imports db and bun only; resolvers subscribe through it and server runs its Hub.
 package live
 
 import (

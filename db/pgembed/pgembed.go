@@ -1,5 +1,6 @@
 // Package pgembed starts and stops a private PostgreSQL server for development, so that parley
 // runs on a machine that has PostgreSQL installed but no server configured for it.
+// It imports nothing of Parley's; server starts it when no database is configured.
 package pgembed
 
 import (

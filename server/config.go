@@ -1,0 +1,401 @@
+// Package server owns the HTTP side of Parley and wires it together: configuration, the
+// database, the GraphQL endpoint (transports, document limits, rate limits, error presentation),
+// middleware (request ids, logs, CORS, authentication, body bounds, load shedding), the web app
+// and GraphiQL bundles, attachment downloads, the mounted REST front door and the live hub and
+// webhook worker it starts. The parley binary, parley-bench and the end-to-end tests build the
+// server through it.
+//
+// It may import every Parley package below it (resolvers, rest-compat, auth, ratelimit,
+// apierror, webhooks, db and its subpackages, web/graphiql, web/app, server/livews); nothing but
+// commands and tests imports it.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley/parley/auth"
+	"github.com/parley/parley/db"
+	"github.com/parley/parley/ratelimit"
+)
+
+// Config is everything Parley reads from its environment.
+type Config struct {
+	// Env is "development" (the default: generated secrets, embedded database, open defaults
+	// for a laptop) or "production" (PARLEY_ENV), which refuses those fallbacks.
+	Env            string
+	Addr           string   // PARLEY_ADDR
+	DatabaseURL    string   // DATABASE_URL
+	JWTSecret      string   // PARLEY_JWT_SECRET
+	JWKSURL        string   // PARLEY_JWKS_URL
+	APIKeys        []string // PARLEY_API_KEYS, comma-separated
+	Introspection  bool     // PARLEY_INTROSPECTION, for callers with credentials
+	DataDir        string   // PARLEY_DATA_DIR: generated secret, files, embedded database
+	MaxUploadBytes int64    // PARLEY_MAX_UPLOAD_MB
+	LogLevel       string   // PARLEY_LOG_LEVEL
+	MaxQueryDepth  int      // PARLEY_MAX_QUERY_DEPTH
+	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
+	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
+	LiveBuffer     int      // PARLEY_LIVE_BUFFER: events a subscriber may lag before it is ended
+	// WebSocket timing (PARLEY_WS_INIT_TIMEOUT, PARLEY_WS_PING_INTERVAL); zero takes the
+	// defaults, 10 s for connection_init and a keep-alive every 20 s.
+	WSInitTimeout  time.Duration
+	WSPingInterval time.Duration
+	// AnonymousIntrospection serves introspection and "Did you mean" suggestions to anonymous
+	// callers: PARLEY_INTROSPECTION when set, else only in development.
+	AnonymousIntrospection bool
+	// Limits are the request rates (PARLEY_RATE_SEND, _READ, _OTHER, _API_KEY as rate:burst;
+	// PARLEY_RATE_LIMITS=false turns them off). Nil means no limits.
+	Limits *ratelimit.Limits
+	// RedisURL is where the rate buckets live (PARLEY_REDIS_URL, default the local Redis).
+	RedisURL string
+	// RateFailClosed refuses requests while Redis cannot be reached, instead of letting them
+	// through unlimited (PARLEY_RATE_LIMIT_ON_REDIS_ERROR=closed; the default is open).
+	RateFailClosed bool
+	// DBPool sizes the connection pool (PARLEY_DB_MAX_OPEN_CONNS, PARLEY_DB_MAX_IDLE_CONNS,
+	// PARLEY_DB_CONN_MAX_LIFETIME); zero fields take db.DefaultPool's.
+	DBPool db.Pool
+	// MaxSubscriptions caps one user's live subscriptions per replica (PARLEY_MAX_SUBSCRIPTIONS).
+	MaxSubscriptions int
+	// RatePrefix keeps test servers sharing one Redis apart.
+	RatePrefix string
+
+	// HTTP limits; zero takes the defaults (see the methods of the same names).
+	MaxBody           int64          // PARLEY_MAX_BODY_KB: request body bytes, multipart uploads apart
+	BodyTimeout       time.Duration  // PARLEY_BODY_TIMEOUT: time to read a request body
+	ReadHeaderTimeout time.Duration  // PARLEY_READ_HEADER_TIMEOUT
+	IdleTimeout       time.Duration  // PARLEY_IDLE_TIMEOUT: keep-alive connections between requests
+	MaxInFlight       int            // PARLEY_MAX_INFLIGHT: requests worked on at once; more get 503
+	TrustedProxies    []netip.Prefix // PARLEY_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed
+
+	// Webhook delivery. Zero durations and a nil schedule take the defaults of webhooks.
+	WebhookWorker       bool            // PARLEY_WEBHOOK_WORKER: run a delivery worker on this replica
+	WebhookAllowPrivate bool            // PARLEY_WEBHOOK_ALLOW_PRIVATE: receivers at loopback/private addresses
+	WebhookRetries      []time.Duration // PARLEY_WEBHOOK_RETRIES, comma-separated waits such as 5s,5m,30m
+	WebhookPoll         time.Duration   // PARLEY_WEBHOOK_POLL
+	WebhookTimeout      time.Duration   // PARLEY_WEBHOOK_TIMEOUT
+	WebhookDisableAfter time.Duration   // PARLEY_WEBHOOK_DISABLE_AFTER
+
+	// User tokens. Issuer and audience, when set, must be the token's iss and one of its aud
+	// (both required in production); JWTMaxTTL caps a token's lifetime, accepted and minted.
+	JWTIssuer   string        // PARLEY_JWT_ISSUER
+	JWTAudience string        // PARLEY_JWT_AUDIENCE
+	JWTMaxTTL   time.Duration // PARLEY_JWT_MAX_TTL, 720h
+	// TokenRecheck bounds how stale a replica's copy of a user's token revocation may be
+	// (tests shorten it; zero is auth.DefaultRecheck).
+	TokenRecheck time.Duration
+	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
+	// compare it with the inbox writer; see server.Options).
+	GeneratedInbox bool
+}
+
+// ConfigFromEnv reads the configuration, with development defaults.
+func ConfigFromEnv() (Config, error) {
+	c := Config{
+		Env:           envOr("PARLEY_ENV", "development"),
+		Addr:          envOr("PARLEY_ADDR", ":8080"),
+		DatabaseURL:   os.Getenv("DATABASE_URL"),
+		JWTSecret:     os.Getenv("PARLEY_JWT_SECRET"),
+		JWKSURL:       os.Getenv("PARLEY_JWKS_URL"),
+		DataDir:       envOr("PARLEY_DATA_DIR", ".parley"),
+		Introspection: true,
+		LogLevel:      envOr("PARLEY_LOG_LEVEL", "info"),
+		BlobURL:       os.Getenv("PARLEY_BLOB_URL"),
+		CORSOrigins:   corsOrigins(envOr("PARLEY_CORS_ORIGINS", "*")),
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return c, fmt.Errorf("PARLEY_ENV=%q: want development or production", c.Env)
+	}
+	c.APIKeys = splitList(os.Getenv("PARLEY_API_KEYS"))
+	if v := os.Getenv("PARLEY_INTROSPECTION"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("PARLEY_INTROSPECTION=%q: want true or false", v)
+		}
+		c.Introspection = b
+	}
+	c.AnonymousIntrospection = c.Introspection && (!c.Production() || os.Getenv("PARLEY_INTROSPECTION") != "")
+	mb := 10
+	if v := os.Getenv("PARLEY_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 1024 {
+			return c, fmt.Errorf("PARLEY_MAX_UPLOAD_MB=%q: want a whole number of megabytes, 1 to 1024", v)
+		}
+		mb = n
+	}
+	c.MaxUploadBytes = int64(mb) << 20
+	if err := limitsFromEnv(&c); err != nil {
+		return c, err
+	}
+	c.LiveBuffer = 256
+	if v := os.Getenv("PARLEY_LIVE_BUFFER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return c, fmt.Errorf("PARLEY_LIVE_BUFFER=%q: want a whole number from 1 to 100000", v)
+		}
+		c.LiveBuffer = n
+	}
+	if err := tokenConfig(&c); err != nil {
+		return c, err
+	}
+	if err := webhookConfig(&c); err != nil {
+		return c, err
+	}
+	if err := httpConfig(&c); err != nil {
+		return c, err
+	}
+	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 100 {
+			return c, fmt.Errorf("PARLEY_MAX_QUERY_DEPTH=%q: want a whole number from 2 to 100", v)
+		}
+		c.MaxQueryDepth = n
+	}
+	if err := poolConfig(&c); err != nil {
+		return c, err
+	}
+	if lines := c.productionProblems(); len(lines) > 0 {
+		return c, &ProductionError{Lines: lines}
+	}
+	return c, nil
+}
+
+// corsOrigins reads PARLEY_CORS_ORIGINS: a comma-separated list, * for any, none for no
+// cross-origin browser access.
+func corsOrigins(v string) []string {
+	if strings.TrimSpace(v) == "none" {
+		return nil
+	}
+	return splitList(v)
+}
+
+// poolConfig reads the PARLEY_DB_* pool settings.
+func poolConfig(c *Config) error {
+	c.DBPool = db.DefaultPool()
+	for key, dst := range map[string]*int{"PARLEY_DB_MAX_OPEN_CONNS": &c.DBPool.MaxOpen, "PARLEY_DB_MAX_IDLE_CONNS": &c.DBPool.MaxIdle} {
+		if v := os.Getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return fmt.Errorf("%s=%q: want a whole number from 1 to 1000", key, v)
+			}
+			*dst = n
+		}
+	}
+	if c.DBPool.MaxIdle > c.DBPool.MaxOpen {
+		return fmt.Errorf("PARLEY_DB_MAX_IDLE_CONNS=%d is more than PARLEY_DB_MAX_OPEN_CONNS=%d", c.DBPool.MaxIdle, c.DBPool.MaxOpen)
+	}
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_DB_CONN_MAX_LIFETIME": &c.DBPool.MaxLifetime})
+}
+
+// httpConfig reads the request body, timeout, in-flight and proxy settings.
+func httpConfig(c *Config) error {
+	if v := os.Getenv("PARLEY_MAX_BODY_KB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("PARLEY_MAX_BODY_KB=%q: want a whole number of KiB, 1 to 1048576", v)
+		}
+		c.MaxBody = int64(n) << 10
+	}
+	if v := os.Getenv("PARLEY_MAX_INFLIGHT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("PARLEY_MAX_INFLIGHT=%q: want a whole number, at least 1", v)
+		}
+		c.MaxInFlight = n
+	}
+	for _, s := range splitList(os.Getenv("PARLEY_TRUSTED_PROXIES")) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, err2 := netip.ParseAddr(s)
+			if err2 != nil {
+				return fmt.Errorf("PARLEY_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_BODY_TIMEOUT": &c.BodyTimeout,
+		"PARLEY_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout})
+}
+
+// MaxBodyBytes is the largest request body outside multipart uploads (default 2 MiB).
+func (c Config) MaxBodyBytes() int64 { return orDefault(c.MaxBody, 2<<20) }
+
+// BodyReadTimeout is how long a request may take to send its body (default 60 s).
+func (c Config) BodyReadTimeout() time.Duration { return orDefault(c.BodyTimeout, time.Minute) }
+
+// HeaderTimeout is how long a client may take to send a request's headers (default 10 s).
+func (c Config) HeaderTimeout() time.Duration { return orDefault(c.ReadHeaderTimeout, 10*time.Second) }
+
+// KeepAlive is how long an idle keep-alive connection stays open (default 2 min).
+func (c Config) KeepAlive() time.Duration { return orDefault(c.IdleTimeout, 2*time.Minute) }
+
+// InFlightLimit is how many requests one replica works on at once. The default, 8 per CPU,
+// keeps the database busy while admitted requests stay quick: `parley-bench hostile` on two
+// cores gave a valid-request p99 of 3.8 s at 32 per CPU and 0.5 s at 8 (BENCHMARKS.md).
+func (c Config) InFlightLimit() int { return orDefault(c.MaxInFlight, 8*runtime.GOMAXPROCS(0)) }
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Pool is the configured connection pool, db.DefaultPool where unset.
+func (c Config) Pool() db.Pool {
+	if c.DBPool.MaxOpen == 0 {
+		return db.DefaultPool()
+	}
+	return c.DBPool
+}
+
+// Production tells whether the operator asked for production behaviour (PARLEY_ENV=production).
+func (c Config) Production() bool { return c.Env == "production" }
+
+// tokenConfig reads the PARLEY_JWT_* settings of user tokens.
+func tokenConfig(c *Config) error {
+	c.JWTIssuer = os.Getenv("PARLEY_JWT_ISSUER")
+	c.JWTAudience = os.Getenv("PARLEY_JWT_AUDIENCE")
+	c.JWTMaxTTL = auth.DefaultMaxTTL
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_JWT_MAX_TTL": &c.JWTMaxTTL})
+}
+
+// AuthConfig is what the authenticator and token minting need. In production tokens must name
+// this service: an issuer and an audience are required.
+func (c Config) AuthConfig() (auth.Config, error) {
+	if c.Production() && c.JWTIssuer == "" {
+		return auth.Config{}, errors.New("PARLEY_JWT_ISSUER must be set when PARLEY_ENV=production (the iss of accepted tokens)")
+	}
+	if c.Production() && c.JWTAudience == "" {
+		return auth.Config{}, errors.New("PARLEY_JWT_AUDIENCE must be set when PARLEY_ENV=production (the aud of accepted tokens)")
+	}
+	return auth.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, APIKeys: c.APIKeys, Issuer: c.JWTIssuer,
+		Audience: c.JWTAudience, MaxTTL: c.JWTMaxTTL, Recheck: c.TokenRecheck}, nil
+}
+
+// webhookConfig reads the PARLEY_WEBHOOK_* settings.
+func webhookConfig(c *Config) error {
+	var err error
+	if c.WebhookWorker, err = envBool("PARLEY_WEBHOOK_WORKER", true); err != nil {
+		return err
+	}
+	if c.WebhookAllowPrivate, err = envBool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false); err != nil {
+		return err
+	}
+	if v := os.Getenv("PARLEY_WEBHOOK_RETRIES"); v != "" {
+		for _, part := range splitList(v) {
+			d, err := time.ParseDuration(part)
+			if err != nil || d < 0 {
+				return fmt.Errorf("PARLEY_WEBHOOK_RETRIES=%q: want comma-separated durations such as 5s,5m,30m", v)
+			}
+			c.WebhookRetries = append(c.WebhookRetries, d)
+		}
+	}
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
+		"PARLEY_WEBHOOK_TIMEOUT": &c.WebhookTimeout, "PARLEY_WEBHOOK_DISABLE_AFTER": &c.WebhookDisableAfter,
+		"PARLEY_WS_INIT_TIMEOUT": &c.WSInitTimeout, "PARLEY_WS_PING_INTERVAL": &c.WSPingInterval})
+}
+
+// durationsFromEnv reads positive durations such as 1s into dst, by variable name.
+func durationsFromEnv(dst map[string]*time.Duration) error {
+	for key, d := range dst {
+		if v := os.Getenv(key); v != "" {
+			n, err := time.ParseDuration(v)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%s=%q: want a positive duration such as 1s", key, v)
+			}
+			*d = n
+		}
+	}
+	return nil
+}
+
+func envBool(key string, def bool) (bool, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: want true or false", key, v)
+	}
+	return b, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func limitsFromEnv(c *Config) error {
+	c.RedisURL = os.Getenv("PARLEY_REDIS_URL")
+	switch v := os.Getenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR"); v {
+	case "", "open":
+	case "closed":
+		c.RateFailClosed = true
+	default:
+		return fmt.Errorf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: want open or closed", v)
+	}
+	c.MaxSubscriptions = 50
+	if v := os.Getenv("PARLEY_MAX_SUBSCRIPTIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("PARLEY_MAX_SUBSCRIPTIONS=%q: want a whole number, 0 for no cap", v)
+		}
+		c.MaxSubscriptions = n
+	}
+	if v := os.Getenv("PARLEY_RATE_LIMITS"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_LIMITS=%q: want true or false", v)
+		}
+		if !on {
+			return nil
+		}
+	}
+	l := ratelimit.DefaultLimits()
+	for env, class := range map[string]ratelimit.Class{"PARLEY_RATE_SEND": ratelimit.Send, "PARLEY_RATE_READ": ratelimit.Read, "PARLEY_RATE_OTHER": ratelimit.Other} {
+		if v := os.Getenv(env); v != "" {
+			r, err := ratelimit.ParseRule(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+			l.User[class] = r
+		}
+	}
+	if v := os.Getenv("PARLEY_RATE_ANONYMOUS"); v != "" {
+		r, err := ratelimit.ParseRule(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_ANONYMOUS: %w", err)
+		}
+		l.Anonymous = r
+	}
+	if v := os.Getenv("PARLEY_RATE_API_KEY"); v != "" {
+		r, err := ratelimit.ParseRule(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_RATE_API_KEY: %w", err)
+		}
+		l.APIKey = r
+	}
+	c.Limits = &l
+	return nil
+}
