@@ -51,7 +51,7 @@ func (s luaBucket) Take(ctx context.Context, key string, r ratelimit.Rule) (bool
 // server's CPU per take (redis-cpu-ns/op). Run the two alternately and compare side by side:
 //
 //	for i in 1 2 3; do for s in lua gcra; do
-//	  go test ./resolvers/ratelimit -run '^$' -bench "RedisStores/$s" -benchtime 20000x; done; done
+//	  go test ./ratelimit -run '^$' -bench "RedisStores/$s" -benchtime 20000x; done; done
 func BenchmarkRedisStores(b *testing.B) {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	defer client.Close()
