@@ -10,9 +10,13 @@ test:
 generate:
 	go tool gqlgen generate
 
+# The version .ci/run pins; the config is .golangci.yml.
+GOLANGCI_LINT_VERSION := v2.15.0
 lint:
 	go vet ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	"$$(go env GOPATH)/bin/golangci-lint" run ./...
 
 bench:
 	go test ./resolvers/ -run '^$$' -bench . -benchtime 3s

@@ -55,7 +55,7 @@ func ownWords(err error) string {
 		switch {
 		case !ok:
 			return e.Error()
-		case inner == db.ErrNotFound:
+		case inner == db.ErrNotFound: //nolint:errorlint // only the bare sentinel: a wrapped one says more
 			return own + " not found"
 		}
 		return own

@@ -28,6 +28,9 @@ var (
 type Principal struct {
 	User   *db.Viewer
 	APIKey bool
+	// KeyID names which API key called (a digest, never the key): each key has its own
+	// rate bucket.
+	KeyID string
 	// Expires is when a user's token stops being valid (zero for an API key).
 	Expires time.Time
 	// IssuedAt is the token's iat (zero when it has none, or for an API key).

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,12 +94,19 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*Authenticator, erro
 	return a, nil
 }
 
+// KeyID is a short, stable name for an API key that does not reveal it: the first 8 bytes
+// of its SHA-256, in hex.
+func KeyID(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:8])
+}
+
 // Authenticate reads the request's credentials. No credentials at all is (nil, nil).
 func (a *Authenticator) Authenticate(ctx context.Context, authorization, apiKey string) (*Principal, error) {
 	if apiKey != "" {
 		for _, k := range a.apiKeys {
 			if subtle.ConstantTimeCompare(k, []byte(apiKey)) == 1 {
-				return &Principal{APIKey: true}, nil
+				return &Principal{APIKey: true, KeyID: KeyID(k)}, nil
 			}
 		}
 		return nil, fmt.Errorf("unknown API key: %w", ErrUnauthenticated)

@@ -25,7 +25,11 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // jwksServer serves one RSA and one EC public key, as an identity provider would.
 func jwksServer(t *testing.T, rsaKey *rsa.PrivateKey, ecKey *ecdsa.PrivateKey) string {
-	ecX, ecY := ecKey.PublicKey.X.FillBytes(make([]byte, 32)), ecKey.PublicKey.Y.FillBytes(make([]byte, 32))
+	point, err := ecKey.PublicKey.Bytes() // uncompressed: 0x04, X, Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecX, ecY := point[1:33], point[33:65]
 	set := map[string]any{"keys": []map[string]string{
 		{"kty": "RSA", "kid": "r1", "alg": "RS256", "use": "sig", "n": b64(rsaKey.N.Bytes()), "e": b64(big.NewInt(int64(rsaKey.E)).Bytes())},
 		{"kty": "EC", "kid": "e1", "alg": "ES256", "use": "sig", "crv": "P-256", "x": b64(ecX), "y": b64(ecY)},

@@ -49,9 +49,28 @@ func (e *FieldError) Unwrap() error { return ErrInvalidInput }
 
 // Open connects to PostgreSQL at dsn and checks the connection.
 func Open(ctx context.Context, dsn string) (*bun.DB, error) {
+	return OpenPool(ctx, dsn, DefaultPool())
+}
+
+// Pool sizes a connection pool.
+type Pool struct {
+	MaxOpen     int           // connections at most, busy or idle
+	MaxIdle     int           // idle connections kept
+	MaxLifetime time.Duration // a connection is replaced after this (0: never)
+}
+
+// DefaultPool suits one replica on two cores: its in-flight limit (16 requests) plus the live
+// hub, the webhook worker and LISTEN fit in 32 with room for bursts, and three replicas stay
+// under PostgreSQL's default max_connections of 100. Connections are renewed every 30
+// minutes, so a replica follows a failover or a pooler's rebalancing.
+func DefaultPool() Pool { return Pool{MaxOpen: 32, MaxIdle: 16, MaxLifetime: 30 * time.Minute} }
+
+// OpenPool is Open with a pool of the given size.
+func OpenPool(ctx context.Context, dsn string, p Pool) (*bun.DB, error) {
 	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
-	sqldb.SetMaxOpenConns(32)
-	sqldb.SetMaxIdleConns(16)
+	sqldb.SetMaxOpenConns(p.MaxOpen)
+	sqldb.SetMaxIdleConns(p.MaxIdle)
+	sqldb.SetConnMaxLifetime(p.MaxLifetime)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	bdb := bun.NewDB(sqldb, pgdialect.New())
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)

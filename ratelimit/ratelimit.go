@@ -6,12 +6,16 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -88,11 +92,34 @@ type Limiter struct {
 	Limits Limits
 	// Prefix keeps several deployments (or test servers) sharing one Redis apart.
 	Prefix string
+	// FailClosed refuses requests (RATE_LIMITED, retry in a second) while the store fails;
+	// otherwise they pass unlimited (see the README's Rate limits for why that is the default).
+	FailClosed bool
+	// Log gets one line when the store starts failing and one when it answers again
+	// (slog.Default() when nil).
+	Log *slog.Logger
+
+	down     atomic.Bool
+	probeAt  atomic.Int64 // while down, unix nanoseconds before which the store is not asked
+	failures atomic.Int64
 }
 
+// StoreFailures counts, for the whole process, requests decided without the store because it
+// failed (expvar "parley_rate_limit_store_failures", for metrics).
+var StoreFailures = expvar.NewInt("parley_rate_limit_store_failures")
+
+// probeEvery is how often a failing store is asked again; requests in between take the
+// failure mode at once instead of each waiting for Redis to time out.
+const probeEvery = time.Second
+
+// Failures counts this limiter's requests decided without the store.
+func (l *Limiter) Failures() int64 { return l.failures.Load() }
+
+// Down tells whether the store is failing now.
+func (l *Limiter) Down() bool { return l.down.Load() }
+
 // Allow takes a token for a user's (or an API key's) request of a class; over the limit it
-// returns an *ErrLimited. A store failure lets the request through: limits protect the
-// service, they must not take it down.
+// returns an *ErrLimited.
 func (l *Limiter) Allow(ctx context.Context, subject string, apiKey bool, c Class) error {
 	if l == nil {
 		return nil
@@ -116,45 +143,69 @@ func (l *Limiter) take(ctx context.Context, key string, rule Rule) error {
 	if rule.Rate <= 0 {
 		return nil
 	}
+	if l.down.Load() && time.Now().UnixNano() < l.probeAt.Load() {
+		return l.failed(nil)
+	}
 	ok, retry, err := l.Store.Take(ctx, key, rule)
-	if err != nil || ok {
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // the caller left; that says nothing about the store
+		}
+		return l.failed(err)
+	}
+	if l.down.CompareAndSwap(true, false) {
+		l.logger().Info("rate limits: the store answers again; limits apply")
+	}
+	if ok {
 		return nil
 	}
 	return &ErrLimited{Retry: retry}
 }
 
-// takeScript is a token bucket kept in a Redis hash, refilled by Redis's own clock so every
-// replica agrees.
-var takeScript = redis.NewScript(`
-local rate = tonumber(ARGV[1]) / 1000
-local burst = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1]) or burst
-local at = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local ok, wait = 0, 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  ok = 1
-else
-  wait = math.ceil((1 - tokens) / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
-return {ok, wait}`)
+// failed decides a request the store could not: logged once per outage, always counted.
+func (l *Limiter) failed(err error) error {
+	l.failures.Add(1)
+	StoreFailures.Add(1)
+	if err != nil {
+		l.probeAt.Store(time.Now().Add(probeEvery).UnixNano())
+		if l.down.CompareAndSwap(false, true) {
+			l.logger().Error("rate limits: the store failed; until it answers requests "+l.mode(), "err", err)
+		}
+	}
+	if l.FailClosed {
+		return &ErrLimited{Retry: probeEvery}
+	}
+	return nil
+}
 
-// Redis keeps buckets in Redis: limits hold across replicas.
+func (l *Limiter) mode() string {
+	if l.FailClosed {
+		return "are refused (fail closed)"
+	}
+	return "pass unlimited (fail open)"
+}
+
+func (l *Limiter) logger() *slog.Logger {
+	if l.Log != nil {
+		return l.Log
+	}
+	return slog.Default()
+}
+
+// Redis keeps buckets in Redis, so limits hold across replicas: GCRA through
+// github.com/go-redis/redis_rate, one key per bucket, one atomic script per take, on Redis's
+// own clock. It measured faster than the token-bucket script it replaced (BENCHMARKS.md).
 type Redis struct{ Client *redis.Client }
 
-// Take implements Store.
+// Take implements Store. A rate of r.Rate a second with bursts of r.Burst is one token every
+// 1/r.Rate seconds, which GCRA takes as exactly, fractional rates included.
 func (s Redis) Take(ctx context.Context, key string, r Rule) (bool, time.Duration, error) {
-	res, err := takeScript.Run(ctx, s.Client, []string{key}, r.Rate, r.Burst).Int64Slice()
-	if err != nil || len(res) != 2 {
+	limit := redis_rate.Limit{Rate: 1, Burst: r.Burst, Period: time.Duration(float64(time.Second) / r.Rate)}
+	res, err := redis_rate.NewLimiter(s.Client).Allow(ctx, key, limit)
+	if err != nil {
 		return true, 0, fmt.Errorf("rate limit store: %w", err)
 	}
-	return res[0] == 1, time.Duration(res[1]) * time.Millisecond, nil
+	return res.Allowed > 0, res.RetryAfter, nil
 }
 
 // Local keeps buckets in this process: for development without Redis (limits per replica).

@@ -285,7 +285,9 @@ func TestSubscriptionsDoNotLeakGoroutines(t *testing.T) {
 	}
 	c := dial(t, e, ola)
 	subscribe(t, c, "warm", messageAddedSub, map[string]any{"c": conv})
-	c.Complete(t.Context(), "warm")
+	if err := c.Complete(t.Context(), "warm"); err != nil {
+		t.Fatal(err)
+	}
 	before := settle()
 	var wg sync.WaitGroup
 	for w := 0; w < 10; w++ {
@@ -305,7 +307,7 @@ func TestSubscriptionsDoNotLeakGoroutines(t *testing.T) {
 					_ = conn.Complete(ctx, "1")
 					_ = conn.Close()
 				} else {
-					_ = conn.CloseNow()
+					conn.CloseNow()
 				}
 				cancel()
 			}

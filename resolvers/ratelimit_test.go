@@ -121,8 +121,13 @@ func TestRateLimitsHoldAcrossReplicas(t *testing.T) {
 	}
 }
 
+// Each API key has its own bucket: one key over its limit leaves another untouched.
 func TestRateLimitsForAPIKeys(t *testing.T) {
-	e := apptest.NewWith(t, strict(newPrefix()))
+	const second = "second-back-office-key"
+	e := apptest.NewWith(t, func(c *server.Config) {
+		strict(newPrefix())(c)
+		c.APIKeys = append(c.APIKeys, second)
+	})
 	q := `mutation { upsertUser(input: {userId: "x1", role: BUYER}) { userId } }`
 	for i := 0; i < 4; i++ {
 		if r := e.GQL(t, apptest.Office(), q, nil); r.Code() != "" {
@@ -131,6 +136,14 @@ func TestRateLimitsForAPIKeys(t *testing.T) {
 	}
 	if r := e.GQL(t, apptest.Office(), q, nil); r.Code() != "RATE_LIMITED" {
 		t.Fatalf("5th back-office call: %q", r.Code())
+	}
+	for i := 0; i < 4; i++ {
+		if r := e.GQL(t, apptest.Creds{APIKey: second}, q, nil); r.Code() != "" {
+			t.Fatalf("call %d with the second key, after the first ran out: %+v", i, r.Errors)
+		}
+	}
+	if r := e.GQL(t, apptest.Creds{APIKey: second}, q, nil); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("5th call with the second key: %q", r.Code())
 	}
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,6 +90,17 @@ func newLimiter(ctx context.Context, cfg Config) (*ratelimit.Limiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
 	}
+	// A failing Redis must not hold requests: short timeouts and one retry, unless the URL
+	// sets its own (dial_timeout, read_timeout, max_retries).
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = time.Second
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout, opts.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 1
+	}
 	client := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -103,7 +113,8 @@ func newLimiter(ctx context.Context, cfg Config) (*ratelimit.Limiter, error) {
 		return &ratelimit.Limiter{Store: &ratelimit.Local{}, Limits: *cfg.Limits}, nil
 	}
 	slog.Info("rate limits: buckets in Redis", "redis", opts.Addr)
-	return &ratelimit.Limiter{Store: ratelimit.Redis{Client: client}, Limits: *cfg.Limits, Prefix: cfg.RatePrefix}, nil
+	return &ratelimit.Limiter{Store: ratelimit.Redis{Client: client}, Limits: *cfg.Limits, Prefix: cfg.RatePrefix,
+		FailClosed: cfg.RateFailClosed}, nil
 }
 
 // StartWebhooks runs a webhook delivery worker until ctx ends, when Config.WebhookWorker is

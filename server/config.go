@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/auth"
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
 )
 
@@ -54,6 +55,12 @@ type Config struct {
 	Limits *ratelimit.Limits
 	// RedisURL is where the rate buckets live (PARLEY_REDIS_URL, default the local Redis).
 	RedisURL string
+	// RateFailClosed refuses requests while Redis cannot be reached, instead of letting them
+	// through unlimited (PARLEY_RATE_LIMIT_ON_REDIS_ERROR=closed; the default is open).
+	RateFailClosed bool
+	// DBPool sizes the connection pool (PARLEY_DB_MAX_OPEN_CONNS, PARLEY_DB_MAX_IDLE_CONNS,
+	// PARLEY_DB_CONN_MAX_LIFETIME); zero fields take db.DefaultPool's.
+	DBPool db.Pool
 	// MaxSubscriptions caps one user's live subscriptions per replica (PARLEY_MAX_SUBSCRIPTIONS).
 	MaxSubscriptions int
 	// RatePrefix keeps test servers sharing one Redis apart.
@@ -100,7 +107,7 @@ func ConfigFromEnv() (Config, error) {
 		Introspection: true,
 		LogLevel:      envOr("PARLEY_LOG_LEVEL", "info"),
 		BlobURL:       os.Getenv("PARLEY_BLOB_URL"),
-		CORSOrigins:   splitList(envOr("PARLEY_CORS_ORIGINS", "*")),
+		CORSOrigins:   corsOrigins(envOr("PARLEY_CORS_ORIGINS", "*")),
 	}
 	if c.Env != "development" && c.Env != "production" {
 		return c, fmt.Errorf("PARLEY_ENV=%q: want development or production", c.Env)
@@ -150,7 +157,40 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.MaxQueryDepth = n
 	}
+	if err := poolConfig(&c); err != nil {
+		return c, err
+	}
+	if lines := c.productionProblems(); len(lines) > 0 {
+		return c, &ProductionError{Lines: lines}
+	}
 	return c, nil
+}
+
+// corsOrigins reads PARLEY_CORS_ORIGINS: a comma-separated list, * for any, none for no
+// cross-origin browser access.
+func corsOrigins(v string) []string {
+	if strings.TrimSpace(v) == "none" {
+		return nil
+	}
+	return splitList(v)
+}
+
+// poolConfig reads the PARLEY_DB_* pool settings.
+func poolConfig(c *Config) error {
+	c.DBPool = db.DefaultPool()
+	for key, dst := range map[string]*int{"PARLEY_DB_MAX_OPEN_CONNS": &c.DBPool.MaxOpen, "PARLEY_DB_MAX_IDLE_CONNS": &c.DBPool.MaxIdle} {
+		if v := os.Getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return fmt.Errorf("%s=%q: want a whole number from 1 to 1000", key, v)
+			}
+			*dst = n
+		}
+	}
+	if c.DBPool.MaxIdle > c.DBPool.MaxOpen {
+		return fmt.Errorf("PARLEY_DB_MAX_IDLE_CONNS=%d is more than PARLEY_DB_MAX_OPEN_CONNS=%d", c.DBPool.MaxIdle, c.DBPool.MaxOpen)
+	}
+	return durationsFromEnv(map[string]*time.Duration{"PARLEY_DB_CONN_MAX_LIFETIME": &c.DBPool.MaxLifetime})
 }
 
 // httpConfig reads the request body, timeout, in-flight and proxy settings.
@@ -206,6 +246,14 @@ func orDefault[T int | int64 | time.Duration](v, def T) T {
 		return v
 	}
 	return def
+}
+
+// Pool is the configured connection pool, db.DefaultPool where unset.
+func (c Config) Pool() db.Pool {
+	if c.DBPool.MaxOpen == 0 {
+		return db.DefaultPool()
+	}
+	return c.DBPool
 }
 
 // Production tells whether the operator asked for production behaviour (PARLEY_ENV=production).
@@ -300,6 +348,13 @@ func splitList(s string) []string {
 
 func limitsFromEnv(c *Config) error {
 	c.RedisURL = os.Getenv("PARLEY_REDIS_URL")
+	switch v := os.Getenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR"); v {
+	case "", "open":
+	case "closed":
+		c.RateFailClosed = true
+	default:
+		return fmt.Errorf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: want open or closed", v)
+	}
 	c.MaxSubscriptions = 50
 	if v := os.Getenv("PARLEY_MAX_SUBSCRIPTIONS"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -2,12 +2,18 @@ package server
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
 )
 
@@ -24,6 +30,17 @@ func TestRateLimitSettings(t *testing.T) {
 		}
 	}
 	t.Setenv("PARLEY_RATE_SEND", "")
+	for v, closed := range map[string]bool{"": false, "open": false, "closed": true} {
+		t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", v)
+		if c, err := ConfigFromEnv(); err != nil || c.RateFailClosed != closed {
+			t.Fatalf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: fail closed %v, %v", v, c.RateFailClosed, err)
+		}
+	}
+	t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", "ajar")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PARLEY_RATE_LIMIT_ON_REDIS_ERROR") {
+		t.Fatalf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=ajar: %v", err)
+	}
+	t.Setenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR", "")
 	t.Setenv("PARLEY_RATE_LIMITS", "false")
 	if c, err := ConfigFromEnv(); err != nil || c.Limits != nil {
 		t.Fatalf("PARLEY_RATE_LIMITS=false gave %+v, %v", c.Limits, err)
@@ -101,15 +118,127 @@ func TestIntrospectionSettings(t *testing.T) {
 	}{
 		{"development", "", true, true},
 		{"production", "", true, false},
-		{"production", "true", true, true},
 		{"production", "false", false, false},
 		{"development", "false", false, false},
 	} {
+		setProductionEssentials(t)
 		t.Setenv("PARLEY_ENV", c.env)
 		t.Setenv("PARLEY_INTROSPECTION", c.setting)
 		got, err := ConfigFromEnv()
 		if err != nil || got.Introspection != c.users || got.AnonymousIntrospection != c.anonymous {
 			t.Errorf("%s with PARLEY_INTROSPECTION=%q: users %v, anonymous %v, %v", c.env, c.setting, got.Introspection, got.AnonymousIntrospection, err)
 		}
+	}
+}
+
+// setProductionEssentials sets what PARLEY_ENV=production requires, so a test can take one
+// away.
+func setProductionEssentials(t *testing.T) {
+	for k, v := range map[string]string{"PARLEY_ENV": "production", "PARLEY_JWT_SECRET": "prod-secret-0123456789abcdef0123456789",
+		"PARLEY_JWT_ISSUER": "https://id.example.no", "PARLEY_JWT_AUDIENCE": "parley-api", "DATABASE_URL": "postgres://db.example.no/parley",
+		"PARLEY_REDIS_URL": "redis://redis.example.no:6379/0", "PARLEY_CORS_ORIGINS": "https://app.example.no", "PARLEY_INTROSPECTION": ""} {
+		t.Setenv(k, v)
+	}
+}
+
+// Each development fallback missing in production is one line of the start-up error, which
+// names its variable.
+func TestProductionRefusesEachFallback(t *testing.T) {
+	for _, tc := range []struct{ name, key, value, want string }{
+		{"generated JWT secret", "PARLEY_JWT_SECRET", "", "PARLEY_JWT_SECRET or PARLEY_JWKS_URL must be set"},
+		{"no issuer", "PARLEY_JWT_ISSUER", "", "PARLEY_JWT_ISSUER must be set"},
+		{"no audience", "PARLEY_JWT_AUDIENCE", "", "PARLEY_JWT_AUDIENCE must be set"},
+		{"embedded PostgreSQL", "DATABASE_URL", "", "DATABASE_URL must be set"},
+		{"in-process rate limits", "PARLEY_REDIS_URL", "", "PARLEY_REDIS_URL must be set"},
+		{"introspection for everyone", "PARLEY_INTROSPECTION", "true", "PARLEY_INTROSPECTION=true would serve the schema to anonymous callers"},
+		{"any CORS origin", "PARLEY_CORS_ORIGINS", "https://app.example.no,*", "PARLEY_CORS_ORIGINS must name the allowed browser origins"},
+		{"default CORS origin", "PARLEY_CORS_ORIGINS", "", "PARLEY_CORS_ORIGINS must name the allowed browser origins"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setProductionEssentials(t)
+			t.Setenv(tc.key, tc.value)
+			_, err := ConfigFromEnv()
+			var pe *ProductionError
+			if !errors.As(err, &pe) || len(pe.Lines) != 1 || !strings.Contains(pe.Lines[0], tc.want) {
+				t.Fatalf("%s=%q: %v, want one line containing %q", tc.key, tc.value, err, tc.want)
+			}
+		})
+	}
+	t.Run("all at once", func(t *testing.T) {
+		t.Setenv("PARLEY_ENV", "production")
+		for _, k := range []string{"PARLEY_JWT_SECRET", "PARLEY_JWKS_URL", "PARLEY_JWT_ISSUER", "PARLEY_JWT_AUDIENCE", "DATABASE_URL", "PARLEY_REDIS_URL", "PARLEY_CORS_ORIGINS"} {
+			t.Setenv(k, "")
+		}
+		t.Setenv("PARLEY_INTROSPECTION", "true")
+		_, err := ConfigFromEnv()
+		var pe *ProductionError
+		if !errors.As(err, &pe) || len(pe.Lines) != 7 {
+			t.Fatalf("every fallback missing: %v, want 7 lines", err)
+		}
+	})
+	t.Run("fixed", func(t *testing.T) {
+		setProductionEssentials(t)
+		if _, err := ConfigFromEnv(); err != nil {
+			t.Fatalf("a complete production configuration: %v", err)
+		}
+		t.Setenv("PARLEY_JWT_SECRET", "")
+		t.Setenv("PARLEY_JWKS_URL", "https://id.example.no/.well-known/jwks.json")
+		t.Setenv("PARLEY_REDIS_URL", "")
+		t.Setenv("PARLEY_RATE_LIMITS", "false")
+		t.Setenv("PARLEY_CORS_ORIGINS", "none")
+		if c, err := ConfigFromEnv(); err != nil || c.CORSOrigins != nil {
+			t.Fatalf("JWKS, limits off, no CORS origins: %v, origins %q", err, c.CORSOrigins)
+		}
+	})
+}
+
+func TestUnknownVariablesAreNamed(t *testing.T) {
+	got := UnknownEnv([]string{"PARLEY_JWT_SECERT=x", "PARLEY_ADDR=:80", "PARLEY_FROBNICATE=1", "HOME=/root", "PARLEY_RATE_SEND=1:2"})
+	want := []string{"unknown variable PARLEY_FROBNICATE is ignored",
+		"unknown variable PARLEY_JWT_SECERT is ignored; did you mean PARLEY_JWT_SECRET?"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("warnings %q, want %q", got, want)
+	}
+}
+
+// Every PARLEY_* name in the code is one UnknownEnv knows, so no real setting is warned about.
+func TestKnownEnvIsComplete(t *testing.T) {
+	root := ".."
+	name := regexp.MustCompile(`"(PARLEY_[A-Z0-9_]+)"`)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		for _, m := range name.FindAllSubmatch(b, -1) {
+			if !slices.Contains(knownEnv, string(m[1])) {
+				t.Errorf("%s reads %s, which knownEnv lacks", path, m[1])
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDatabasePoolSettings(t *testing.T) {
+	c, err := ConfigFromEnv()
+	if err != nil || c.Pool() != db.DefaultPool() {
+		t.Fatalf("default pool: %+v, %v", c.DBPool, err)
+	}
+	t.Setenv("PARLEY_DB_MAX_OPEN_CONNS", "10")
+	t.Setenv("PARLEY_DB_MAX_IDLE_CONNS", "4")
+	t.Setenv("PARLEY_DB_CONN_MAX_LIFETIME", "5m")
+	if c, err := ConfigFromEnv(); err != nil || c.Pool() != (db.Pool{MaxOpen: 10, MaxIdle: 4, MaxLifetime: 5 * time.Minute}) {
+		t.Fatalf("pool settings: %+v, %v", c.DBPool, err)
+	}
+	for k, bad := range map[string]string{"PARLEY_DB_MAX_OPEN_CONNS": "0", "PARLEY_DB_MAX_IDLE_CONNS": "11", "PARLEY_DB_CONN_MAX_LIFETIME": "long"} {
+		t.Run(k, func(t *testing.T) {
+			t.Setenv(k, bad)
+			if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
+		})
 	}
 }

@@ -29,7 +29,7 @@ type Database struct {
 // answers, to a private server it starts under the data folder. One log line says which.
 func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 	if cfg.DatabaseURL != "" {
-		bdb, err := db.Open(ctx, cfg.DatabaseURL)
+		bdb, err := db.OpenPool(ctx, cfg.DatabaseURL, cfg.Pool())
 		if err != nil {
 			return nil, err
 		}
@@ -37,7 +37,7 @@ func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 		return &Database{DB: bdb, Close: func() { bdb.Close() }}, nil
 	}
 	local := db.EnvDSN("postgres")
-	if d, err := openCreating(ctx, local, "parley"); err == nil {
+	if d, err := openCreating(ctx, local, "parley", cfg.Pool()); err == nil {
 		slog.Info("database: using the local PostgreSQL server", "server", redact(local), "database", "parley")
 		return d, nil
 	} else {
@@ -55,19 +55,24 @@ func openEmbedded(ctx context.Context, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no PostgreSQL server answered and an embedded one could not start: %w", err)
 	}
-	d, err := openCreating(ctx, srv.DSN, "parley")
+	d, err := openCreating(ctx, srv.DSN, "parley", cfg.Pool())
 	if err != nil {
-		srv.Stop()
+		_ = srv.Stop() // the open's error is the one to report
 		return nil, err
 	}
 	slog.Info("database: started an embedded PostgreSQL server", "data_dir", srv.DataDir, "port", srv.Port)
 	inner := d.Close
-	d.Close = func() { inner(); srv.Stop() }
+	d.Close = func() {
+		inner()
+		if err := srv.Stop(); err != nil {
+			slog.Warn("database: stop the embedded PostgreSQL server", "err", err)
+		}
+	}
 	return d, nil
 }
 
 // openCreating connects to database name on the server of adminDSN, creating it if missing.
-func openCreating(ctx context.Context, adminDSN, name string) (*Database, error) {
+func openCreating(ctx context.Context, adminDSN, name string, pool db.Pool) (*Database, error) {
 	admin, err := db.Open(ctx, adminDSN)
 	if err != nil {
 		return nil, err
@@ -87,7 +92,7 @@ func openCreating(ctx context.Context, adminDSN, name string) (*Database, error)
 		return nil, err
 	}
 	u.Path = "/" + name
-	bdb, err := db.Open(ctx, u.String())
+	bdb, err := db.OpenPool(ctx, u.String(), pool)
 	if err != nil {
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func paramsFromBody(body []byte) (*graphql.RawParams, error) {
 	if err := json.Unmarshal(body, &fields); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return nil, fmt.Errorf("the request body is not valid JSON: %s (at byte %d)", syntax, syntax.Offset)
+			return nil, fmt.Errorf("the request body is not valid JSON: %w (at byte %d)", syntax, syntax.Offset)
 		}
 		return nil, errors.New("the request body must be a JSON object with a query")
 	}

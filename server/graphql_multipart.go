@@ -122,7 +122,7 @@ func openForm(r *http.Request, maxField int64) (*form, error) {
 // field reads the next part, which must be the field name, of at most max bytes.
 func (f *form) field(name string, max int64) ([]byte, error) {
 	p, err := f.parts.NextPart()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, refused("the %q field is missing: the form starts with operations, then map, then the files", name)
 	}
 	if err != nil {
@@ -210,7 +210,7 @@ func (f *form) Read(p []byte) (int, error) {
 			return 0, f.err
 		case f.file != nil:
 			n, err := f.file.Read(p)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				f.file, err = nil, nil
 			}
 			f.err = err
@@ -230,7 +230,7 @@ func (f *form) Read(p []byte) (int, error) {
 // names has come, the closing boundary.
 func (f *form) next() error {
 	p, err := f.parts.NextPart()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		for _, name := range slices.Sorted(maps.Keys(f.mapped)) {
 			if !f.seen[name] {
 				return refused(`the "map" names the part %s, which the request does not have`, quoteName(name))
@@ -271,7 +271,7 @@ func (g formGate) WriteHeader(status int) {
 
 func (g formGate) Write(b []byte) (int, error) {
 	if g.form.err != nil {
-		return len(b), nil
+		return len(b), nil //nolint:nilerr // the form's error is answered instead; this body is dropped
 	}
 	return g.ResponseWriter.Write(b)
 }

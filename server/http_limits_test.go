@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -49,7 +50,8 @@ func readUntilClosed(c net.Conn, limit time.Duration) <-chan answer {
 		_ = c.SetReadDeadline(time.Now().Add(limit))
 		var got bytes.Buffer
 		_, err := io.Copy(&got, c)
-		ne, ok := err.(net.Error)
+		var ne net.Error
+		ok := errors.As(err, &ne)
 		out <- answer{text: got.String(), closed: !ok || !ne.Timeout()}
 	}()
 	return out

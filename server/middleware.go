@@ -131,7 +131,7 @@ func recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if p == http.ErrAbortHandler { //nolint:errorlint // a recovered value, compared as net/http does
 					panic(p)
 				}
 				slog.ErrorContext(r.Context(), "handler panicked", "panic", p)

@@ -36,10 +36,10 @@ type callerLimits struct{ Limiter *ratelimit.Limiter }
 func (r callerLimits) Limit(ctx context.Context, c ratelimit.Class) error {
 	p, err := auth.PrincipalFrom(ctx)
 	if err != nil || r.Limiter == nil {
-		return nil
+		return nil //nolint:nilerr // unauthenticated calls are refused by the resolvers
 	}
 	if p.APIKey {
-		return r.Limiter.Allow(ctx, "api-key", true, c)
+		return r.Limiter.Allow(ctx, p.KeyID, true, c)
 	}
 	return r.Limiter.Allow(ctx, p.User.UserID, false, c)
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,6 +34,9 @@ func main() {
 	cfg, err := server.ConfigFromEnv()
 	if err == nil {
 		server.SetupLogging(cfg.LogLevel)
+		for _, line := range server.UnknownEnv(os.Environ()) {
+			slog.Warn(line)
+		}
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -313,7 +314,7 @@ func TestServeExitsWhenItsPortIsTaken(t *testing.T) {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
+		_ = <-done
 		t.Fatalf("parley serve on a taken port still runs after 30s:\n%s", stderr.String())
 	}
 	if err == nil {
@@ -322,5 +323,32 @@ func TestServeExitsWhenItsPortIsTaken(t *testing.T) {
 	want := "parley: cannot listen on " + ln.Addr().String() + ": "
 	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "address already in use") {
 		t.Fatalf("no clear line %q...:\n%s", want, stderr.String())
+	}
+}
+
+// PARLEY_ENV=production with nothing configured exits non-zero and names every fallback it
+// refuses, one line each.
+func TestProductionStartRefusesFallbacks(t *testing.T) {
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(env(t), "PARLEY_ENV=production", "PARLEY_JWT_SECRET=", "PARLEY_ADDR=127.0.0.1:0")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("parley serve in production without configuration: %v\n%s", err, out)
+	}
+	for _, want := range []string{"PARLEY_JWT_SECRET or PARLEY_JWKS_URL must be set", "PARLEY_JWT_ISSUER must be set",
+		"PARLEY_JWT_AUDIENCE must be set", "DATABASE_URL must be set", "PARLEY_REDIS_URL must be set",
+		"PARLEY_CORS_ORIGINS must name the allowed browser origins"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no line %q in:\n%s", want, out)
+		}
+	}
+}
+
+// A misspelt PARLEY_* variable is warned about at start, with the name it likely meant.
+func TestUnknownVariableWarning(t *testing.T) {
+	_, logs := runParley(t, env(t, "PARLEY_MAX_INFLIGTH=4"), "help")
+	if !strings.Contains(logs, "unknown variable PARLEY_MAX_INFLIGTH is ignored; did you mean PARLEY_MAX_INFLIGHT?") {
+		t.Fatalf("no warning for PARLEY_MAX_INFLIGTH:\n%s", logs)
 	}
 }

@@ -41,7 +41,7 @@ func serve(ctx context.Context, cfg server.Config, args []string) error {
 		return err
 	}
 	webhooksDone := a.StartWebhooks(runCtx)
-	defer func() { cancel(); <-hubDone; <-webhooksDone }()
+	defer func() { cancel(); _ = <-hubDone; <-webhooksDone }()
 	if *doSeed {
 		data, err := server.Seed(runCtx, a)
 		if err != nil {

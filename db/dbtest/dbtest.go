@@ -90,7 +90,7 @@ func prepareTemplate() (string, error) {
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", templateLockKey); err != nil {
 		return "", err
 	}
-	defer conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", templateLockKey)
+	defer func() { _, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", templateLockKey) }() // closing conn ends the lock anyway
 	var exists bool
 	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return "", err

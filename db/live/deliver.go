@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -243,7 +244,7 @@ func deref(p *string) string {
 }
 
 func logFailure(what string, err error) {
-	if err != nil && err != context.Canceled {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		slog.Warn("live: "+what, "err", err)
 	}
 }

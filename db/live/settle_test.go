@@ -46,7 +46,7 @@ func TestSettleSurvivesALostMarker(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- hub.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); _ = <-done })
 	select {
 	case <-hub.Ready():
 	case err := <-done:

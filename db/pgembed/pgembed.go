@@ -165,7 +165,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-s.exited:
 			return s.exitError()
 		case <-ctx.Done():
-			return fmt.Errorf("pgembed: server on port %d not ready (last answer: %v), see %s: %w", s.Port, err, s.LogFile, ctx.Err())
+			return fmt.Errorf("pgembed: server on port %d not ready (last answer: %w), see %s: %w", s.Port, err, s.LogFile, ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -174,7 +174,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 // exitError explains an exit during startup with the server's own last words.
 func (s *Server) exitError() error {
 	tail := s.logTail()
-	err := fmt.Errorf("pgembed: postgres exited during startup (%v); last lines of %s:\n%s", s.waitErr, s.LogFile, tail)
+	err := fmt.Errorf("pgembed: postgres exited during startup (%w); last lines of %s:\n%s", s.waitErr, s.LogFile, tail)
 	if strings.Contains(tail, "could not bind") {
 		return fmt.Errorf("%w: %w", errPortTaken, err)
 	}

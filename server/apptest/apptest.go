@@ -127,7 +127,7 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
-	stop := sync.OnceFunc(func() { srv.Close(); cancel(); <-done; <-webhooksDone })
+	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone })
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
 }

@@ -70,9 +70,9 @@ func (c *clients) stop() {
 	c.in.Close()
 	go func() { c.done <- c.cmd.Wait() }()
 	select {
-	case <-c.done:
+	case _ = <-c.done:
 	case <-time.After(30 * time.Second):
 		_ = c.cmd.Process.Kill()
-		<-c.done
+		_ = <-c.done
 	}
 }

@@ -57,7 +57,7 @@ func startServer(ctx context.Context, cfg server.Config) (*benchServer, error) {
 		return nil, err
 	}
 	webhooksDone := a.StartWebhooks(runCtx)
-	stopAll := func() { stop(); <-hubDone; <-webhooksDone; cleanup() }
+	stopAll := func() { stop(); _ = <-hubDone; <-webhooksDone; cleanup() }
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		stopAll()

@@ -120,7 +120,7 @@ func (m Message) Data(v any) error {
 func (c *Conn) Close() error { return c.ws.Close(websocket.StatusNormalClosure, "bye") }
 
 // CloseNow drops the socket without a closing handshake, like a client that vanished.
-func (c *Conn) CloseNow() error { return c.ws.CloseNow() }
+func (c *Conn) CloseNow() { _ = c.ws.CloseNow() } // abandoning: its error changes nothing
 
 func (c *Conn) send(ctx context.Context, m Message) error {
 	b, err := json.Marshal(m)
