@@ -157,7 +157,7 @@ func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report)
 }
 
 // run measures one phase. Parley's phases wait statsSettle afterwards for PostgreSQL's
-// counters, unless pg_stat_statements counts; pgbench's backends publish theirs as they exit.
+// counters, unless pg_stat_statements counts; pgbench's backends publish theirs as they exit, which run awaits.
 func (b *bench) run(ctx context.Context, name string, senders int) (phase, error) {
 	p := phase{Name: name, Senders: senders}
 	before, err := b.stats.read(ctx)
@@ -178,6 +178,11 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		return p, err
 	}
 	p.PGCPU = b.cpu.Seconds()
+	if name == "pgbench" {
+		if err := b.stats.awaitPgbenchGone(ctx); err != nil {
+			return p, err
+		}
+	}
 	if name != "pgbench" && b.stats.scratch == nil {
 		if err := benchkit.Sleep(ctx, statsSettle); err != nil {
 			return p, err

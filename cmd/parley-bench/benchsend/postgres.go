@@ -60,6 +60,26 @@ func (s *stats) read(ctx context.Context) (counters, error) {
 	return c, err
 }
 
+// awaitPgbenchGone waits until pgbench's backends have left the bench database: they publish
+// their counters as they exit, which can be after pgbench itself has exited on a busy machine.
+func (s *stats) awaitPgbenchGone(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		var n int
+		err := s.admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = $1 AND application_name = 'pgbench'`, s.name).Scan(&n)
+		if err != nil || n == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("pgbench's connections did not close: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 func (c counters) minus(o counters) counters {
 	return counters{Statements: c.Statements - o.Statements, Xacts: c.Xacts - o.Xacts, Written: c.Written - o.Written,
 		Read: c.Read - o.Read, FromStatementsTable: c.FromStatementsTable}
