@@ -197,3 +197,24 @@ func TestWebSocketSubscribeMessagesTakeTokens(t *testing.T) {
 	w.send(map[string]any{"type": "ping"})
 	w.until("pong")
 }
+
+// Aliases and fragments do not make sends cheaper: each send field in an operation takes a
+// send token, and a send inside a fragment on Mutation is still a send.
+func TestRateLimitsCountEverySendField(t *testing.T) {
+	e := apptest.NewWith(t, strict(newPrefix()))
+	conv := threadOf(t, e, 1002)
+	kari := e.User(t, "co-kari")
+	in := map[string]any{"in": map[string]any{"conversationId": conv, "body": "aliased"}}
+	aliased := `mutation($in: SendMessageInput!) { a: sendMessage(input: $in) { message { id } }
+		b: sendMessage(input: $in) { message { id } } c: sendMessage(input: $in) { message { id } } }`
+	if r := e.GQL(t, kari, aliased, in); r.Code() != "" {
+		t.Fatalf("three aliased sends within the burst of 3: %+v", r.Errors)
+	}
+	fragment := `mutation($in: SendMessageInput!) { ... on Mutation { sendMessage(input: $in) { message { id } } } }`
+	if r := e.GQL(t, kari, fragment, in); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("a send in a fragment after the burst was spent: %q %+v", r.Code(), r.Errors)
+	}
+	if n := totalMessages(t, e, conv); n != 5 {
+		t.Fatalf("thread has %d messages, want 2 seeded + 3", n)
+	}
+}

@@ -15,17 +15,24 @@ import (
 // sendFields are the mutations that count as sending.
 var sendFields = map[string]bool{"sendMessage": true, "startConversation": true}
 
-// classify tells which bucket an operation draws from.
-func classify(op *ast.OperationDefinition) ratelimit.Class {
+// classify tells which bucket an operation draws from and how many tokens it takes: one per
+// send field, counted after fragments and @skip/@include are applied, so neither a fragment
+// nor aliases make many sends cost one token.
+func classify(oc *graphql.OperationContext) (ratelimit.Class, int) {
+	op := oc.Operation
 	if op.Operation == ast.Query {
-		return ratelimit.Read
+		return ratelimit.Read, 1
 	}
-	for _, sel := range op.SelectionSet {
-		if f, ok := sel.(*ast.Field); ok && sendFields[f.Name] {
-			return ratelimit.Send
+	sends := 0
+	for _, f := range graphql.CollectFields(oc, op.SelectionSet, []string{"Mutation"}) {
+		if sendFields[f.Name] {
+			sends++
 		}
 	}
-	return ratelimit.Other
+	if sends > 0 {
+		return ratelimit.Send, sends
+	}
+	return ratelimit.Other, 1
 }
 
 // callerLimits charges callers' rate tokens for GraphQL and REST alike (nil limiter: no limits).
@@ -74,12 +81,14 @@ func (r callerLimits) limitOperations(ctx context.Context, next graphql.Operatio
 	if oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
 		return next(ctx)
 	}
-	c := classify(oc.Operation)
+	c, tokens := classify(oc)
 	if charged(ctx, c) {
 		return next(ctx)
 	}
-	if err := r.Limit(ctx, c); err != nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{apierror.Present(ctx, err)}})
+	for range tokens {
+		if err := r.Limit(ctx, c); err != nil {
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{apierror.Present(ctx, err)}})
+		}
 	}
 	return next(ctx)
 }
