@@ -95,7 +95,9 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
 	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
 	// process dies first) only delays delivery: the hubs also read every second.
-	if err := r.wake(context.WithoutCancel(ctx), s.DB); err != nil {
+	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := r.wake(wakeCtx, s.DB); err != nil {
 		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
 	return &r.res, nil

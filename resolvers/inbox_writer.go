@@ -39,7 +39,9 @@ func (r *Resolver) WriteInbox(ctx context.Context, next graphql.Resolver) (any, 
 	ok = w.connection(fc.Field.Selections, conn)
 	*buf = w.buf
 	if !ok {
-		inboxBuffers.Put(buf)
+		if cap(*buf) <= 256<<10 {
+			inboxBuffers.Put(buf)
+		}
 		return res, nil
 	}
 	return &pooledJSON{buf}, nil
@@ -88,6 +90,7 @@ type inboxWriter struct {
 // fieldsKey names one selection set as seen from one type: every row of a page shares it.
 type fieldsKey struct {
 	sel *ast.Selection
+	n   int // gqlgen merges repeated fields by appending: a longer set may share its first
 	typ string
 }
 
@@ -97,7 +100,7 @@ func (w *inboxWriter) collect(sel ast.SelectionSet, types []string) ([]graphql.C
 	if len(sel) == 0 {
 		return nil, false
 	}
-	k := fieldsKey{&sel[0], types[0]}
+	k := fieldsKey{&sel[0], len(sel), types[0]}
 	if f, ok := w.fields[k]; ok {
 		return f, true
 	}

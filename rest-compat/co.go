@@ -1,6 +1,7 @@
 package restcompat
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,6 +152,10 @@ func (a *api) bookingThread(w http.ResponseWriter, r *http.Request, fam family, 
 		return
 	}
 	b := d.bookings[int64(bookingID)]
+	if b == nil {
+		fail(w, r, fam, fmt.Errorf("booking: %w", apierror.ErrNotFound))
+		return
+	}
 	msgs := make([]coMessage, len(conn.Nodes))
 	for i, m := range conn.Nodes {
 		msgs[i] = d.coMessage(m, b)

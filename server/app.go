@@ -107,7 +107,7 @@ func newLimiter(ctx context.Context, cfg Config) (*ratelimit.Limiter, error) {
 	if err := client.Ping(pingCtx).Err(); err != nil {
 		client.Close()
 		if cfg.RedisURL != "" {
-			return nil, fmt.Errorf("rate limits: Redis at %s: %w", cfg.RedisURL, err)
+			return nil, fmt.Errorf("rate limits: Redis at %s: %w", redact(cfg.RedisURL), err)
 		}
 		slog.Warn("rate limits: no Redis answered; buckets are kept per replica", "err", err)
 		return &ratelimit.Limiter{Store: &ratelimit.Local{}, Limits: *cfg.Limits}, nil

@@ -66,6 +66,9 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string
 // refuseLimited answers 429. The body is not read yet: the connection closes rather than
 // read it (net/http would discard up to 256 KiB of it before answering).
 func refuseLimited(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the caller left while its token was being taken: nobody reads an answer
+	}
 	if r.ContentLength != 0 {
 		w.Header().Set("Connection", "close")
 	}
