@@ -100,5 +100,20 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505"
 }
 
+// clientIDConstraint is the unique (sender_user_id, client_message_id) of messages.
+const clientIDConstraint = "messages_sender_user_id_client_message_id_key"
+
+// isClientIDTaken reports a send that lost the race for its clientMessageId to a concurrent one.
+func isClientIDTaken(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "23505" && pgErr.Field('n') == clientIDConstraint
+}
+
+// isDeadlock reports a statement PostgreSQL chose to fail to break a deadlock.
+func isDeadlock(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "40P01"
+}
+
 // pgArray passes a Go slice as a PostgreSQL array parameter.
 func pgArray(v any) any { return pgdialect.Array(v) }

@@ -85,7 +85,12 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		return nil, err
 	}
 	r, err := send(ctx, s.DB, v, in)
-	if err != nil && isUniqueViolation(err) {
+	if isDeadlock(err) {
+		// One autocommit statement wrote nothing; counter rows in shards shared by chance
+		// can meet in either order, so one more try is safe.
+		r, err = send(ctx, s.DB, v, in)
+	}
+	if err != nil && isClientIDTaken(err) {
 		// A concurrent retry of the same clientMessageId in another thread won the race.
 		return nil, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
 	}
