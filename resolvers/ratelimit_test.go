@@ -170,13 +170,13 @@ func TestSubscriptionCapPerUser(t *testing.T) {
 // error and the socket stays open.
 func TestWebSocketSubscribeMessagesTakeTokens(t *testing.T) {
 	e := apptest.NewWith(t, strict(newPrefix()))
-	w := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	w.send(initMsg(e.User(t, "co-kari").Token))
-	w.until("connection_ack")
+	w := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	w.Send(apptest.InitMsg(e.User(t, "co-kari").Token))
+	w.Until("connection_ack")
 	for i := 1; ; i++ {
 		id := strconv.Itoa(i)
-		w.send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ viewer { id "}})
-		m := w.until("error")
+		w.Send(map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": "{ viewer { id "}})
+		m := w.Until("error")
 		if m["id"] != id {
 			t.Fatalf("error for %v, want %s: %v", m["id"], id, m)
 		}
@@ -194,8 +194,8 @@ func TestWebSocketSubscribeMessagesTakeTokens(t *testing.T) {
 		}
 		break
 	}
-	w.send(map[string]any{"type": "ping"})
-	w.until("pong")
+	w.Send(map[string]any{"type": "ping"})
+	w.Until("pong")
 }
 
 // Aliases and fragments do not make sends cheaper: each send field in an operation takes a

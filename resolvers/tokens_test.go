@@ -284,26 +284,26 @@ func TestRevocationEndsSubscriptionsOnOtherReplicas(t *testing.T) {
 func TestRevokedSocketRunsNothing(t *testing.T) {
 	e := apptest.New(t)
 	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
-	query := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	mutate := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	for _, w := range []*rawWS{query, mutate} {
-		w.send(initMsg(ola.Token))
-		w.until("connection_ack")
+	query := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	mutate := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	for _, w := range []*apptest.RawWS{query, mutate} {
+		w.Send(apptest.InitMsg(ola.Token))
+		w.Until("connection_ack")
 	}
 	op := func(id, q string, vars map[string]any) map[string]any {
 		return map[string]any{"type": "subscribe", "id": id, "payload": map[string]any{"query": q, "variables": vars}}
 	}
-	query.send(op("before", whoAmI, nil))
-	query.until("next")
-	query.until("complete")
+	query.Send(op("before", whoAmI, nil))
+	query.Until("next")
+	query.Until("complete")
 
 	var out revocation
 	e.GQL(t, apptest.Office(), revoke, map[string]any{"user": "co-ola"}).Decode(t, &out)
 	const body = "Sendt etter tilbakekalling"
-	query.send(op("after", whoAmI, nil))
-	mutate.send(op("send", sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": body}}))
-	for name, w := range map[string]*rawWS{"query": query, "sendMessage": mutate} {
-		m, err := w.read(10 * time.Second)
+	query.Send(op("after", whoAmI, nil))
+	mutate.Send(op("send", sendMutation, map[string]any{"in": map[string]any{"conversationId": conv, "body": body}}))
+	for name, w := range map[string]*apptest.RawWS{"query": query, "sendMessage": mutate} {
+		m, err := w.Read(10 * time.Second)
 		if err == nil {
 			t.Errorf("%s over a revoked socket ran: %v", name, m)
 		} else if code := int(websocket.CloseStatus(err)); code != livews.CloseForbidden {

@@ -18,87 +18,6 @@ import (
 	"github.com/parley/parley/server/livews"
 )
 
-// rawWS is a WebSocket speaking one subprotocol, for tests of the protocol itself.
-type rawWS struct {
-	t    *testing.T
-	conn *websocket.Conn
-}
-
-func rawDial(t *testing.T, e *apptest.Env, proto string, header http.Header) *rawWS {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{proto}, HTTPHeader: header})
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	c.SetReadLimit(4 << 20)
-	t.Cleanup(func() { c.CloseNow() })
-	return &rawWS{t: t, conn: c}
-}
-
-func (w *rawWS) send(v any) {
-	w.t.Helper()
-	b, ok := v.([]byte)
-	if !ok {
-		b, _ = json.Marshal(v)
-	}
-	ctx, cancel := context.WithTimeout(w.t.Context(), 5*time.Second)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		w.t.Fatalf("write: %v", err)
-	}
-}
-
-// read returns the next message, or the error that ended the socket.
-func (w *rawWS) read(d time.Duration) (map[string]any, error) {
-	ctx, cancel := context.WithTimeout(w.t.Context(), d)
-	defer cancel()
-	_, b, err := w.conn.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		w.t.Fatalf("server sent %q: %v", b, err)
-	}
-	return m, nil
-}
-
-// until reads messages until one of type typ.
-func (w *rawWS) until(typ string) map[string]any {
-	w.t.Helper()
-	for {
-		m, err := w.read(5 * time.Second)
-		if err != nil {
-			w.t.Fatalf("waiting for %s: %v", typ, err)
-		}
-		if m["type"] == typ {
-			return m
-		}
-	}
-}
-
-// closedWith reads until the server closes the socket and checks its code.
-func (w *rawWS) closedWith(code int) {
-	w.t.Helper()
-	for {
-		_, err := w.read(5 * time.Second)
-		if err == nil {
-			continue
-		}
-		if got := int(websocket.CloseStatus(err)); got != code {
-			w.t.Fatalf("closed with %d (%v), want %d", got, err, code)
-		}
-		return
-	}
-}
-
-func initMsg(token string) map[string]any {
-	return map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + token}}
-}
-
 func subscribeMsg(id, conv string) map[string]any {
 	return map[string]any{"type": "subscribe", "id": id,
 		"payload": map[string]any{"query": messageAddedSub, "variables": map[string]any{"c": conv}}}
@@ -116,22 +35,22 @@ func TestWebSocketProtocolViolationsCloseWithTheirCodes(t *testing.T) {
 		code int
 	}{
 		{"subscribe before connection_init", []any{subscribeMsg("1", conv)}, livews.CloseUnauthorized},
-		{"connection_init twice", []any{initMsg(token), initMsg(token)}, livews.CloseTooManyInits},
+		{"connection_init twice", []any{apptest.InitMsg(token), apptest.InitMsg(token)}, livews.CloseTooManyInits},
 		{"not JSON", []any{[]byte("{")}, livews.CloseBadRequest},
-		{"unknown message type", []any{initMsg(token), map[string]any{"type": "start", "id": "1"}}, livews.CloseBadRequest},
-		{"subscribe without an id", []any{initMsg(token), subscribeMsg("", conv)}, livews.CloseBadRequest},
-		{"subscribe without a payload", []any{initMsg(token), map[string]any{"type": "subscribe", "id": "1"}}, livews.CloseBadRequest},
-		{"an id already subscribed", []any{initMsg(token), subscribeMsg("1", conv), subscribeMsg("1", conv)}, livews.CloseDuplicateID},
+		{"unknown message type", []any{apptest.InitMsg(token), map[string]any{"type": "start", "id": "1"}}, livews.CloseBadRequest},
+		{"subscribe without an id", []any{apptest.InitMsg(token), subscribeMsg("", conv)}, livews.CloseBadRequest},
+		{"subscribe without a payload", []any{apptest.InitMsg(token), map[string]any{"type": "subscribe", "id": "1"}}, livews.CloseBadRequest},
+		{"an id already subscribed", []any{apptest.InitMsg(token), subscribeMsg("1", conv), subscribeMsg("1", conv)}, livews.CloseDuplicateID},
 		{"connection_init payload not an object", []any{map[string]any{"type": "connection_init", "payload": "x"}}, livews.CloseBadRequest},
 		{"no connection_init in time", nil, livews.CloseInitTimeout},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w := rawDial(t, e, livews.ProtocolTransportWS, nil)
+			w := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
 			for _, m := range tc.send {
-				w.send(m)
+				w.Send(m)
 			}
-			w.closedWith(tc.code)
+			w.ClosedWith(tc.code)
 		})
 	}
 	waitFor(t, func() bool {
@@ -142,13 +61,13 @@ func TestWebSocketProtocolViolationsCloseWithTheirCodes(t *testing.T) {
 // The legacy protocol says why in connection_error before it closes.
 func TestLegacyProtocolErrorsSayWhy(t *testing.T) {
 	e := apptest.New(t)
-	w := rawDial(t, e, livews.ProtocolLegacy, nil)
-	w.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": "garbage"}})
-	m := w.until("connection_error")
+	w := apptest.DialWS(t, e, livews.ProtocolLegacy, nil)
+	w.Send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": "garbage"}})
+	m := w.Until("connection_error")
 	if b, _ := json.Marshal(m); !strings.Contains(string(b), "Forbidden") {
 		t.Fatalf("connection_error = %s", b)
 	}
-	w.closedWith(livews.CloseForbidden)
+	w.ClosedWith(livews.CloseForbidden)
 }
 
 // Queries and mutations run over the socket too: one result, then complete. A document that
@@ -156,51 +75,51 @@ func TestLegacyProtocolErrorsSayWhy(t *testing.T) {
 func TestWebSocketQueriesAndErrors(t *testing.T) {
 	e := apptest.New(t)
 	ola := e.User(t, "co-ola")
-	w := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	w.send(initMsg(ola.Token))
-	w.until("connection_ack")
+	w := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	w.Send(apptest.InitMsg(ola.Token))
+	w.Until("connection_ack")
 
-	w.send(map[string]any{"type": "subscribe", "id": "q", "payload": map[string]any{"query": `{ inbox(first: 1) { totalCount } }`}})
-	next := w.until("next")
+	w.Send(map[string]any{"type": "subscribe", "id": "q", "payload": map[string]any{"query": `{ inbox(first: 1) { totalCount } }`}})
+	next := w.Until("next")
 	if b, _ := json.Marshal(next); next["id"] != "q" || !strings.Contains(string(b), "totalCount") {
 		t.Fatalf("next = %s", b)
 	}
-	if done := w.until("complete"); done["id"] != "q" {
+	if done := w.Until("complete"); done["id"] != "q" {
 		t.Fatalf("complete = %v", done)
 	}
 
-	w.send(map[string]any{"type": "subscribe", "id": "bad", "payload": map[string]any{"query": `subscription { nope }`}})
-	errMsg := w.until("error")
+	w.Send(map[string]any{"type": "subscribe", "id": "bad", "payload": map[string]any{"query": `subscription { nope }`}})
+	errMsg := w.Until("error")
 	if b, _ := json.Marshal(errMsg); errMsg["id"] != "bad" || !strings.Contains(string(b), "GRAPHQL_VALIDATION_FAILED") {
 		t.Fatalf("error = %s", b)
 	}
 
 	// Someone else's thread is not found, and ends that operation only.
 	other := threadOf(t, e, 1002)
-	w.send(subscribeMsg("theirs", other))
-	next = w.until("next")
+	w.Send(subscribeMsg("theirs", other))
+	next = w.Until("next")
 	if b, _ := json.Marshal(next); next["id"] != "theirs" || !strings.Contains(string(b), "NOT_FOUND") {
 		t.Fatalf("subscribing to another's thread: %s", b)
 	}
-	w.until("complete")
+	w.Until("complete")
 
-	w.send(map[string]any{"type": "ping"})
-	w.until("pong")
+	w.Send(map[string]any{"type": "ping"})
+	w.Until("pong")
 }
 
 // After complete, nothing more is sent for that id and the hub lets the subscription go.
 func TestWebSocketCompleteStopsDelivery(t *testing.T) {
 	e := apptest.New(t)
 	conv := threadOf(t, e, 1001)
-	w := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	w.send(initMsg(e.User(t, "co-ola").Token))
-	w.until("connection_ack")
-	w.send(subscribeMsg("1", conv))
+	w := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	w.Send(apptest.InitMsg(e.User(t, "co-ola").Token))
+	w.Until("connection_ack")
+	w.Send(subscribeMsg("1", conv))
 	waitFor(t, func() bool { return e.App.Hub.Counts()["messages"] == 1 })
-	w.send(map[string]any{"type": "complete", "id": "1"})
+	w.Send(map[string]any{"type": "complete", "id": "1"})
 	waitFor(t, func() bool { return e.App.Hub.Counts()["messages"] == 0 })
 	send(t, e, e.User(t, "ws-bilfix"), conv, "after complete")
-	if m, err := w.read(500 * time.Millisecond); err == nil {
+	if m, err := w.Read(500 * time.Millisecond); err == nil {
 		t.Fatalf("after complete the server sent %v", m)
 	}
 }
@@ -232,17 +151,17 @@ func TestWebSocketOrigins(t *testing.T) {
 func TestWebSocketKeepAlive(t *testing.T) {
 	e := apptest.NewWith(t, func(c *server.Config) { c.WSPingInterval = 150 * time.Millisecond })
 	token := e.User(t, "co-ola").Token
-	alive := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	alive.send(initMsg(token))
-	alive.until("connection_ack")
+	alive := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	alive.Send(apptest.InitMsg(token))
+	alive.Until("connection_ack")
 	for i := 0; i < 8; i++ { // over a second: reading also answers the WebSocket pings
-		alive.until("ping")
+		alive.Until("ping")
 	}
-	alive.send(map[string]any{"type": "ping"})
-	alive.until("pong")
+	alive.Send(map[string]any{"type": "ping"})
+	alive.Until("pong")
 
 	silent := rawGobwas(t, e)
-	writeFrame(t, silent, gobwas.NewTextFrame(mustJSONBytes(initMsg(token))))
+	writeFrame(t, silent, gobwas.NewTextFrame(mustJSONBytes(apptest.InitMsg(token))))
 	start := time.Now()
 	_ = silent.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 4096)
@@ -259,11 +178,11 @@ func TestWebSocketKeepAlive(t *testing.T) {
 // Shutdown closes every socket with 1001, so clients reconnect to another replica.
 func TestWebSocketShutdownSaysGoingAway(t *testing.T) {
 	e := apptest.New(t)
-	w := rawDial(t, e, livews.ProtocolTransportWS, nil)
-	w.send(initMsg(e.User(t, "co-ola").Token))
-	w.until("connection_ack")
+	w := apptest.DialWS(t, e, livews.ProtocolTransportWS, nil)
+	w.Send(apptest.InitMsg(e.User(t, "co-ola").Token))
+	w.Until("connection_ack")
 	e.App.Sockets.Shutdown()
-	w.closedWith(livews.CloseGoingAway)
+	w.ClosedWith(livews.CloseGoingAway)
 }
 
 // Fragmented messages are put together, pings answered, and frames that break RFC 6455
@@ -272,7 +191,7 @@ func TestWebSocketFrames(t *testing.T) {
 	e := apptest.New(t)
 	token := e.User(t, "co-ola").Token
 	c := rawGobwas(t, e)
-	msg := mustJSONBytes(initMsg(token))
+	msg := mustJSONBytes(apptest.InitMsg(token))
 	writeFrame(t, c, gobwas.NewFrame(gobwas.OpText, false, msg[:10]))
 	writeFrame(t, c, gobwas.NewFrame(gobwas.OpContinuation, true, msg[10:]))
 	if f := readFrame(t, c); !strings.Contains(string(f.Payload), "connection_ack") {
