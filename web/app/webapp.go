@@ -4,16 +4,12 @@
 package webapp
 
 import (
-	"bytes"
-	"compress/gzip"
 	"embed"
 	"io/fs"
-	"mime"
 	"net/http"
-	"path"
-	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/parley/parley/web/gzfiles"
 )
 
 // Prefix is where the app lives; vite.config.ts builds with this base.
@@ -58,42 +54,15 @@ func Handler() http.Handler {
 		if strings.HasPrefix(name, "assets/") { // named by content hash
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}
-		if serveGzip(w, r, name) {
+		if zipped.Serve(w, r, name) {
 			return
 		}
 		fileServer.ServeHTTP(w, r)
 	})
 }
 
-var compressed sync.Map // name -> gzipped bytes, made on first request
-
-func serveGzip(w http.ResponseWriter, r *http.Request, name string) bool {
-	ext := path.Ext(name)
-	if (ext != ".js" && ext != ".css" && ext != ".svg") || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		return false
-	}
-	z, ok := compressed.Load(name)
-	if !ok {
-		plain, err := fs.ReadFile(files, name)
-		if err != nil {
-			return false
-		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(plain)
-		_ = zw.Close()
-		z, _ = compressed.LoadOrStore(name, buf.Bytes())
-	}
-	h := w.Header()
-	h.Set("Content-Type", mime.TypeByExtension(ext))
-	h.Set("Content-Encoding", "gzip")
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("Content-Length", strconv.Itoa(len(z.([]byte))))
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(z.([]byte))
-	}
-	return true
-}
+// zipped serves the text assets gzipped (GraphiQL's JS is 1.3 MB, 0.4 MB gzipped).
+var zipped = &gzfiles.Cache{FS: files}
 
 func secure(h http.Header) {
 	h.Set("Content-Security-Policy", Policy)
