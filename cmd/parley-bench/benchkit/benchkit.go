@@ -1,6 +1,7 @@
 // Package benchkit owns the small helpers the `parley-bench` tools share: GraphQL documents
 // of aliased fields, a back-office/user GraphQL client for setting up, a cancellable sleep,
-// readings of this process's CPU time and the machine's load, and latency quantiles.
+// readings of this process's CPU time and the machine's load, latency quantiles, and the
+// closed loop of HTTP clients the send and PostGraphile benches drive their servers with.
 // It imports nothing of Parley's.
 package benchkit
 

@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sync"
 	"time"
+
+	"github.com/parley/parley/cmd/parley-bench/benchkit"
 )
 
 // Plan is what the load child process does: Concurrency clients post Body to URL, each
@@ -24,12 +25,7 @@ type Plan struct {
 }
 
 // Result is what the clients saw.
-type Result struct {
-	OK, Failed int
-	FirstError string
-	Seconds    float64         // from the first request to the last answer
-	Took       []time.Duration // each answered request's latency
-}
+type Result = benchkit.Loop
 
 // RunClients is `parley-bench postgraphile-clients`: it reads a Plan from in, runs it, and
 // writes the Result to out. The clients run in their own process so that the parent's CPU
@@ -43,36 +39,10 @@ func RunClients(ctx context.Context, in io.Reader, out io.Writer) error {
 }
 
 func load(ctx context.Context, p Plan) Result {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = p.Concurrency, p.Concurrency
-	c := &http.Client{Transport: t, Timeout: 30 * time.Second}
-	var r Result
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	start := time.Now()
-	end := start.Add(p.Duration)
-	for j := 0; j < p.Concurrency; j++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(end) && ctx.Err() == nil {
-				t0 := time.Now()
-				err := post(ctx, c, p)
-				d := time.Since(t0)
-				mu.Lock()
-				if err == nil {
-					r.OK++
-					r.Took = append(r.Took, d)
-				} else if r.Failed++; r.FirstError == "" {
-					r.FirstError = err.Error()
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	r.Seconds = time.Since(start).Seconds()
-	return r
+	c := benchkit.HTTPClient(p.Concurrency)
+	return benchkit.ClosedLoop(ctx, p.Concurrency, p.Duration, func(ctx context.Context, _, _ int) error {
+		return post(ctx, c, p)
+	})
 }
 
 // post sends the request once; an answer that is not a 200 without GraphQL errors fails.

@@ -10,8 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/parley/parley/cmd/parley-bench/benchkit"
 )
 
 const sendMutation = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { messageId } } }`
@@ -27,11 +28,7 @@ type Plan struct {
 }
 
 // Result is what the senders did.
-type Result struct {
-	OK, Failed int
-	FirstError string
-	Seconds    float64 // from the first send to the last answer
-}
+type Result = benchkit.Loop
 
 // RunClients is `parley-bench send-clients`: it reads a Plan from in, sends, and writes the
 // Result to out. The senders run in their own process so that this process's CPU time is
@@ -45,41 +42,11 @@ func RunClients(ctx context.Context, in io.Reader, out io.Writer) error {
 }
 
 func sendAll(ctx context.Context, p Plan) Result {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = p.Senders, p.Senders
-	c := &http.Client{Transport: t, Timeout: 30 * time.Second}
-	var r Result
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	start := time.Now()
-	end := start.Add(p.Duration)
-	for j := 0; j < p.Senders; j++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := 0; time.Now().Before(end) && ctx.Err() == nil; k++ {
-				tg := p.Targets[(j+k*p.Senders)%len(p.Targets)]
-				err := sendOne(ctx, c, p, tg, fmt.Sprintf("bench send %d %d %d", j, k, time.Now().UnixNano()))
-				mu.Lock()
-				r.record(err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	r.Seconds = time.Since(start).Seconds()
-	return r
-}
-
-func (r *Result) record(err error) {
-	if err == nil {
-		r.OK++
-		return
-	}
-	r.Failed++
-	if r.FirstError == "" {
-		r.FirstError = err.Error()
-	}
+	c := benchkit.HTTPClient(p.Senders)
+	return benchkit.ClosedLoop(ctx, p.Senders, p.Duration, func(ctx context.Context, j, k int) error {
+		tg := p.Targets[(j+k*p.Senders)%len(p.Targets)]
+		return sendOne(ctx, c, p, tg, fmt.Sprintf("bench send %d %d %d", j, k, time.Now().UnixNano()))
+	})
 }
 
 // sendOne sends one message and reports whether the server took it.
