@@ -3,44 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley/parley/server/apptest"
 )
 
 var binary string
 
 // TestMain builds parley-bench once: the benchmarks run as people run them, and "live" and
 // "send" start this binary again as their client processes.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "parley-bench-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "parley-bench")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build parley-bench: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.RunWithBinary(m, "parley-bench", &binary) }
 
-// env is a clean environment for the binary: nothing of the developer's PARLEY_* or DATABASE_URL.
-func env(t *testing.T, extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARLEY_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, append([]string{"PARLEY_DATA_DIR=" + t.TempDir(), "PARLEY_JWT_SECRET=e2e-secret-0123456789abcdef0123456789"}, extra...)...)
-}
+// env is a clean environment for the binary.
+func env(t *testing.T, extra ...string) []string { return apptest.BinaryEnv(t, extra...) }
 
 func runBench(t *testing.T, environ []string, args ...string) (stdout, stderr string) {
 	t.Helper()

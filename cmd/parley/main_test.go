@@ -10,13 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parley/parley/server/apptest"
 
 	"github.com/parley/parley/db/dbtest"
 	"github.com/parley/parley/server"
@@ -24,31 +24,10 @@ import (
 
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "parley-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "parley")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build parley: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.RunWithBinary(m, "parley", &binary) }
 
-// env is a clean environment for the binary: nothing of the developer's PARLEY_* or DATABASE_URL.
-func env(t *testing.T, extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARLEY_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, append([]string{"PARLEY_DATA_DIR=" + t.TempDir(), "PARLEY_JWT_SECRET=e2e-secret-0123456789abcdef0123456789"}, extra...)...)
-}
+// env is a clean environment for the binary.
+func env(t *testing.T, extra ...string) []string { return apptest.BinaryEnv(t, extra...) }
 
 func runParley(t *testing.T, environ []string, args ...string) (stdout, stderr string) {
 	t.Helper()
