@@ -13,7 +13,8 @@ import (
 // NOTIFY inside the writing transaction, so they arrive exactly when the change is visible;
 // a listener then reads what changed from the database from its own position.
 const (
-	// ChannelMessages carries "m <messageID> <conversationID>" for every new message.
+	// ChannelMessages carries "m <messageID> <conversationID>" for every new message and
+	// "e <changeID> <conversationID>" for every change to one (MessageChange).
 	ChannelMessages = "parley_messages"
 	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", conversation
 	// changes "c <conversationID>" and notifications "n <userID> <notificationID>".
@@ -28,9 +29,10 @@ var Channels = []string{ChannelMessages, ChannelState, ChannelEphemeral}
 
 // Event is a decoded live event.
 type Event struct {
-	Kind           byte // m, r, c, n, t, p
+	Kind           byte // m, e, r, c, n, t, p, s
 	ConversationID int64
 	MessageID      int64
+	ChangeID       int64
 	NotificationID int64
 	Party          string
 	UserID         string
@@ -59,6 +61,8 @@ func ParseEvent(payload string) (Event, error) {
 	switch ev.Kind {
 	case 'm':
 		ev.MessageID, ev.ConversationID = num(1), num(2)
+	case 'e':
+		ev.ChangeID, ev.ConversationID = num(1), num(2)
 	case 'r':
 		ev.ConversationID, ev.Party, ev.MessageID = num(1), str(2), num(3)
 	case 'c':

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -75,6 +76,7 @@ func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationI
 		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
 		Join("JOIN conversations AS c ON c.id = m.conversation_id").
 		Where("m.id > ? AND m.id <= ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", after, upTo, v.Kind()).
+		Where(hiddenCond, v.Party()).
 		Order("m.id").Limit(limit)
 	if conversationID > 0 {
 		q.Where("m.conversation_id = ?", conversationID)
@@ -104,4 +106,119 @@ func (s *Store) AnnounceTyping(ctx context.Context, v Viewer, conversationID int
 		return err
 	}
 	return emit(ctx, s.DB, ChannelEphemeral, "t", conversationID, v.UserID)
+}
+
+// hiddenCond keeps out the messages (m) that party ?0 deleted for itself.
+const hiddenCond = "NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = m.id)"
+
+// ChangesAfter lists message changes with ids above after and at most upTo, oldest first, at
+// most limit, each with its message (read state not set).
+func (s *Store) ChangesAfter(ctx context.Context, after, upTo int64, limit int) ([]*MessageChange, error) {
+	var cs []*MessageChange
+	err := s.DB.NewSelect().Model(&cs).Where("me.id > ? AND me.id <= ?", after, upTo).Order("me.id").Limit(limit).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read message changes: %w", err)
+	}
+	return cs, s.attachChangedMessages(ctx, "", cs)
+}
+
+// ViewerChangesAfter lists the changes above after and at most upTo to messages the viewer can
+// see, in one conversation (or all of theirs when conversationID is 0), oldest first, each
+// with its message as the viewer sees it now.
+func (s *Store) ViewerChangesAfter(ctx context.Context, v Viewer, conversationID, after, upTo int64, limit int) ([]*MessageChange, error) {
+	var cs []*MessageChange
+	q := s.DB.NewSelect().Model(&cs).
+		Join("JOIN participants AS p ON p.conversation_id = me.conversation_id AND p.party_id = ?", v.Party()).
+		Join("JOIN conversations AS c ON c.id = me.conversation_id").
+		Where("me.id > ? AND me.id <= ? AND c.kind = ? AND p.deleted_at IS NULL AND me.message_id > p.hidden_up_to", after, upTo, v.Kind()).
+		Where("NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = me.message_id)", v.Party()).
+		Order("me.id").Limit(limit)
+	if conversationID > 0 {
+		q.Where("me.conversation_id = ?", conversationID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("replay message changes: %w", err)
+	}
+	return cs, s.attachChangedMessages(ctx, v.Party(), cs)
+}
+
+// attachChangedMessages loads the messages of changes, with read state relative to party when
+// one is given.
+func (s *Store) attachChangedMessages(ctx context.Context, party string, cs []*MessageChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.MessageID
+	}
+	var msgs []*Message
+	q := s.DB.NewSelect().Model(&msgs).Where("m.id IN (?)", bun.In(ids))
+	if party != "" {
+		q = s.messageQuery(party, &msgs).Where("m.id IN (?)", bun.In(ids))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return fmt.Errorf("load changed messages: %w", err)
+	}
+	setViewer(msgs, party)
+	byID := make(map[int64]*Message, len(msgs))
+	for _, m := range msgs {
+		byID[m.ID] = m
+	}
+	for _, c := range cs {
+		c.Message = byID[c.MessageID]
+	}
+	return nil
+}
+
+// MessageSeen is who read and who hid messages, for delivering their changes.
+type MessageSeen struct {
+	Reads  map[int64]map[string]time.Time // by message, by party
+	Hidden map[int64]map[string]bool      // by message, by party
+}
+
+// SeenOf loads the reads and hides of messages.
+func (s *Store) SeenOf(ctx context.Context, ids []int64) (*MessageSeen, error) {
+	var rows []struct {
+		MessageID int64     `bun:"message_id"`
+		PartyID   string    `bun:"party_id"`
+		At        time.Time `bun:"at"`
+		Hidden    bool      `bun:"hidden"`
+	}
+	err := s.DB.NewRaw(`SELECT message_id, party_id, read_at AS at, false AS hidden FROM message_reads WHERE message_id IN (?0)
+		UNION ALL SELECT message_id, party_id, hidden_at, true FROM message_hides WHERE message_id IN (?0)`, bun.In(ids)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("load reads of changed messages: %w", err)
+	}
+	out := &MessageSeen{Reads: map[int64]map[string]time.Time{}, Hidden: map[int64]map[string]bool{}}
+	for _, r := range rows {
+		if r.Hidden {
+			if out.Hidden[r.MessageID] == nil {
+				out.Hidden[r.MessageID] = map[string]bool{}
+			}
+			out.Hidden[r.MessageID][r.PartyID] = true
+			continue
+		}
+		if out.Reads[r.MessageID] == nil {
+			out.Reads[r.MessageID] = map[string]time.Time{}
+		}
+		out.Reads[r.MessageID][r.PartyID] = r.At
+	}
+	return out, nil
+}
+
+// ReadAtFor is when m was read relative to party, as messageQuery computes it: by party for
+// others' messages, by anyone else (the earliest) for party's own.
+func (seen *MessageSeen) ReadAtFor(m *Message, party string) *time.Time {
+	var at *time.Time
+	for p, t := range seen.Reads[m.ID] {
+		mine := m.SenderPartyID == party
+		if (mine && p != party) || (!mine && p == party) {
+			if at == nil || t.Before(*at) {
+				t := t
+				at = &t
+			}
+		}
+	}
+	return at
 }

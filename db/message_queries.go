@@ -45,6 +45,7 @@ func (s *Store) Messages(ctx context.Context, v Viewer, t *Thread, p MessagePage
 	q := s.messageQuery(v.Party(), &msgs).
 		Where("m.conversation_id = ?", t.ID).
 		Where("m.id > ?", t.HiddenUpTo).
+		Where(hiddenCond, v.Party()).
 		Limit(p.Limit + 1)
 	if p.BeforeTime != nil {
 		q.Where("m.created_at < ?", *p.BeforeTime)
@@ -92,6 +93,7 @@ func (s *Store) Message(ctx context.Context, v Viewer, id int64) (*Message, erro
 		Join("JOIN conversations AS c ON c.id = m.conversation_id").
 		Where("m.id = ?", id).Where("c.kind = ?", v.Kind()).
 		Where("p.deleted_at IS NULL AND m.id > p.hidden_up_to").
+		Where(hiddenCond, v.Party()).
 		Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load message: %w", err)
@@ -139,6 +141,7 @@ func (s *Store) Attachment(ctx context.Context, v Viewer, id int64) (*Attachment
 		Join("JOIN conversations AS c ON c.id = m.conversation_id").
 		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
 		Where("a.id = ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to AND m.removed_at IS NULL", id, v.Kind()).
+		Where(hiddenCond, v.Party()).
 		Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load attachment: %w", err)

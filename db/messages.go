@@ -29,7 +29,10 @@ type Message struct {
 	TemplateID      *int64     `bun:"template_id"`
 	ClientMessageID *string    `bun:"client_message_id"`
 	RemovedAt       *time.Time `bun:"removed_at"`
-	CreatedAt       time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	EditedAt        *time.Time `bun:"edited_at"`
+	// UnsentAt is when the sender unsent it: its text, history and files are gone.
+	UnsentAt  *time.Time `bun:"unsent_at"`
+	CreatedAt time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 
 	// Read state as seen by the party the message was loaded for: for a message to that party,
 	// when it read it; for its own message, when the other side read it.
@@ -37,6 +40,9 @@ type Message struct {
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
 }
+
+// Position is the message's place in the messageAdded stream.
+func (m *Message) Position() int64 { return m.ID }
 
 // IsMine reports whether the party the message was loaded for sent it.
 func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }

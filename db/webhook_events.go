@@ -14,11 +14,13 @@ const (
 	EventConversationCreated = "conversation.created"
 	EventNotificationCreated = "notification.created"
 	EventMessageReported     = "message.reported"
+	EventMessageUpdated      = "message.updated"
+	EventMessageDeleted      = "message.deleted"
 )
 
 // WebhookEventTypes are the event types an endpoint may subscribe to.
 var WebhookEventTypes = []string{EventMessageReceived, EventMessageRead, EventConversationCreated,
-	EventNotificationCreated, EventMessageReported}
+	EventNotificationCreated, EventMessageReported, EventMessageUpdated, EventMessageDeleted}
 
 // WebhookEvent is one event in the outbox, written with the change that caused it.
 type WebhookEvent struct {

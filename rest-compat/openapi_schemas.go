@@ -265,7 +265,7 @@ var oaJsonBodies = map[string]any{
 }
 
 var oaWebhookEvents = oaArrayOf(map[string]any{"type": "string",
-	"enum": []any{"message.received", "message.read", "conversation.created", "notification.created", "message.reported"}})
+	"enum": []any{"message.received", "message.read", "conversation.created", "notification.created", "message.reported", "message.updated", "message.deleted"}})
 
 var oaReadUpTo = oaObj(map[string]any{"last_read_id": oaInteger, "last_read_at": oaDateTime}, "last_read_at")
 

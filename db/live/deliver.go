@@ -11,7 +11,7 @@ import (
 
 const batch = 500
 
-// catchUp moves the id horizon, reads every message and notification past the hub's
+// catchUp moves the id horizon, reads every message, message change and notification past the hub's
 // positions up to it, in id order, and hands each to the subscribers allowed to see it now.
 // It returns the mark it took (all ids taken before the call).
 func (h *Hub) catchUp(ctx context.Context) db.IDMark {
@@ -39,6 +39,7 @@ func (h *Hub) catchUp(ctx context.Context) db.IDMark {
 			break
 		}
 	}
+	h.catchUpChanges(ctx)
 	h.catchUpNotifications(ctx)
 	h.releaseWaiters()
 	return mark

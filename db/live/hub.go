@@ -38,6 +38,7 @@ type Hub struct {
 
 	mu       sync.Mutex
 	messages registry[*MessageSub]            // by party
+	changes  registry[*ChangeSub]             // by party
 	notes    registry[*Sub[*db.Notification]] // by user id
 	inboxes  registry[*Sub[*db.Thread]]       // by party
 	unreads  registry[*UnreadSub]             // by party
@@ -46,6 +47,7 @@ type Hub struct {
 	users    map[string]int                   // live subscriptions per user, for presence
 	msgPos   int64
 	notePos  int64
+	chgPos   int64 // message changes
 	stopped  bool
 
 	horizon // ids known final; only the Run loop touches it
@@ -71,7 +73,7 @@ func NewHub(store *db.Store, source Source, opts Options) *Hub {
 		opts.Poll = time.Second
 	}
 	return &Hub{store: store, source: source, opts: opts, replica: replicaID(),
-		messages: registry[*MessageSub]{}, notes: registry[*Sub[*db.Notification]]{},
+		messages: registry[*MessageSub]{}, changes: registry[*ChangeSub]{}, notes: registry[*Sub[*db.Notification]]{},
 		inboxes: registry[*Sub[*db.Thread]]{}, unreads: registry[*UnreadSub]{},
 		receipts: registry[*Sub[*Receipt]]{}, typings: registry[*Sub[*Typing]]{},
 		users: map[string]int{}, wake: make(chan struct{}, 1), events: make(chan db.Event, 4096),
@@ -133,7 +135,7 @@ func (h *Hub) start(ctx context.Context) error {
 	if err := h.settleNow(ctx, h.store); err != nil {
 		return err
 	}
-	h.msgPos, h.notePos = h.safe.Messages, h.safe.Notifications
+	h.msgPos, h.notePos, h.chgPos = h.safe.Messages, h.safe.Notifications, h.safe.Changes
 	return h.store.ClearPresence(ctx, h.replica)
 }
 
@@ -147,7 +149,7 @@ func (h *Hub) poke() {
 
 func (h *Hub) handle(ctx context.Context, ev db.Event) {
 	switch ev.Kind {
-	case 'm', 'n':
+	case 'm', 'n', 'e':
 		next := h.skipWakeUps()
 		h.catchUp(ctx)
 		if next != nil {
@@ -174,14 +176,14 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 	}
 }
 
-// skipWakeUps takes the message and notification wake-ups queued behind one: a wake-up arrives
+// skipWakeUps takes the message, change and notification wake-ups queued behind one: a wake-up arrives
 // only after its commit, so the one catch-up that follows reads all they announce (busy sends
 // cost a catch-up per batch, not per message). It returns the first other event, if any.
 func (h *Hub) skipWakeUps() *db.Event {
 	for {
 		select {
 		case ev := <-h.events:
-			if ev.Kind != 'm' && ev.Kind != 'n' {
+			if ev.Kind != 'm' && ev.Kind != 'n' && ev.Kind != 'e' {
 				return &ev
 			}
 		default:
@@ -242,6 +244,7 @@ func (h *Hub) stop() {
 	defer h.mu.Unlock()
 	h.stopped = true
 	endAll(h.messages, func(s *MessageSub) { s.End(ErrStopped) })
+	endAll(h.changes, func(s *ChangeSub) { s.End(ErrStopped) })
 	endAll(h.notes, func(s *Sub[*db.Notification]) { s.End(ErrStopped) })
 	endAll(h.inboxes, func(s *Sub[*db.Thread]) { s.End(ErrStopped) })
 	endAll(h.unreads, func(s *UnreadSub) { s.End(ErrStopped) })
@@ -271,7 +274,7 @@ func (h *Hub) Subscriptions(userID string) int {
 func (h *Hub) Counts() map[string]int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return map[string]int{"messages": h.messages.count(), "notifications": h.notes.count(),
+	return map[string]int{"messages": h.messages.count(), "changes": h.changes.count(), "notifications": h.notes.count(),
 		"inbox": h.inboxes.count(), "unread": h.unreads.count(), "receipts": h.receipts.count(),
 		"typing": h.typings.count()}
 }

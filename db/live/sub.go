@@ -167,34 +167,43 @@ func (s *Sub[T]) closeLocked() {
 	s.hooks.ready()
 }
 
-// MessageSub is a message subscription with a cursor: every message after it arrives once, in
-// id order, whether it was replayed from the database or delivered live. While the replay
-// runs, the replay goroutine is the channel's only writer: live messages wait in pending, and
-// an end asked for meanwhile is carried out when the replay stops.
-type MessageSub struct {
-	*Sub[*db.Message]
+// Positioned is an event of a stream with a cursor: its id orders the stream.
+type Positioned interface{ Position() int64 }
+
+// CursorSub is a subscription with a cursor: every event after it arrives once, in id order,
+// whether it was replayed from the database or delivered live. While the replay runs, the
+// replay goroutine is the channel's only writer: live events wait in pending, and an end asked
+// for meanwhile is carried out when the replay stops.
+type CursorSub[T Positioned] struct {
+	*Sub[T]
 	last      int64
 	replaying bool
-	pending   []*db.Message
+	pending   []T
 	stopping  bool
 	stopErr   error
 }
 
+// MessageSub is the messageAdded stream.
+type MessageSub = CursorSub[*db.Message]
+
+// ChangeSub is the messageChanged stream.
+type ChangeSub = CursorSub[*db.MessageChange]
+
 // Last is the id of the last message handed over: the cursor to resume from.
-func (m *MessageSub) Last() int64 {
+func (m *CursorSub[T]) Last() int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.last
 }
 
 // End closes the subscription (after the replay, if one runs).
-func (m *MessageSub) End(err error) {
+func (m *CursorSub[T]) End(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.stopLocked(err)
 }
 
-func (m *MessageSub) stopLocked(err error) {
+func (m *CursorSub[T]) stopLocked(err error) {
 	if !m.replaying {
 		m.endLocked(err)
 		return
@@ -205,7 +214,7 @@ func (m *MessageSub) stopLocked(err error) {
 }
 
 // offer hands over a live message, or holds it while the replay runs.
-func (m *MessageSub) offer(msg *db.Message) {
+func (m *CursorSub[T]) offer(msg T) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.replaying {
@@ -219,14 +228,14 @@ func (m *MessageSub) offer(msg *db.Message) {
 	m.pending = append(m.pending, msg)
 }
 
-func (m *MessageSub) sendLocked(msg *db.Message) bool {
-	if msg.ID <= m.last {
+func (m *CursorSub[T]) sendLocked(msg T) bool {
+	if msg.Position() <= m.last {
 		return true // already handed over (by the replay)
 	}
 	if !m.pushLocked(msg) {
 		return false
 	}
-	m.last = msg.ID
+	m.last = msg.Position()
 	return true
 }
 
@@ -235,7 +244,7 @@ const replayWait = 10 * time.Second
 
 // replayed hands over messages read from the database, waiting for the subscriber to take
 // each (it is the only writer meanwhile). It reports whether to go on.
-func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
+func (m *CursorSub[T]) replayed(ctx context.Context, msgs []T) bool {
 	timer := time.NewTimer(replayWait)
 	defer timer.Stop()
 	for _, msg := range msgs {
@@ -245,7 +254,7 @@ func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
 		if stopping || ctx.Err() != nil {
 			return false
 		}
-		if msg.ID <= last {
+		if msg.Position() <= last {
 			continue
 		}
 		timer.Reset(replayWait)
@@ -259,7 +268,7 @@ func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
 			return false
 		}
 		m.mu.Lock()
-		m.last = msg.ID
+		m.last = msg.Position()
 		m.mu.Unlock()
 	}
 	return true
@@ -267,7 +276,7 @@ func (m *MessageSub) replayed(ctx context.Context, msgs []*db.Message) bool {
 
 // goLive ends the replay: held live messages follow in order, or the end asked for meanwhile
 // is carried out.
-func (m *MessageSub) goLive() {
+func (m *CursorSub[T]) goLive() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.replaying = false

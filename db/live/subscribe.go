@@ -27,20 +27,24 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 	h.mu.Unlock()
 	h.track(ctx, v, s, func() { h.messages.remove(v.Party(), conv, s) })
 	if replay {
-		go h.replay(ctx, s)
+		go replayInto(ctx, h, s, func() int64 { return h.msgPos }, func(cursor, upTo int64) ([]*db.Message, error) {
+			return h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, upTo, batch)
+		})
 	}
 	return s
 }
 
-func (h *Hub) replay(ctx context.Context, s *MessageSub) {
+// replayInto hands over what read finds after the subscription's cursor, batch by batch, up
+// to the hub's position (pos, read under h.mu), then lets the live events follow.
+func replayInto[T Positioned](ctx context.Context, h *Hub, s *CursorSub[T], pos func() int64, read func(cursor, upTo int64) ([]T, error)) {
 	defer s.goLive() // always: it flushes, or carries out an end asked for meanwhile
 	for cursor := s.Last(); ; {
 		// Up to the hub's position only: ids above it may still commit out of order, and the
 		// hub hands them over live, in order, once they are final.
 		h.mu.Lock()
-		upTo := h.msgPos
+		upTo := pos()
 		h.mu.Unlock()
-		msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, upTo, batch)
+		items, err := read(cursor, upTo)
 		if err != nil {
 			if ctx.Err() == nil {
 				slog.Warn("live: replay", "err", err)
@@ -48,13 +52,13 @@ func (h *Hub) replay(ctx context.Context, s *MessageSub) {
 			}
 			return
 		}
-		if !s.replayed(ctx, msgs) {
+		if !s.replayed(ctx, items) {
 			break
 		}
-		if len(msgs) < batch {
+		if len(items) < batch {
 			break
 		}
-		cursor = msgs[len(msgs)-1].ID
+		cursor = items[len(items)-1].Position()
 	}
 }
 

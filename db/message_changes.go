@@ -1,0 +1,335 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Changes to messages after they were sent: edit, unsend, delete-for-me and reactions. Each
+// change others must see writes a message_events row (the messageChanged stream) in the same
+// transaction, and wakes the live hubs after the commit, as a send does.
+
+// Kinds of message change.
+const (
+	ChangeEdited    = "edited"
+	ChangeUnsent    = "unsent"
+	ChangeReactions = "reactions"
+)
+
+// MessageChange is one change to a message, in the order of the messageChanged stream.
+type MessageChange struct {
+	bun.BaseModel `bun:"table:message_events,alias:me"`
+
+	ID             int64     `bun:"id,pk,autoincrement"`
+	ConversationID int64     `bun:"conversation_id,notnull"`
+	MessageID      int64     `bun:"message_id,notnull"`
+	Kind           string    `bun:"kind,notnull"`
+	Actor          string    `bun:"actor,notnull"` // the party that made the change
+	CreatedAt      time.Time `bun:"created_at,notnull,default:current_timestamp"`
+
+	// Message is the message as it is now, as the receiving party sees it.
+	Message *Message `bun:"-"`
+}
+
+// Position is the change's place in the messageChanged stream.
+func (c *MessageChange) Position() int64 { return c.ID }
+
+// MessageEdit is a body a message had before an edit.
+type MessageEdit struct {
+	bun.BaseModel `bun:"table:message_edits,alias:me"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	MessageID    int64     `bun:"message_id,notnull"`
+	PreviousBody string    `bun:"previous_body,notnull"`
+	EditedAt     time.Time `bun:"edited_at,notnull,default:current_timestamp"`
+}
+
+// ReactionCount is how many participants reacted to a message with one emoji.
+type ReactionCount struct {
+	MessageID   int64  `bun:"message_id"`
+	Emoji       string `bun:"emoji"`
+	Count       int    `bun:"n"`
+	ReactedByMe bool   `bun:"mine"`
+}
+
+var (
+	// ErrNotSender refuses a change to someone else's message.
+	ErrNotSender = fmt.Errorf("only the sender can change a message: %w", ErrForbidden)
+	// ErrMessageGone refuses a change to a message that was unsent or removed.
+	ErrMessageGone = fmt.Errorf("the message was unsent or removed: %w", ErrConflict)
+)
+
+// lockVisibleMessage loads and locks a message the viewer can see: in a thread of theirs, not
+// hidden from them. Anything else is not found.
+func lockVisibleMessage(ctx context.Context, tx bun.Tx, v Viewer, id int64) (*Message, error) {
+	m := new(Message)
+	err := tx.NewSelect().Model(m).
+		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
+		Join("JOIN conversations AS c ON c.id = m.conversation_id").
+		Where("m.id = ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", id, v.Kind()).
+		Where("NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = m.id)", v.Party()).
+		For("UPDATE OF m").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message: %w", err)
+	}
+	m.ViewerParty = v.Party()
+	return m, nil
+}
+
+// ownWithin checks that the viewer sent m (the same user, not only the same workshop) and
+// that it is still within window of being sent.
+func ownWithin(v Viewer, m *Message, window time.Duration, what, after string) error {
+	if m.SenderPartyID != v.Party() || m.SenderUserID == nil || *m.SenderUserID != v.UserID {
+		return ErrNotSender
+	}
+	if m.UnsentAt != nil || m.RemovedAt != nil {
+		return ErrMessageGone
+	}
+	if time.Since(m.CreatedAt) > window {
+		return Rule("id", "a message can be %s only within %s of sending it%s", what, window, after)
+	}
+	return nil
+}
+
+// EditMessage replaces the text of the viewer's own text message within window of sending it,
+// keeping the previous text in its history. body must already be validated as a send's.
+func (s *Store) EditMessage(ctx context.Context, v Viewer, id int64, body string, window time.Duration) (*Message, error) {
+	var m *Message
+	var change int64
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if m, err = lockVisibleMessage(ctx, tx, v, id); err != nil {
+			return err
+		}
+		if err := ownWithin(v, m, window, "edited", ""); err != nil {
+			return err
+		}
+		if m.Type != TypeText {
+			return Rule("id", "only text messages can be edited")
+		}
+		if m.Body == body {
+			return nil // nothing changes: no history, no event
+		}
+		if _, err := tx.NewInsert().Model(&MessageEdit{MessageID: m.ID, PreviousBody: m.Body}).Exec(ctx); err != nil {
+			return fmt.Errorf("keep edit history: %w", err)
+		}
+		err = tx.NewUpdate().Model(m).Set("body = ?, edited_at = now()", body).WherePK().
+			Returning("body, edited_at").Scan(ctx, &m.Body, &m.EditedAt)
+		if err != nil {
+			return fmt.Errorf("edit message: %w", err)
+		}
+		if change, err = addChange(ctx, tx, m, ChangeEdited, v.Party()); err != nil {
+			return err
+		}
+		return changeWebhook(ctx, tx, EventMessageUpdated, m, "edited_at", *m.EditedAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeChange(ctx, change, m.ConversationID)
+	return m, nil
+}
+
+// UnsendMessage deletes the viewer's own message for everyone within window of sending it:
+// its text, edit history and reactions are deleted, and its attachments' rows; it returns the
+// storage keys of their files, for the caller to delete after the commit. Unsending it again
+// changes nothing.
+func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window time.Duration) (*Message, []string, error) {
+	var m *Message
+	var keys []string
+	var change int64
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if m, err = lockVisibleMessage(ctx, tx, v, id); err != nil {
+			return err
+		}
+		if m.UnsentAt != nil && m.SenderPartyID == v.Party() {
+			return nil
+		}
+		if err := ownWithin(v, m, window, "unsent", "; after that use deleteMessageForMe"); err != nil {
+			return err
+		}
+		err = tx.NewDelete().Model((*Attachment)(nil)).Where("message_id = ? AND storage_key <> ''", m.ID).
+			Returning("storage_key").Scan(ctx, &keys)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("delete attachments: %w", err)
+		}
+		if err := eraseMessageText(ctx, tx, m); err != nil {
+			return err
+		}
+		if change, err = addChange(ctx, tx, m, ChangeUnsent, v.Party()); err != nil {
+			return err
+		}
+		return changeWebhook(ctx, tx, EventMessageDeleted, m, "deleted_at", *m.UnsentAt)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.wakeChange(ctx, change, m.ConversationID)
+	return m, keys, nil
+}
+
+// eraseMessageText deletes what an unsent message said: its body, history, reactions, the
+// remaining attachment rows (links elsewhere) and the preview in notifications about it.
+func eraseMessageText(ctx context.Context, tx bun.Tx, m *Message) error {
+	for _, q := range []string{
+		"DELETE FROM attachments WHERE message_id = ?",
+		"DELETE FROM message_edits WHERE message_id = ?",
+		"DELETE FROM message_reactions WHERE message_id = ?",
+		"UPDATE notifications SET body = '' WHERE message_id = ?",
+	} {
+		if _, err := tx.ExecContext(ctx, q, m.ID); err != nil {
+			return fmt.Errorf("erase unsent message: %w", err)
+		}
+	}
+	err := tx.NewUpdate().Model(m).Set("body = '', unsent_at = now()").WherePK().
+		Returning("body, unsent_at").Scan(ctx, &m.Body, &m.UnsentAt)
+	if err != nil {
+		return fmt.Errorf("unsend message: %w", err)
+	}
+	return nil
+}
+
+// HideMessage deletes a message for the viewer only (any message of a thread of theirs); it
+// counts as read. Hiding it again changes nothing.
+func (s *Store) HideMessage(ctx context.Context, v Viewer, id int64) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		m, err := lockVisibleMessage(ctx, tx, v, id)
+		if errors.Is(err, ErrNotFound) {
+			var hidden bool
+			if hidden, err = hiddenBy(ctx, tx, v, id); err == nil && !hidden {
+				err = fmt.Errorf("message: %w", ErrNotFound)
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := markRead(ctx, tx, v.Party(), "m.id = ?", m.ID); err != nil {
+			return err
+		}
+		_, err = tx.NewRaw("INSERT INTO message_hides (party_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING", v.Party(), m.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("hide message: %w", err)
+		}
+		return nil
+	})
+}
+
+// hiddenBy reports whether the viewer already hid a message of a thread of theirs.
+func hiddenBy(ctx context.Context, tx bun.Tx, v Viewer, id int64) (bool, error) {
+	return tx.NewSelect().Table("message_hides").Where("party_id = ? AND message_id = ?", v.Party(), id).Exists(ctx)
+}
+
+// React adds (or, with add false, removes) the viewer's reaction to a message they can see.
+// Adding one that is there, or removing one that is not, changes nothing.
+func (s *Store) React(ctx context.Context, v Viewer, id int64, emoji string, add bool) (*Message, error) {
+	var m *Message
+	var change int64
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if m, err = lockVisibleMessage(ctx, tx, v, id); err != nil {
+			return err
+		}
+		if m.UnsentAt != nil || m.RemovedAt != nil {
+			return ErrMessageGone
+		}
+		q := "INSERT INTO message_reactions (message_id, party_id, emoji) VALUES (?0, ?1, ?2) ON CONFLICT DO NOTHING"
+		if !add {
+			q = "DELETE FROM message_reactions WHERE message_id = ?0 AND party_id = ?1 AND emoji = ?2"
+		}
+		res, err := tx.NewRaw(q, m.ID, v.Party(), emoji).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("react: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		change, err = addChange(ctx, tx, m, ChangeReactions, v.Party())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeChange(ctx, change, m.ConversationID)
+	return m, nil
+}
+
+// addChange writes the change to the messageChanged stream and returns its id.
+func addChange(ctx context.Context, tx bun.Tx, m *Message, kind, actor string) (int64, error) {
+	c := &MessageChange{ConversationID: m.ConversationID, MessageID: m.ID, Kind: kind, Actor: actor}
+	if _, err := tx.NewInsert().Model(c).ExcludeColumn("id", "created_at").Returning("id").Exec(ctx, &c.ID); err != nil {
+		return 0, fmt.Errorf("record message change: %w", err)
+	}
+	return c.ID, nil
+}
+
+// wakeChange tells the live hubs of every replica about a committed change (0: none). After
+// the commit, as a send does; a lost wake-up only delays the change until a hub's next read.
+func (s *Store) wakeChange(ctx context.Context, change, conv int64) {
+	if change == 0 {
+		return
+	}
+	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := emit(wakeCtx, s.DB, ChannelMessages, "e", change, conv); err != nil {
+		slog.Warn("wake the live hubs after a message change", "change", change, "err", err)
+	}
+}
+
+// changeWebhook writes message.updated or message.deleted, to endpoints of every participant.
+func changeWebhook(ctx context.Context, tx bun.Tx, event string, m *Message, atKey string, at time.Time) error {
+	want, err := wantedEvents(ctx, tx)
+	if err != nil || !want[event] {
+		return err
+	}
+	c, parts, err := conversationFacts(ctx, tx, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	var atts []*Attachment
+	if err := tx.NewSelect().Model(&atts).Where("message_id = ?", m.ID).Order("id").Scan(ctx); err != nil {
+		return fmt.Errorf("load attachments: %w", err)
+	}
+	data := map[string]any{"conversation": conversationWire(c, parts), "message": messageWire(m, atts), atKey: wireTime(at)}
+	return enqueueWebhook(ctx, tx, outboxEvent{Type: event, Parties: partiesOf(parts, ""), Data: data})
+}
+
+// EditsByMessage loads the edit history of messages, oldest first, by message.
+func (s *Store) EditsByMessage(ctx context.Context, ids []int64) (map[int64][]*MessageEdit, error) {
+	var es []*MessageEdit
+	if err := s.DB.NewSelect().Model(&es).Where("message_id IN (?)", bun.In(ids)).Order("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load edit history: %w", err)
+	}
+	out := make(map[int64][]*MessageEdit, len(ids))
+	for _, e := range es {
+		out[e.MessageID] = append(out[e.MessageID], e)
+	}
+	return out, nil
+}
+
+// ReactionsByMessage counts the reactions to messages, by message, with whether party is
+// among them; the caller orders them.
+func (s *Store) ReactionsByMessage(ctx context.Context, party string, ids []int64) (map[int64][]*ReactionCount, error) {
+	var rs []*ReactionCount
+	err := s.DB.NewSelect().TableExpr("message_reactions").
+		ColumnExpr("message_id, emoji, count(*) AS n, bool_or(party_id = ?) AS mine", party).
+		Where("message_id IN (?)", bun.In(ids)).GroupExpr("message_id, emoji").Scan(ctx, &rs)
+	if err != nil {
+		return nil, fmt.Errorf("count reactions: %w", err)
+	}
+	out := make(map[int64][]*ReactionCount, len(ids))
+	for _, r := range rs {
+		out[r.MessageID] = append(out[r.MessageID], r)
+	}
+	return out, nil
+}
