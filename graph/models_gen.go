@@ -339,7 +339,7 @@ type WebhookEndpoint struct {
 	EndpointID  int    `json:"endpointId"`
 	URL         string `json:"url"`
 	Description string `json:"description"`
-	// Event types: message.received, message.read, conversation.created, notification.created, message.reported.
+	// Event types: message.received, message.read, conversation.created, notification.created, message.reported, message.updated, message.deleted.
 	Events []string `json:"events"`
 	// The owner scope, when there is one: the endpoint gets only this workshop's events.
 	OrgNr *string `json:"orgNr,omitempty"`
@@ -534,6 +534,63 @@ func (e *ListingStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ListingStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MessageChangeKind string
+
+const (
+	MessageChangeKindEdited    MessageChangeKind = "EDITED"
+	MessageChangeKindUnsent    MessageChangeKind = "UNSENT"
+	MessageChangeKindReactions MessageChangeKind = "REACTIONS"
+)
+
+var AllMessageChangeKind = []MessageChangeKind{
+	MessageChangeKindEdited,
+	MessageChangeKindUnsent,
+	MessageChangeKindReactions,
+}
+
+func (e MessageChangeKind) IsValid() bool {
+	switch e {
+	case MessageChangeKindEdited, MessageChangeKindUnsent, MessageChangeKindReactions:
+		return true
+	}
+	return false
+}
+
+func (e MessageChangeKind) String() string {
+	return string(e)
+}
+
+func (e *MessageChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MessageChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MessageChangeKind", str)
+	}
+	return nil
+}
+
+func (e MessageChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MessageChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MessageChangeKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -23,6 +23,8 @@ type Loaders struct {
 	participants *batch[int64, []*db.Participant]
 	threads      *batch[int64, *db.Thread]
 	online       *batch[string, bool]
+	edits        *batch[int64, []*db.MessageEdit]
+	reactions    *batch[int64, []*db.ReactionCount]
 }
 
 // batch is a loader that keeps its fetch, so a caller holding every key at once (a REST
@@ -54,7 +56,12 @@ func newLoaders(s *db.Store) *Loaders {
 				return s.MessagesByID(ctx, v.Party(), ids)
 			}, func(m *db.Message) int64 { return m.ID })(ctx, ids)
 		}, w),
-		attachments:  newBatch(s.AttachmentsByMessage, w),
+		attachments: newBatch(s.AttachmentsByMessage, w),
+		edits:       newBatch(s.EditsByMessage, w),
+		reactions: newBatch(func(ctx context.Context, ids []int64) (map[int64][]*db.ReactionCount, error) {
+			v, _ := auth.User(ctx) // reactedByMe is the viewer's party's
+			return s.ReactionsByMessage(ctx, v.Party(), ids)
+		}, w),
 		participants: newBatch(s.Participants, w),
 		online: newBatch(func(ctx context.Context, parties []string) (map[string]bool, error) {
 			on, err := s.Online(ctx, parties)

@@ -12,6 +12,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
@@ -42,6 +43,10 @@ type Resolver struct {
 	WebhookAllowPrivate bool
 	// WebhookRequireHTTPS refuses webhook URLs that are not https (production).
 	WebhookRequireHTTPS bool
+	// EditWindow is how long after sending its sender may edit or unsend a message (0: 15 min).
+	EditWindow time.Duration
+	// Reactions are the emoji one may react with, in display order (nil: DefaultReactions).
+	Reactions []string
 }
 
 type (

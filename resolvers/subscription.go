@@ -76,22 +76,25 @@ func (r *Resolver) liveViewer(ctx context.Context, conversationID *string) (db.V
 // a channel. Server-Sent Events have no message for an ending error: the closed channel ends
 // the stream and the client resumes with after. (gqlgen's AddSubscriptionError is only for its
 // own WebSocket transport; on another context it dereferences nil.)
-func hooks(ctx context.Context) live.Hooks {
+func hooks(ctx context.Context) live.Hooks { return streamHooks(ctx, messageCursor) }
+
+// streamHooks are hooks for a stream whose resume cursor cursor formats.
+func streamHooks(ctx context.Context, cursor func(int64) string) live.Hooks {
 	take, _ := ctx.Value(consumerKey{}).(func() LiveConsumer)
 	if take == nil {
 		return live.Hooks{OnEnd: func(error) {}}
 	}
 	c := take()
-	return live.Hooks{OnEnd: func(err error) { c.Fail(endingError(err)) }, OnReady: c.Ready, Taken: c.OnTaken}
+	return live.Hooks{OnEnd: func(err error) { c.Fail(endingError(err, cursor)) }, OnReady: c.Ready, Taken: c.OnTaken}
 }
 
 // endingError tells the client why its subscription ended, coded by the one error table. It
 // runs under the subscription's lock: it must not call back into it.
-func endingError(err error) *gqlerror.Error {
+func endingError(err error, cursor func(int64) string) *gqlerror.Error {
 	ext := map[string]any{"code": apierror.Code(err)}
 	var slow *live.SlowError
 	if errors.As(err, &slow) {
-		ext["resumeAfter"] = messageCursor(slow.After)
+		ext["resumeAfter"] = cursor(slow.After)
 	}
 	return &gqlerror.Error{Message: apierror.PublicMessage(err), Extensions: ext}
 }

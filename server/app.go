@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	}
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		WebhookRequireHTTPS: cfg.Production()}
+		WebhookRequireHTTPS: cfg.Production(), EditWindow: cfg.EditWindow, Reactions: cfg.Reactions}
 	sockets := NewSockets(limiter, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Limiter: limiter, Config: cfg, Sockets: sockets}, nil

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
@@ -65,6 +66,12 @@ type Config struct {
 	MaxSubscriptions int
 	// RatePrefix keeps test servers sharing one Redis apart.
 	RatePrefix string
+	// EditWindow is how long a sender may edit or unsend a message (PARLEY_EDIT_WINDOW,
+	// default 15m); zero takes the default.
+	EditWindow time.Duration
+	// Reactions are the emoji one may react with (PARLEY_REACTIONS, comma-separated); nil
+	// takes resolvers.DefaultReactions.
+	Reactions []string
 
 	// HTTP limits; zero takes the defaults (see the methods of the same names).
 	MaxBody           int64          // PARLEY_MAX_BODY_KB: request body bytes, multipart uploads apart
@@ -160,10 +167,34 @@ func ConfigFromEnv() (Config, error) {
 	if err := poolConfig(&c); err != nil {
 		return c, err
 	}
+	if err := messageConfig(&c); err != nil {
+		return c, err
+	}
 	if lines := c.productionProblems(); len(lines) > 0 {
 		return c, &ProductionError{Lines: lines}
 	}
 	return c, nil
+}
+
+// messageConfig reads the edit window and the reaction emoji.
+func messageConfig(c *Config) error {
+	if err := durationsFromEnv(map[string]*time.Duration{"PARLEY_EDIT_WINDOW": &c.EditWindow}); err != nil {
+		return err
+	}
+	v := os.Getenv("PARLEY_REACTIONS")
+	if v == "" {
+		return nil
+	}
+	c.Reactions = splitList(v)
+	if len(c.Reactions) == 0 || len(c.Reactions) > 20 {
+		return fmt.Errorf("PARLEY_REACTIONS=%q: want 1 to 20 comma-separated emoji", v)
+	}
+	for _, e := range c.Reactions {
+		if utf8.RuneCountInString(e) > 16 {
+			return fmt.Errorf("PARLEY_REACTIONS: %q is longer than an emoji", e)
+		}
+	}
+	return nil
 }
 
 // corsOrigins reads PARLEY_CORS_ORIGINS: a comma-separated list, * for any, none for no
