@@ -25,10 +25,10 @@ const (
 type messageView struct {
 	Body        string
 	Attachments []struct{ ID string }
-	EditedAt  *string
-	UnsentAt  *string
-	Edits     []struct{ PreviousBody, EditedAt string }
-	Reactions []reaction
+	EditedAt    *string
+	UnsentAt    *string
+	Edits       []struct{ PreviousBody, EditedAt string }
+	Reactions   []reaction
 }
 
 type reaction struct {
@@ -225,7 +225,9 @@ func TestReactionsCountOncePerParticipantWithoutBumpingTheThread(t *testing.T) {
 	vars := map[string]any{"id": m.ID, "e": "👍"}
 	refusedToAll(t, e, reactMutation, vars)
 	refusedToAll(t, e, unreactMutation, vars)
-	var out struct{ AddReaction struct{ Reactions []reaction } }
+	var out struct {
+		AddReaction struct{ Reactions []reaction }
+	}
 	e.GQL(t, shop, reactMutation, vars).Decode(t, &out)
 	e.GQL(t, shop, reactMutation, vars).Decode(t, &out) // twice is once
 	e.GQL(t, shop, reactMutation, map[string]any{"id": m.ID, "e": "❤️"}).Decode(t, &out)
@@ -240,7 +242,9 @@ func TestReactionsCountOncePerParticipantWithoutBumpingTheThread(t *testing.T) {
 	if r := e.GQL(t, ola, reactMutation, map[string]any{"id": m.ID, "e": "🍕"}); r.Code() != "BAD_USER_INPUT" {
 		t.Fatalf("an emoji not in the set: code %q", r.Code())
 	}
-	var rm struct{ RemoveReaction struct{ Reactions []reaction } }
+	var rm struct {
+		RemoveReaction struct{ Reactions []reaction }
+	}
 	e.GQL(t, ola, unreactMutation, vars).Decode(t, &rm)
 	e.GQL(t, ola, unreactMutation, vars).Decode(t, &rm)
 	if got := rm.RemoveReaction.Reactions; len(got) != 2 || got[0] != (reaction{"👍", 1, false}) {
