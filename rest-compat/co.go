@@ -32,13 +32,18 @@ type coMessage struct {
 	Unread        bool             `json:"unread"`
 	// Removed says a moderator removed the message: its text is then empty.
 	Removed bool `json:"removed"`
+	// Unsent says the sender unsent it: its text is then empty and it has no attachments.
+	Unsent bool `json:"unsent"`
+	// EditedAt is when the sender last edited it, or null.
+	EditedAt *string `json:"edited_at"`
 }
 
 func (d *display) coMessage(m *resolvers.Message, b *resolvers.Booking) coMessage {
 	text := messageText(m)
 	out := coMessage{ID: m.ID, SenderType: m.SenderRole, MessageText: text, Attachments: d.attachmentsOf(m.ID),
 		IsRead: m.ReadAt != nil, CreatedAt: ts(m.CreatedAt), Text: text, Message: text, Content: text,
-		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil, Removed: m.RemovedAt != nil}
+		SenderRole: m.SenderRole, From: m.SenderRole, Unread: m.ReadAt == nil, Removed: m.RemovedAt != nil,
+		Unsent: m.UnsentAt != nil, EditedAt: timeString(m.EditedAt)}
 	if b != nil {
 		out.BookingID, out.WorkshopOrgNr = b.ID, b.WorkshopOrgNr
 	}

@@ -223,10 +223,14 @@ type mkMessage struct {
 	Attachments []attachmentWire `json:"attachments"`
 	// Removed says a moderator removed the message: content is then empty.
 	Removed bool `json:"removed"`
+	// Unsent says the sender unsent it: content is then empty and it has no attachments.
+	Unsent bool `json:"unsent"`
+	// EditedAt is when the sender last edited it, or null.
+	EditedAt *string `json:"edited_at"`
 }
 
 func (d *display) mkMessage(m *resolvers.Message) mkMessage {
 	return mkMessage{ID: mkWireID(mkPrefixMessage, m.ID), Content: messageText(m), SenderID: mkSenderID(m), Type: m.Type,
 		Read: m.ReadAt != nil, ReadAt: timeString(m.ReadAt), SentAt: ts(m.CreatedAt), Attachments: d.attachmentsOf(m.ID),
-		Removed: m.RemovedAt != nil}
+		Removed: m.RemovedAt != nil, Unsent: m.UnsentAt != nil, EditedAt: timeString(m.EditedAt)}
 }

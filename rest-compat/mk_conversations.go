@@ -29,6 +29,7 @@ type mkLastMessage struct {
 	SentAt  string `json:"sent_at"`
 	Read    bool   `json:"read"`
 	Removed bool   `json:"removed"`
+	Unsent  bool   `json:"unsent"`
 }
 
 func (d *mkDisplay) conversationRow(t *resolvers.Thread) mkConversationRow {
@@ -36,7 +37,7 @@ func (d *mkDisplay) conversationRow(t *resolvers.Thread) mkConversationRow {
 		UnreadCount: t.UnreadCount, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.LastActivityAt)}
 	if m := d.lastMsgs[t.ID]; m != nil {
 		row.LastMessage = &mkLastMessage{Content: messageText(m), Sender: mkSenderID(m), SentAt: ts(m.CreatedAt), Read: m.ReadAt != nil,
-			Removed: m.RemovedAt != nil}
+			Removed: m.RemovedAt != nil, Unsent: m.UnsentAt != nil}
 	}
 	return row
 }

@@ -79,7 +79,8 @@ func openAPISchemas() map[string]any {
 		"MKParticipant":       oaObj(map[string]any{"id": oaStr, "name": oaStr, "avatar": oaStr, "type": oaStr, "verified": oaBoolean}),
 		"MKPresence":          oaObj(map[string]any{"id": oaStr, "name": oaStr, "type": oaStr, "verified": oaBoolean, "online": oaBoolean}),
 		"MKMessage": oaObj(map[string]any{"id": oaStr, "content": oaStr, "sender_id": oaStr, "type": oaStr, "read": oaBoolean,
-			"read_at": oaDateTimeOrNull, "sent_at": oaDateTime, "attachments": oaArrayOf(oaRef("Attachment")), "removed": oaBoolean}),
+			"read_at": oaDateTimeOrNull, "sent_at": oaDateTime, "attachments": oaArrayOf(oaRef("Attachment")), "removed": oaBoolean,
+			"unsent": oaBoolean, "edited_at": oaDateTimeOrNull}),
 		"MKSent": oaObj(map[string]any{"id": oaStr, "content": oaStr, "type": oaStr, "sent_at": oaDateTime,
 			"attachments": oaArrayOf(oaRef("Attachment"))}),
 		"MKNotification": oaObj(map[string]any{"id": oaStr, "type": oaStr, "title": oaStr, "body": oaStr, "data": oaAnyObj,
@@ -123,7 +124,8 @@ func oaBookingMessageSchema() map[string]any {
 	s := oaObj(map[string]any{"id": oaInteger, "booking_id": oaInteger, "workshop_org_nr": oaStr,
 		"sender_type":  map[string]any{"type": "string", "enum": []any{"car_owner", "workshop"}},
 		"message_text": oaStr, "attachments": oaArrayOf(oaRef("Attachment")), "is_read": oaBoolean, "created_at": oaDateTime,
-		"text": oaStr, "message": oaStr, "content": oaStr, "sender_role": oaStr, "from": oaStr, "unread": oaBoolean, "removed": oaBoolean})
+		"text": oaStr, "message": oaStr, "content": oaStr, "sender_role": oaStr, "from": oaStr, "unread": oaBoolean, "removed": oaBoolean,
+		"unsent": oaBoolean, "edited_at": oaDateTimeOrNull})
 	s["description"] = "text, message and content equal message_text; sender_role and from equal sender_type; unread is !is_read; removed: a moderator removed it (its text is then empty)"
 	return s
 }
@@ -301,7 +303,7 @@ func oaMKLegacySendBody() map[string]any {
 
 func oaMKConversations() map[string]any {
 	row := oaObj(map[string]any{"id": oaStr, "listing": oaRef("MKListing"), "participant": oaRef("MKParticipant"),
-		"last_message": map[string]any{"oneOf": []any{oaObj(map[string]any{"content": oaStr, "sender": oaStr, "sent_at": oaDateTime, "read": oaBoolean, "removed": oaBoolean}), map[string]any{"type": "null"}}},
+		"last_message": map[string]any{"oneOf": []any{oaObj(map[string]any{"content": oaStr, "sender": oaStr, "sent_at": oaDateTime, "read": oaBoolean, "removed": oaBoolean, "unsent": oaBoolean}), map[string]any{"type": "null"}}},
 		"unread_count": oaInteger, "created_at": oaDateTime, "updated_at": oaDateTime})
 	return oaMkEnvelope(oaObj(map[string]any{"conversations": oaArrayOf(row),
 		"pagination": oaObj(map[string]any{"page": oaInteger, "limit": oaInteger, "total": oaInteger, "limit_clamped": oaBoolean}),
