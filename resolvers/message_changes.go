@@ -179,7 +179,7 @@ func parseChangeCursor(field string, c *string) (int64, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(*c)
 	if key, ok := strings.CutPrefix(string(raw), "e:"); err == nil && ok {
-		if n, err := strconv.ParseInt(key, 10, 64); err == nil && n > 0 {
+		if n, err := strconv.ParseInt(key, 10, 64); err == nil && n >= 0 {
 			return n, nil
 		}
 	}

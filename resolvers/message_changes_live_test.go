@@ -243,3 +243,53 @@ func TestWebhooksForEditAndUnsend(t *testing.T) {
 		t.Errorf("%d other webhook events written", n)
 	}
 }
+
+// A change id taken by a transaction still open holds back every higher one, in any thread:
+// a subscriber to all their threads resuming with after gets the lower one first once it
+// commits, never the higher one before it.
+func TestMessageChangedWaitsForALowerIdStillUncommitted(t *testing.T) {
+	e := apptest.New(t)
+	ola := e.User(t, "co-ola")
+	other := threadOf(t, e, 1003)
+	target := send(t, e, ola, other, "target").SendMessage.Message.ID
+	c0 := dial(t, e, ola)
+	subscribe(t, c0, "1", messageChangedSub, nil)
+	e.GQL(t, ola, reactMutation, map[string]any{"id": target, "e": "👍"}).Decode(t, new(any))
+	before := changeID(t, nextChange(t, c0).MessageChanged.Cursor)
+	c0.CloseNow()
+	if err := e.App.Hub.Settle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err := e.App.Store.DB.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var held int
+	err = tx.QueryRowContext(t.Context(), `INSERT INTO message_events (conversation_id, message_id, kind, actor)
+		SELECT m.conversation_id, m.id, 'reactions', 'co-ola' FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id
+		WHERE c.booking_id = 1001 ORDER BY m.id LIMIT 1 RETURNING id`).Scan(&held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.GQL(t, ola, unreactMutation, map[string]any{"id": target, "e": "👍"}).Decode(t, new(any))
+
+	c := dial(t, e, ola)
+	subscribe(t, c, "1", messageChangedSub, map[string]any{"after": changeCursorOf(before - 1)})
+	if got := changeID(t, nextChange(t, c).MessageChanged.Cursor); got != before {
+		t.Fatalf("got change %d first, want %d", got, before)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{held, held + 1} {
+		if got := changeID(t, nextChange(t, c).MessageChanged.Cursor); got != want {
+			t.Fatalf("got change %d, want %d", got, want)
+		}
+	}
+}
+
+func changeCursorOf(id int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("e:" + strconv.Itoa(id)))
+}
