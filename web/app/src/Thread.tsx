@@ -1,6 +1,7 @@
 // One conversation: newest message at the bottom, older pages fetched on scrolling up (keyset
 // `before`), live messages from messageAdded resumed from the last one seen after any drop,
-// optimistic sends named by clientMessageId (a retry is the same send), "Seen", typing.
+// optimistic sends named by clientMessageId (a retry is the same send), "Seen", typing; edits,
+// unsends and reactions from messageChanged, resumed from its last cursor after any drop.
 import { Icon } from './icons';
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -9,9 +10,11 @@ import { useLiveContext } from './App';
 import { isAuthError, newClientMessageId } from './session';
 import { numericId } from './ids';
 import {
-  ArchiveMutation, BlockMutation, DeleteMutation, MarkReadMutation, MessageAddedSubscription, MessagesQuery,
-  ReadReceiptSubscription, SendMutation, ThreadQuery, TypingMutation, TypingSubscription, UnarchiveMutation,
+  AddReactionMutation, ArchiveMutation, BlockMutation, DeleteForMeMutation, DeleteMutation, EditMutation, MarkReadMutation,
+  MessageAddedSubscription, MessageChangedSubscription, MessagesQuery, ReactionEmojiQuery, ReadReceiptSubscription,
+  RemoveReactionMutation, SendMutation, ThreadQuery, TypingMutation, TypingSubscription, UnarchiveMutation, UnsendMutation,
 } from './ops';
+import { EditForm, MessageMenu, Reactions, type ToolActions } from './MessageTools';
 import type { MsgFragment } from './gql/graphql';
 import { otherSide, titleOf } from './Inbox';
 import { ReportDialog } from './Report';
@@ -49,7 +52,9 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const [typing, setTyping] = useState<{ name: string; until: number } | null>(null);
   const [notice, setNotice] = useState('');
   const [reporting, setReporting] = useState<MsgFragment | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
   const lastId = useRef(0);
+  const changeCursor = useRef<string | null>(null); // the last messageChanged event seen
   const list = useRef<HTMLDivElement>(null);
   const stick = useRef(true); // follow new messages while the view is at the bottom
   const keepFrom = useRef<number | null>(null); // scrollHeight before older messages were put on top
@@ -65,6 +70,16 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
     const mine = new Set(ms.map((m) => m.clientMessageId).filter(Boolean));
     if (mine.size) setPending((p) => p.filter((x) => !mine.has(x.clientMessageId)));
   };
+
+  // A changed message replaces the one shown; one not loaded (an older page) waits for its page.
+  const replace = (m: MsgFragment) =>
+    setMsgs((prev) => (prev.has(m.messageId) ? new Map(prev).set(m.messageId, m) : prev));
+  const drop = (messageId: number) =>
+    setMsgs((prev) => {
+      const next = new Map(prev);
+      next.delete(messageId);
+      return next;
+    });
 
   // The newest page first; then the live messages after its last one.
   useEffect(() => {
@@ -85,6 +100,17 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
     const sub = client
       .subscription(MessageAddedSubscription, { id, after: lastId.current ? String(lastId.current) : null })
       .subscribe((r) => r.data && add([r.data.messageAdded]));
+    return () => sub.unsubscribe();
+  }, [id, loaded, live.reconnects]);
+
+  useEffect(() => {
+    if (!loaded) return;
+    const sub = client.subscription(MessageChangedSubscription, { id, after: changeCursor.current }).subscribe((r) => {
+      const ch = r.data?.messageChanged;
+      if (!ch) return;
+      changeCursor.current = ch.cursor;
+      replace(ch.message);
+    });
     return () => sub.unsubscribe();
   }, [id, loaded, live.reconnects]);
 
@@ -198,6 +224,42 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const [, del] = useMutation(DeleteMutation);
   const [, block] = useMutation(BlockMutation);
   const [, typingNow] = useMutation(TypingMutation);
+  const [, editMsg] = useMutation(EditMutation);
+  const [, unsendMsg] = useMutation(UnsendMutation);
+  const [, hideMsg] = useMutation(DeleteForMeMutation);
+  const [, addReaction] = useMutation(AddReactionMutation);
+  const [, removeReaction] = useMutation(RemoveReactionMutation);
+  const [emojiSet] = useQuery({ query: ReactionEmojiQuery });
+  const emoji = emojiSet.data?.reactionEmoji ?? [];
+  const failed = (e?: { message: string }) => e && setNotice(i.t('error', { msg: e.message }));
+  const tools: ToolActions = {
+    react: async (m, e, on) => {
+      const r = on ? await addReaction({ id: m.id, emoji: e }) : await removeReaction({ id: m.id, emoji: e });
+      const msg = r.data && ('addReaction' in r.data ? r.data.addReaction : r.data.removeReaction);
+      if (msg) replace(msg);
+      failed(r.error);
+    },
+    edit: (m) => setEditing(m.messageId),
+    unsend: async (m) => {
+      if (!confirm(i.t('confirmUnsend'))) return;
+      const r = await unsendMsg({ id: m.id });
+      if (r.data) replace(r.data.unsendMessage);
+      failed(r.error);
+    },
+    deleteForMe: async (m) => {
+      const r = await hideMsg({ id: m.id });
+      if (r.data?.deleteMessageForMe) drop(m.messageId);
+      failed(r.error);
+    },
+  };
+  const saveEdit = async (m: MsgFragment, body: string) => {
+    const r = await editMsg({ id: m.id, body });
+    if (r.data) {
+      replace(r.data.editMessage);
+      setEditing(null);
+    }
+    failed(r.error);
+  };
 
   if (conv.error && !c) return <p role="alert">{i.t('error', { msg: conv.error.message })}</p>;
   if (!c) return <p class="empty">{conv.fetching ? i.t('loading') : i.t('noConversations')}</p>;
@@ -275,15 +337,26 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
             <li key={m.messageId} class={`msg ${m.isMine ? 'mine' : 'theirs'} ${m.type === 'SYSTEM' ? 'system' : ''}`} data-message={m.messageId}>
               <div class="bubble">
                 {!m.isMine && m.sender && <span class="who">{m.sender.name}</span>}
-                {m.removed ? <em>{i.t('removed')}</em> : <p class="body">{m.body}</p>}
+                {m.removed ? (
+                  <em>{i.t('removed')}</em>
+                ) : m.unsentAt ? (
+                  <em class="unsent">{i.t('unsent')}</em>
+                ) : editing === m.messageId ? (
+                  <EditForm m={m} onSave={(body) => void saveEdit(m, body)} onCancel={() => setEditing(null)} />
+                ) : (
+                  <p class="body">{m.body}</p>
+                )}
                 {m.attachments.map((a) => (
                   <AttachmentView key={a.id} a={a} />
                 ))}
+                <Reactions m={m} act={tools} />
                 <span class="meta">
                   <time dateTime={m.createdAt}>{i.when(m.createdAt)}</time>
+                  {m.editedAt && !m.unsentAt && <span class="edited"> · {i.t('edited')}</span>}
                   {m.messageId === lastSeenMine && <span class="seen" data-testid="seen"> · {i.t('seen')}</span>}
                 </span>
               </div>
+              {m.type !== 'SYSTEM' && <MessageMenu m={m} emoji={emoji} act={tools} />}
               {!m.isMine && !m.removed && m.type !== 'SYSTEM' && (
                 <button type="button" class="link report" onClick={() => setReporting(m)} aria-label={`${i.t('report')}: ${m.body.slice(0, 40)}`}>
                   {i.t('report')}

@@ -25,6 +25,7 @@ export const ConvRowFields = graphql(`
 export const MessageFields = graphql(`
   fragment Msg on Message {
     id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole
+    editedAt unsentAt reactions { emoji count reactedByMe }
     sender { id userId name }
     attachments { id name contentType size url }
   }
@@ -145,4 +146,34 @@ export const TypingSubscription = graphql(`
 
 export const StartMutation = graphql(`
   mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }
+`);
+
+export const MessageChangedSubscription = graphql(`
+  subscription MessageChanged($id: ID!, $after: String) {
+    messageChanged(conversationId: $id, after: $after) { cursor kind message { ...Msg } }
+  }
+`);
+
+export const EditMutation = graphql(`
+  mutation Edit($id: ID!, $body: String!) { editMessage(id: $id, body: $body) { ...Msg } }
+`);
+
+export const UnsendMutation = graphql(`
+  mutation Unsend($id: ID!) { unsendMessage(id: $id) { ...Msg } }
+`);
+
+export const DeleteForMeMutation = graphql(`
+  mutation DeleteForMe($id: ID!) { deleteMessageForMe(id: $id) }
+`);
+
+export const AddReactionMutation = graphql(`
+  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }
+`);
+
+export const RemoveReactionMutation = graphql(`
+  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }
+`);
+
+export const ReactionEmojiQuery = graphql(`
+  query ReactionEmoji { reactionEmoji }
 `);

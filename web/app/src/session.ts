@@ -74,6 +74,8 @@ export function openSession(token: string, hooks: Hooks): Session {
           WorkshopService: () => null,
           ReadReceipt: () => null,
           TypingEvent: () => null,
+          ReactionCount: () => null,
+          MessageChange: () => null,
           SendMessagePayload: () => null,
           MarkReadPayload: () => null,
           ConversationPayload: () => null,

@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": typeof types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": typeof types.MsgFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    editedAt unsentAt reactions { emoji count reactedByMe }\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": typeof types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": typeof types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": typeof types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": typeof types.ThreadDocument,
@@ -39,10 +39,17 @@ type Documents = {
     "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": typeof types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": typeof types.TypingEventsDocument,
     "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": typeof types.StartDocument,
+    "\n  subscription MessageChanged($id: ID!, $after: String) {\n    messageChanged(conversationId: $id, after: $after) { cursor kind message { ...Msg } }\n  }\n": typeof types.MessageChangedDocument,
+    "\n  mutation Edit($id: ID!, $body: String!) { editMessage(id: $id, body: $body) { ...Msg } }\n": typeof types.EditDocument,
+    "\n  mutation Unsend($id: ID!) { unsendMessage(id: $id) { ...Msg } }\n": typeof types.UnsendDocument,
+    "\n  mutation DeleteForMe($id: ID!) { deleteMessageForMe(id: $id) }\n": typeof types.DeleteForMeDocument,
+    "\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": typeof types.AddReactionDocument,
+    "\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": typeof types.RemoveReactionDocument,
+    "\n  query ReactionEmoji { reactionEmoji }\n": typeof types.ReactionEmojiDocument,
 };
 const documents: Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": types.MsgFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    editedAt unsentAt reactions { emoji count reactedByMe }\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": types.ThreadDocument,
@@ -66,6 +73,13 @@ const documents: Documents = {
     "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": types.TypingEventsDocument,
     "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": types.StartDocument,
+    "\n  subscription MessageChanged($id: ID!, $after: String) {\n    messageChanged(conversationId: $id, after: $after) { cursor kind message { ...Msg } }\n  }\n": types.MessageChangedDocument,
+    "\n  mutation Edit($id: ID!, $body: String!) { editMessage(id: $id, body: $body) { ...Msg } }\n": types.EditDocument,
+    "\n  mutation Unsend($id: ID!) { unsendMessage(id: $id) { ...Msg } }\n": types.UnsendDocument,
+    "\n  mutation DeleteForMe($id: ID!) { deleteMessageForMe(id: $id) }\n": types.DeleteForMeDocument,
+    "\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": types.AddReactionDocument,
+    "\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": types.RemoveReactionDocument,
+    "\n  query ReactionEmoji { reactionEmoji }\n": types.ReactionEmojiDocument,
 };
 
 /**
@@ -89,7 +103,7 @@ export function graphql(source: "\n  fragment ConvRow on Conversation {\n    id\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"];
+export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    editedAt unsentAt reactions { emoji count reactedByMe }\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    editedAt unsentAt reactions { emoji count reactedByMe }\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -182,6 +196,34 @@ export function graphql(source: "\n  subscription TypingEvents($id: ID!) { typin
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n"): (typeof documents)["\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MessageChanged($id: ID!, $after: String) {\n    messageChanged(conversationId: $id, after: $after) { cursor kind message { ...Msg } }\n  }\n"): (typeof documents)["\n  subscription MessageChanged($id: ID!, $after: String) {\n    messageChanged(conversationId: $id, after: $after) { cursor kind message { ...Msg } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Edit($id: ID!, $body: String!) { editMessage(id: $id, body: $body) { ...Msg } }\n"): (typeof documents)["\n  mutation Edit($id: ID!, $body: String!) { editMessage(id: $id, body: $body) { ...Msg } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Unsend($id: ID!) { unsendMessage(id: $id) { ...Msg } }\n"): (typeof documents)["\n  mutation Unsend($id: ID!) { unsendMessage(id: $id) { ...Msg } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteForMe($id: ID!) { deleteMessageForMe(id: $id) }\n"): (typeof documents)["\n  mutation DeleteForMe($id: ID!) { deleteMessageForMe(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n"): (typeof documents)["\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n"): (typeof documents)["\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReactionEmoji { reactionEmoji }\n"): (typeof documents)["\n  query ReactionEmoji { reactionEmoji }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
