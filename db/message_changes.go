@@ -152,8 +152,8 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		if m, err = lockVisibleMessage(ctx, tx, v, id); err != nil {
 			return err
 		}
-		if m.UnsentAt != nil && m.SenderPartyID == v.Party() {
-			return nil
+		if m.UnsentAt != nil && m.SenderUserID != nil && *m.SenderUserID == v.UserID && m.SenderPartyID == v.Party() {
+			return nil // unsent already: nothing changes
 		}
 		if err := ownWithin(v, m, window, "unsent", "; after that use deleteMessageForMe"); err != nil {
 			return err
