@@ -267,6 +267,15 @@ async function suite() {
   });
 
   await check('edit, react and unsend: the other side sees each live; delete for me hides one for me only', async () => {
+    let at = 'send';
+    try {
+      await editReactUnsend((s) => (at = s));
+    } catch (err) {
+      throw new Error(`at ${at}: ${err.message}`);
+    }
+  });
+
+  async function editReactUnsend(step) {
     const text = `Edit me ${stamp}`;
     const edited = `Edited ${stamp}`;
     await send(a, text);
@@ -276,26 +285,31 @@ async function suite() {
       await msg.getByRole('button', { name: 'Message actions', exact: true }).click();
       await msg.getByRole('button', { name: item, exact: true }).click();
     };
+    step('edit');
     await menu(a, text, 'Edit')();
-    await a.locator('.msg', { hasText: text }).getByLabel('Edit', { exact: true }).waitFor({ timeout: WAIT });
+    await a.locator('.edit-form').getByLabel('Edit', { exact: true }).waitFor({ timeout: WAIT });
     await a.locator('.edit-form textarea').fill(edited);
     await a.locator('.edit-form').getByRole('button', { name: 'Save', exact: true }).click();
+    step('edit seen by the other side');
     await b.locator('.msg', { hasText: edited }).locator('.edited').waitFor({ timeout: WAIT });
+    step('react');
     await menu(b, edited, 'React with 👍')();
     await a.locator('.msg', { hasText: edited }).locator('.chip[aria-pressed="false"]', { hasText: '👍 1' }).waitFor({ timeout: WAIT });
     await b.locator('.msg', { hasText: edited }).locator('.chip[aria-pressed="true"]', { hasText: '👍 1' }).waitFor({ timeout: WAIT });
     await a.screenshot({ path: join(out, 'edited-and-reacted.png') });
+    step('unsend');
     a.once('dialog', (d) => void d.accept());
     await menu(a, edited, 'Unsend')();
     await until('unsent on the other side', async () => (await b.locator('.msg', { hasText: edited }).count()) === 0);
     await until('placeholder on the other side', async () => (await b.locator('.msg .unsent').count()) > 0);
+    step('delete for me');
     const other = `Hide me ${stamp}`;
     await send(a, other);
     await b.locator('.msg', { hasText: other }).waitFor({ timeout: WAIT });
     await menu(b, other, 'Delete for me')();
     await until('hidden for the workshop', async () => (await b.locator('.msg', { hasText: other }).count()) === 0);
     if ((await a.locator('.msg', { hasText: other }).count()) !== 1) problems.push('delete for me hid the message from the sender too');
-  });
+  }
 
   await check('an image sent with the file picker previews on the other side and downloads intact; a stranger gets 404', async () => {
     const name = `photo-${stamp}.png`;
