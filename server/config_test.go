@@ -242,3 +242,24 @@ func TestDatabasePoolSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestEditWindowAndReactionSettings(t *testing.T) {
+	c, err := ConfigFromEnv()
+	if err != nil || c.EditWindow != 0 || c.Reactions != nil {
+		t.Fatalf("defaults (zero: the resolvers' own): %v %v, %v", c.EditWindow, c.Reactions, err)
+	}
+	t.Setenv("PARLEY_EDIT_WINDOW", "5m")
+	t.Setenv("PARLEY_REACTIONS", "👍, 🎉")
+	c, err = ConfigFromEnv()
+	if err != nil || c.EditWindow != 5*time.Minute || !slices.Equal(c.Reactions, []string{"👍", "🎉"}) {
+		t.Fatalf("settings: %v %v, %v", c.EditWindow, c.Reactions, err)
+	}
+	for k, bad := range map[string]string{"PARLEY_EDIT_WINDOW": "-1m", "PARLEY_REACTIONS": " , "} {
+		t.Run(k, func(t *testing.T) {
+			t.Setenv(k, bad)
+			if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("%s=%q: %v", k, bad, err)
+			}
+		})
+	}
+}
