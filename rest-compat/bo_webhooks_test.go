@@ -155,7 +155,7 @@ func TestWebhookRoutesRefuseBadRequestsAndWriteNothing(t *testing.T) {
 		{"POST", "/v1/webhooks", map[string]any{"url": "ftp://example.com/", "events": []string{"message.read"}}, 400, "url"},
 		{"POST", "/v1/webhooks", map[string]any{"url": "nonsense", "events": []string{"message.read"}}, 400, "url"},
 		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL}, 400, "events"},
-		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.deleted"}}, 400, "events"},
+		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.exploded"}}, 400, "events"},
 		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "events": "message.read"}, 400, "events"},
 		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.read"}, "org_nr": "123456789"}, 400, "org_nr"},
 		{"POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "events": []string{"message.read"}, "user_id": "nobody"}, 400, "user_id"},
