@@ -55,6 +55,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const [editing, setEditing] = useState<number | null>(null);
   const lastId = useRef(0);
   const changeCursor = useRef<string | null>(null); // the last messageChanged event seen
+  const early = useRef<MsgFragment[] | null>([]); // changes that came before the first page
   const list = useRef<HTMLDivElement>(null);
   const stick = useRef(true); // follow new messages while the view is at the bottom
   const keepFrom = useRef<number | null>(null); // scrollHeight before older messages were put on top
@@ -90,6 +91,8 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
         if (isAuthError(r.error)) return live.signOut('expired');
         const page = r.data?.messages;
         if (page) add(page.nodes);
+        for (const m of early.current ?? []) replace(m);
+        early.current = null;
         setOlder({ cursor: page?.pageInfo.startCursor ?? null, more: !!page?.pageInfo.hasPreviousPage, loading: false });
         setLoaded(true);
       });
@@ -103,16 +106,19 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
     return () => sub.unsubscribe();
   }, [id, loaded, live.reconnects]);
 
+  // Changes are subscribed to before the first page is read, and those that come before it
+  // are applied after it, so none made meanwhile is lost; after a drop the stream resumes from
+  // the last change seen.
   useEffect(() => {
-    if (!loaded) return;
     const sub = client.subscription(MessageChangedSubscription, { id, after: changeCursor.current }).subscribe((r) => {
       const ch = r.data?.messageChanged;
       if (!ch) return;
       changeCursor.current = ch.cursor;
-      replace(ch.message);
+      if (early.current) early.current.push(ch.message);
+      else replace(ch.message);
     });
     return () => sub.unsubscribe();
-  }, [id, loaded, live.reconnects]);
+  }, [id, live.reconnects]);
 
   useEffect(() => {
     const receipts = client.subscription(ReadReceiptSubscription, { id }).subscribe((r) => {
