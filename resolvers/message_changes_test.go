@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
 )
@@ -326,4 +327,24 @@ func statements(t *testing.T, e *apptest.Env, run func()) map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
+}
+
+// In a workshop, only the employee who sent a message edits or unsends it; a colleague sees
+// it as the workshop's and reacts as the workshop.
+func TestOnlyTheSendingEmployeeEditsAWorkshopMessage(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	shop := e.User(t, "ws-bilfix")
+	colleague := apptest.Bearer(apptest.Token(t, db.Viewer{UserID: "ws-bilfix-2", Role: db.RoleWorkshop, OrgNr: "921460929", Name: "Kollega"}))
+	m := send(t, e, shop, conv, "from the first employee").SendMessage.Message
+	for _, q := range []string{editMutation, unsendMutation} {
+		if r := e.GQL(t, colleague, q, map[string]any{"id": m.ID, "body": "from the colleague"}); r.Code() != "FORBIDDEN" {
+			t.Errorf("a colleague: code %q (%+v)", r.Code(), r.Errors)
+		}
+	}
+	var out struct{ AddReaction struct{ Reactions []reaction } }
+	e.GQL(t, colleague, reactMutation, map[string]any{"id": m.ID, "e": "👍"}).Decode(t, &out)
+	if got := viewMessage(t, e, shop, m.ID).Reactions; len(got) != 1 || !got[0].ReactedByMe {
+		t.Fatalf("the workshop's reaction as the sender sees it: %+v", got)
+	}
 }
