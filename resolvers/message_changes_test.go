@@ -342,7 +342,9 @@ func TestOnlyTheSendingEmployeeEditsAWorkshopMessage(t *testing.T) {
 			t.Errorf("a colleague: code %q (%+v)", r.Code(), r.Errors)
 		}
 	}
-	var out struct{ AddReaction struct{ Reactions []reaction } }
+	var out struct {
+		AddReaction struct{ Reactions []reaction }
+	}
 	e.GQL(t, colleague, reactMutation, map[string]any{"id": m.ID, "e": "👍"}).Decode(t, &out)
 	if got := viewMessage(t, e, shop, m.ID).Reactions; len(got) != 1 || !got[0].ReactedByMe {
 		t.Fatalf("the workshop's reaction as the sender sees it: %+v", got)
