@@ -15,6 +15,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func (w *DigestWorker) compose(key []byte, c *db.DigestClaim, entries []*db.Dige
 	loc := i18n.Locale(c.Locale)
 	unsub := w.s.PublicURL + UnsubscribePath + "?" + SignedQuery(key, c.UserID)
 	var text strings.Builder
-	text.WriteString(i18n.Text(loc, i18n.DigestIntro, len(entries)) + "\r\n\r\n")
+	text.WriteString(i18n.Text(loc, i18n.DigestIntro) + "\r\n\r\n")
 	for _, e := range entries {
 		line := i18n.Text(loc, i18n.DigestEntryAnon, e.Unread)
 		if e.SenderName != "" {
@@ -201,7 +202,11 @@ func (w *DigestWorker) sendMail(ctx context.Context, to string, msg []byte) erro
 			return fmt.Errorf("SMTP auth: %w", err)
 		}
 	}
-	if err := c.SendMail(w.s.From, []string{to}, bytes.NewReader(msg)); err != nil {
+	from := w.s.From
+	if a, err := mail.ParseAddress(from); err == nil {
+		from = a.Address // the envelope takes the bare address; the header keeps the name
+	}
+	if err := c.SendMail(from, []string{to}, bytes.NewReader(msg)); err != nil {
 		return fmt.Errorf("SMTP send: %w", err)
 	}
 	return c.Quit()

@@ -35,28 +35,28 @@ type DigestEntry struct {
 func (s *Store) ClaimDigests(ctx context.Context, limit int, after, lease time.Duration) ([]*DigestClaim, error) {
 	var out []*DigestClaim
 	err := s.DB.NewRaw(`WITH due AS (
-			SELECT u.id, u.email, coalesce(u.locale, '') AS locale, coalesce(d.window_end, '-infinity') AS since
+			SELECT u.id, u.email, coalesce(u.locale, '') AS locale, coalesce(d.window_end, 'epoch') AS since
 			FROM (SELECT DISTINCT n.user_id FROM notifications AS n
-				WHERE n.read_at IS NULL AND n.type = 'message.received' AND n.created_at < now() - ?1::interval) AS un
+				WHERE n.read_at IS NULL AND n.type = 'message.received' AND n.created_at < now() - ?0::interval) AS un
 			JOIN users AS u ON u.id = un.user_id
 			LEFT JOIN digest_state AS d ON d.user_id = u.id
 			WHERE u.email IS NOT NULL AND d.unsubscribed_at IS NULL
 				AND coalesce(d.leased_until, '-infinity') < now()
-				AND coalesce(d.sent_at, '-infinity') < now() - ?1::interval
-				AND coalesce(u.last_seen_at, '-infinity') < now() - ?1::interval
+				AND coalesce(d.sent_at, '-infinity') < now() - ?0::interval
+				AND coalesce(u.last_seen_at, '-infinity') < now() - ?0::interval
 				AND NOT EXISTS (SELECT 1 FROM presence AS pr JOIN replicas AS r ON r.id = pr.replica_id
-					WHERE pr.user_id = u.id AND r.seen_at > now() - ?2::interval)
+					WHERE pr.user_id = u.id AND r.seen_at > now() - ?1::interval)
 				AND EXISTS (SELECT 1 FROM notifications AS n WHERE n.user_id = u.id AND n.read_at IS NULL
-					AND n.type = 'message.received' AND n.created_at < now() - ?1::interval
+					AND n.type = 'message.received' AND n.created_at < now() - ?0::interval
 					AND n.created_at > coalesce(d.window_end, '-infinity'))
-			ORDER BY u.id LIMIT ?3),
+			ORDER BY u.id LIMIT ?2),
 		claimed AS (
 			INSERT INTO digest_state AS d (user_id, lease_token, leased_until)
-			SELECT due.id, ?4, now() + make_interval(secs => ?5) FROM due
+			SELECT due.id, ?3, now() + make_interval(secs => ?4) FROM due
 			ON CONFLICT (user_id) DO UPDATE SET lease_token = EXCLUDED.lease_token, leased_until = EXCLUDED.leased_until
 			WHERE coalesce(d.leased_until, '-infinity') < now() AND d.unsubscribed_at IS NULL
 			RETURNING d.user_id, d.lease_token)
-		SELECT claimed.user_id, due.email, due.locale, claimed.lease_token, due.since, now() - ?1::interval AS window_end
+		SELECT claimed.user_id, due.email, due.locale, claimed.lease_token, due.since, now() - ?0::interval AS window_end
 		FROM claimed JOIN due ON due.id = claimed.user_id ORDER BY claimed.user_id`,
 		ttl(after), ttl(PresenceTTL), limit, rand.Int64(), lease.Seconds()).Scan(ctx, &out)
 	if err != nil {

@@ -21,7 +21,7 @@ const (
 	SentAttachment  = "Sent an attachment"
 	OpenToRead      = "Open Parley to read it."
 	DigestSubject   = "Unread messages on Parley"
-	DigestIntro     = "You have unread messages in %d conversations while you were away:"
+	DigestIntro     = "While you were away, you got messages you have not read yet:"
 	DigestEntry     = "%[1]s: %[2]d unread"
 	DigestEntryAnon = "%d unread"
 	DigestOpen      = "Open: %s"
@@ -37,7 +37,7 @@ var nb = map[string]string{
 	SentAttachment:  "Sendte et vedlegg",
 	OpenToRead:      "Åpne Parley for å lese den.",
 	DigestSubject:   "Uleste meldinger på Parley",
-	DigestIntro:     "Du har uleste meldinger i %d samtaler fra mens du var borte:",
+	DigestIntro:     "Mens du var borte, fikk du meldinger du ikke har lest ennå:",
 	DigestEntry:     "%[1]s: %[2]d uleste",
 	DigestEntryAnon: "%d uleste",
 	DigestOpen:      "Åpne: %s",

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,6 +42,9 @@ func awayConfig(c *Config) error {
 		}
 	}
 	c.MailFrom = envOr("PARLEY_MAIL_FROM", "Parley <parley@localhost>")
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("PARLEY_MAIL_FROM=%q: want an address such as Parley <noreply@example.no>", c.MailFrom)
+	}
 	c.PublicURL = strings.TrimRight(os.Getenv("PARLEY_PUBLIC_URL"), "/")
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
