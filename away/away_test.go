@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/parley/parley/away"
 	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
@@ -357,4 +359,31 @@ func decodedBody(t *testing.T, msg *mail.Message) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The user's language comes from the token's locale claim (nb-NO reads as nb) or from the
+// back office, which also sets the e-mail address; bad values are BAD_USER_INPUT.
+func TestLocaleFromTokenAndBackOffice(t *testing.T) {
+	e := apptest.New(t)
+	tok := apptest.SignClaims(t, jwt.MapClaims{"sub": "usr_anne", "role": "seller", "name": "Anne Vik", "locale": "nb-NO",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
+	mustOK(t, e.GQL(t, apptest.Bearer(tok), `{ viewer { userId } }`, nil))
+	var locale string
+	_ = e.Store.DB.NewRaw("SELECT coalesce(locale, '') FROM users WHERE id = 'usr_anne'").Scan(context.Background(), &locale)
+	if locale != "nb" {
+		t.Fatalf("locale %q after a token claiming nb-NO", locale)
+	}
+	mustOK(t, e.GQL(t, apptest.Office(), upsert, map[string]any{"in": map[string]any{"userId": "usr_anne", "role": "SELLER", "locale": "en"}}))
+	_ = e.Store.DB.NewRaw("SELECT coalesce(locale, '') FROM users WHERE id = 'usr_anne'").Scan(context.Background(), &locale)
+	if locale != "en" {
+		t.Fatalf("locale %q after upsertUser en", locale)
+	}
+	for field, in := range map[string]map[string]any{
+		"email":  {"userId": "usr_anne", "role": "SELLER", "email": "Anne <anne@example.no>"},
+		"locale": {"userId": "usr_anne", "role": "SELLER", "locale": "de"},
+	} {
+		if r := e.GQL(t, apptest.Office(), upsert, map[string]any{"in": in}); r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != field {
+			t.Errorf("bad %s: %+v", field, r.Errors)
+		}
+	}
 }
