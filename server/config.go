@@ -6,8 +6,8 @@
 // server through it.
 //
 // It may import every Parley package below it (resolvers, rest-compat, auth, ratelimit,
-// apierror, webhooks, db and its subpackages, web/graphiql, web/app, server/livews); nothing but
-// commands and tests imports it.
+// apierror, webhooks, away, i18n, db and its subpackages, web/graphiql, web/app,
+// server/livews); nothing but commands and tests imports it.
 package server
 
 import (
