@@ -187,7 +187,7 @@ func TestPushExactlyOnceWhenAWorkerDies(t *testing.T) {
 	for i := range sends {
 		sendAs(t, e, buyer, conv, "melding", "x-"+string(rune('a'+i)))
 	}
-	if _, err := e.Store.QueuePushJobs(ctx, 100); err != nil {
+	if _, err := e.Store.QueuePushJobs(ctx, 100, true); err != nil {
 		t.Fatal(err)
 	}
 	dead, err := e.Store.ClaimPushJobs(ctx, 100, time.Hour, time.Nanosecond)

@@ -96,8 +96,9 @@ type Payload struct {
 
 // PushWorker sends pushes for new message notifications.
 type PushWorker struct {
-	store *db.Store
-	s     PushSettings
+	store    *db.Store
+	s        PushSettings
+	lastFull time.Time
 }
 
 // NewPushWorker makes a push worker over store.
@@ -109,7 +110,7 @@ func NewPushWorker(store *db.Store, s PushSettings) *PushWorker {
 func (w *PushWorker) Run(ctx context.Context) {
 	tidy := time.Now()
 	for {
-		n, err := w.RunOnce(ctx)
+		n, err := w.pass(ctx)
 		if err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "push: pass failed", "err", err)
 		}
@@ -132,10 +133,24 @@ func (w *PushWorker) Run(ctx context.Context) {
 	}
 }
 
-// RunOnce queues new notifications, claims due jobs (up to a batch) and finishes them. It
-// returns how many it claimed.
-func (w *PushWorker) RunOnce(ctx context.Context) (int, error) {
-	if _, err := w.store.QueuePushJobs(ctx, 4*w.s.Batch); err != nil {
+// fullScanEvery is how often a worker also looks below the newest queued notification, for
+// sends that committed after a later one was queued.
+const fullScanEvery = 5 * time.Second
+
+func (w *PushWorker) pass(ctx context.Context) (int, error) {
+	full := time.Since(w.lastFull) >= fullScanEvery
+	if full {
+		w.lastFull = time.Now()
+	}
+	return w.runOnce(ctx, full)
+}
+
+// RunOnce queues new notifications (every one above the floor), claims due jobs (up to a
+// batch) and finishes them. It returns how many it claimed.
+func (w *PushWorker) RunOnce(ctx context.Context) (int, error) { return w.runOnce(ctx, true) }
+
+func (w *PushWorker) runOnce(ctx context.Context, full bool) (int, error) {
+	if _, err := w.store.QueuePushJobs(ctx, 4*w.s.Batch, full); err != nil {
 		return 0, err
 	}
 	jobs, err := w.store.ClaimPushJobs(ctx, w.s.Batch, w.s.Lease, w.s.Collapse)

@@ -68,13 +68,18 @@ func (s *Store) DropPushSubscription(ctx context.Context, id int64) error {
 	return nil
 }
 
-// QueuePushJobs queues the message.received notifications above the floor that are not
-// queued yet (up to limit), and returns how many it queued. Workers on several replicas may
-// run it at once: the primary key keeps one job per notification.
-func (s *Store) QueuePushJobs(ctx context.Context, limit int) (int, error) {
+// QueuePushJobs queues message.received notifications that are not queued yet (up to limit),
+// and returns how many it queued: those above the newest queued one, or with full, every one
+// above the floor (a lower id whose send committed late). Workers on several replicas may run
+// it at once: the primary key keeps one job per notification.
+func (s *Store) QueuePushJobs(ctx context.Context, limit int, full bool) (int, error) {
+	from := "greatest((SELECT floor FROM push_cursor), (SELECT coalesce(max(notification_id), 0) FROM push_jobs))"
+	if full {
+		from = "(SELECT floor FROM push_cursor)"
+	}
 	res, err := s.DB.NewRaw(`INSERT INTO push_jobs (notification_id)
 		SELECT n.id FROM notifications AS n
-		WHERE n.id > (SELECT floor FROM push_cursor) AND n.type = 'message.received'
+		WHERE n.id > `+from+` AND n.type = 'message.received'
 			AND NOT EXISTS (SELECT 1 FROM push_jobs AS j WHERE j.notification_id = n.id)
 		ORDER BY n.id LIMIT ?
 		ON CONFLICT DO NOTHING`, limit).Exec(ctx)
