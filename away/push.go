@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -47,8 +48,8 @@ type PushSettings struct {
 	Client *http.Client
 	// Poll is how often the worker looks for new notifications (1 s).
 	Poll time.Duration
-	// Lease is how long a claim holds a job (30 s): past the request timeout, so only a dead
-	// worker's claims run out.
+	// Lease is how long a claim holds a job (2 min): past a request timeout for each of a
+	// user's subscriptions (db.MaxPushSubscriptions), so only a dead worker's claims run out.
 	Lease time.Duration
 	// Collapse is the collapse window (10 min): after a push about a conversation, the next
 	// about it waits until the pushed notification is read (the thread opened) or this passed.
@@ -65,7 +66,7 @@ func (s PushSettings) withDefaults() PushSettings {
 		s.Poll = time.Second
 	}
 	if s.Lease <= 0 {
-		s.Lease = 30 * time.Second
+		s.Lease = 2 * time.Minute
 	}
 	if s.Collapse <= 0 {
 		s.Collapse = 10 * time.Minute
@@ -159,9 +160,11 @@ func (w *PushWorker) runOnce(ctx context.Context, full bool) (int, error) {
 	}
 	// A claimed job is finished even when shutdown begins: it would otherwise wait out its lease.
 	ctx = context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
 	for _, j := range jobs {
-		w.handle(ctx, j)
+		wg.Go(func() { w.handle(ctx, j) })
 	}
+	wg.Wait()
 	return len(jobs), nil
 }
 

@@ -36,8 +36,18 @@ func (s *Store) RegisterPushSubscription(ctx context.Context, userID, endpoint, 
 	if err != nil {
 		return nil, fmt.Errorf("register push subscription: %w", err)
 	}
+	// Each subscription costs the worker a request per push: the oldest beyond the cap go.
+	_, err = s.DB.NewRaw(`DELETE FROM push_subscriptions WHERE user_id = ?0 AND id NOT IN (
+		SELECT id FROM push_subscriptions WHERE user_id = ?0 ORDER BY id DESC LIMIT ?1)`, userID, MaxPushSubscriptions).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("trim push subscriptions: %w", err)
+	}
 	return sub, nil
 }
+
+// MaxPushSubscriptions is how many browsers one user may register; a new one past it
+// replaces the oldest.
+const MaxPushSubscriptions = 10
 
 // RemovePushSubscription removes userID's subscription at endpoint; false when userID holds
 // none there (someone else's endpoint is left alone and looks the same as an unknown one).
