@@ -144,13 +144,12 @@ func (p *pushService) checkVAPID(h string) error {
 		return fmt.Errorf("authorization %q: want the server's VAPID key", h)
 	}
 	raw, _ := base64.RawURLEncoding.DecodeString(key)
-	x, y := elliptic.Unmarshal(elliptic.P256(), raw) //nolint:staticcheck // the key comes as an uncompressed point
-	if x == nil {
-		return errors.New("k is not a P-256 point")
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), raw)
+	if err != nil {
+		return fmt.Errorf("k is not a P-256 point: %w", err)
 	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
 	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return pub, nil },
+	_, err = jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return pub, nil },
 		jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience(p.URL), jwt.WithExpirationRequired())
 	if err != nil {
 		return fmt.Errorf("VAPID token: %w", err)

@@ -38,7 +38,7 @@ func awayConfig(c *Config) error {
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
 		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			return errors.New("PARLEY_SMTP_URL: want smtp://user:pass@host:port or smtps://...")
+			return errors.New("PARLEY_SMTP_URL: want smtp://user:pass@host:port or smtps://user:pass@host:port")
 		}
 	}
 	c.MailFrom = envOr("PARLEY_MAIL_FROM", "Parley <parley@localhost>")
