@@ -174,14 +174,25 @@ func (w *PushWorker) handle(ctx context.Context, j *db.PushJob) {
 	if outcome == "" {
 		outcome, sent, retryAt = w.push(ctx, j)
 	}
-	if _, err := w.store.FinishPushJob(ctx, j, outcome, sent, retryAt); err != nil {
+	ok, err := w.store.FinishPushJob(ctx, j, outcome, sent, retryAt)
+	if err != nil {
 		slog.ErrorContext(ctx, "push: finish job", "notification_id", j.NotificationID, "err", err)
+	}
+	if ok && sent {
+		w.delivered(ctx, j)
 	}
 }
 
-// decide names why a job sends nothing, or "" to push. Muting is not on main yet: when
-// participants get their mute (branch prefs), a muted thread is one more reason here,
-// read in ClaimPushJobs's query.
+// delivered is the hook for delivery states: a push that a push service took counts as
+// "delivered" (it reached a device of the recipient). Delivery states are on branch prefs,
+// not on main yet; once merged, this calls
+// w.store.MarkDelivered(ctx, j.ConversationID, j.Party, j.MessageID).
+func (w *PushWorker) delivered(context.Context, *db.PushJob) {}
+
+// decide names why a job sends nothing, or "" to push. Muting is not on main yet: with it
+// (branch prefs) the send writes no notification for a party that muted the thread, so no
+// job exists for it; a mute set between the send and the push is one more reason here, read
+// in ClaimPushJobs's query (participants.muted_at/muted_until of j.Party).
 func (w *PushWorker) decide(j *db.PushJob) string {
 	switch {
 	case j.ReadAt != nil:

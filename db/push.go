@@ -122,16 +122,19 @@ func (s *Store) TidyPushJobs(ctx context.Context) error {
 
 // PushJob is a claimed notification to push, with what deciding and rendering it needs.
 type PushJob struct {
-	NotificationID int64      `bun:"notification_id"`
-	LeaseToken     int64      `bun:"lease_token"`
-	Attempts       int        `bun:"attempts"`
-	UserID         string     `bun:"user_id"`
-	Locale         string     `bun:"locale"`
-	ConversationID int64      `bun:"conversation_id"`
-	SenderUserID   string     `bun:"sender_user_id"`
-	SenderName     string     `bun:"sender_name"`
-	ReadAt         *time.Time `bun:"read_at"`
-	CreatedAt      time.Time  `bun:"created_at"`
+	NotificationID int64  `bun:"notification_id"`
+	LeaseToken     int64  `bun:"lease_token"`
+	Attempts       int    `bun:"attempts"`
+	UserID         string `bun:"user_id"`
+	Locale         string `bun:"locale"`
+	ConversationID int64  `bun:"conversation_id"`
+	MessageID      int64  `bun:"message_id"`
+	// Party is the participant the user reads as: the user, or org:<org_nr> for a workshop user.
+	Party        string     `bun:"party"`
+	SenderUserID string     `bun:"sender_user_id"`
+	SenderName   string     `bun:"sender_name"`
+	ReadAt       *time.Time `bun:"read_at"`
+	CreatedAt    time.Time  `bun:"created_at"`
 	// Online: the user holds a live subscription on some replica (the presence table).
 	Online bool `bun:"online"`
 	// Collapsed: a push about this conversation went out within the collapse window and its
@@ -153,7 +156,9 @@ func (s *Store) ClaimPushJobs(ctx context.Context, limit int, lease, window time
 			FROM due WHERE j.notification_id = due.notification_id
 			RETURNING j.notification_id, j.lease_token, j.attempts)
 		SELECT c.notification_id, c.lease_token, c.attempts, n.user_id, coalesce(u.locale, '') AS locale,
-			coalesce(n.conversation_id, 0) AS conversation_id, coalesce(m.sender_user_id, '') AS sender_user_id,
+			coalesce(n.conversation_id, 0) AS conversation_id, coalesce(n.message_id, 0) AS message_id,
+			CASE WHEN u.role = 'workshop' THEN 'org:' || u.org_nr ELSE u.id END AS party,
+			coalesce(m.sender_user_id, '') AS sender_user_id,
 			coalesce(su.name, '') AS sender_name, n.read_at, n.created_at,
 			EXISTS (SELECT 1 FROM presence AS pr JOIN replicas AS r ON r.id = pr.replica_id
 				WHERE pr.user_id = n.user_id AND r.seen_at > now() - ?3::interval) AS online,
