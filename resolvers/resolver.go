@@ -47,6 +47,8 @@ type Resolver struct {
 	EditWindow time.Duration
 	// Reactions are the emoji one may react with, in display order (nil: DefaultReactions).
 	Reactions []string
+	// VAPIDPublicKey is the Web Push application server key browsers subscribe with.
+	VAPIDPublicKey string
 }
 
 type (
