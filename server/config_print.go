@@ -92,8 +92,12 @@ func (c Config) PrintSettings(w io.Writer) error {
 	return tw.Flush()
 }
 
-// secretName tells whether a variable holds a secret by its name.
+// secretName tells whether a variable holds a secret by its name (PARLEY_RATE_API_KEY is the
+// rate of API-key callers, not a key).
 func secretName(name string) bool {
+	if name == "PARLEY_RATE_API_KEY" {
+		return false
+	}
 	for _, w := range []string{"SECRET", "PASSWORD", "KEY", "TOKEN"} {
 		if strings.Contains(name, w) {
 			return true
@@ -134,7 +138,7 @@ func maskValue(name, v string) string {
 			u.RawQuery = q.Encode()
 			p = u.String()
 		}
-		parts[i] = p
+		parts[i] = strings.ReplaceAll(p, "%2A%2A%2A%2A", masked) // url escapes the stars
 	}
 	return strings.Join(parts, ",")
 }

@@ -103,7 +103,7 @@ func TestSettingsMaskSecretsAndCoverEveryVariable(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"postgres://parley:****@db.example.no:5432/parley?password=%2A%2A%2A%2A&sslmode=require",
+		"postgres://parley:****@db.example.no:5432/parley?password=****&sslmode=require",
 		"redis://:****@cache.example.no:6379/0", "**** (2 values)", "file:///srv/parley/files",
 	} {
 		if !strings.Contains(text, want) {
