@@ -34,11 +34,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	cfg, err := server.ConfigFromEnv()
+	server.SetupLogging(cfg.LogLevel) // an invalid level logs at info
+	// Warned even when the configuration has mistakes: a misspelt name may be why.
+	for _, line := range server.UnknownEnv(os.Environ()) {
+		slog.Warn(line)
+	}
 	if err == nil {
-		server.SetupLogging(cfg.LogLevel)
-		for _, line := range server.UnknownEnv(os.Environ()) {
-			slog.Warn(line)
-		}
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
 	}
 	if err != nil {
