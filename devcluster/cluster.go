@@ -123,15 +123,13 @@ func Down(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.stop(); err != nil {
-		return err
-	}
+	s.stop()
 	return os.Remove(statePath(dir))
 }
 
 // stop ends the balancer first (no new requests), then the replicas: SIGTERM, which lets
 // requests in flight finish, and SIGKILL for one still there after 40 s.
-func (s *State) stop() error {
+func (s *State) stop() {
 	procs := append([]Process{s.Balancer}, s.Replicas...)
 	for _, p := range procs {
 		if p.PID > 0 && Running(p.PID) {
@@ -147,7 +145,6 @@ func (s *State) stop() error {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return nil
 }
 
 func (s *State) anyRunning() bool {
