@@ -13,6 +13,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
@@ -20,9 +21,12 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
+	"github.com/parley/parley/server/telemetry"
 )
 
 // Config is everything Parley reads from its environment.
@@ -93,6 +97,36 @@ type Config struct {
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool
+
+	// AdminAddr is the admin listener (/metrics, /healthz, /readyz, /debug/pprof/), never the
+	// public one (PARLEY_ADMIN_ADDR, default 127.0.0.1:9090; off for none).
+	AdminAddr string
+	// OTLPEndpoint is where traces are exported (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_ENDPOINT; the other OTEL_* variables are read by the SDK). Empty:
+	// no tracing.
+	OTLPEndpoint string
+	// TracerProvider traces requests, operations, statements and webhook deliveries (nil: no
+	// tracing, at no cost). `parley serve` makes one from the OTEL_* variables; tests pass one
+	// with an in-memory exporter.
+	TracerProvider trace.TracerProvider
+}
+
+// DefaultAdminAddr serves the admin endpoints on loopback only: an operator who wants them
+// scraped from elsewhere (Prometheus, Kubernetes probes) sets PARLEY_ADMIN_ADDR=:9090.
+const DefaultAdminAddr = "127.0.0.1:9090"
+
+// adminConfig reads PARLEY_ADMIN_ADDR and the OTLP endpoint.
+func adminConfig(c *Config) error {
+	c.AdminAddr = envOr("PARLEY_ADMIN_ADDR", DefaultAdminAddr)
+	if c.AdminAddr == "off" {
+		c.AdminAddr = ""
+	} else if _, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
+		return fmt.Errorf("PARLEY_ADMIN_ADDR=%q: want host:port such as 127.0.0.1:9090 or :9090, or off", c.AdminAddr)
+	} else if c.AdminAddr == c.Addr {
+		return fmt.Errorf("PARLEY_ADMIN_ADDR=%q is PARLEY_ADDR too: the admin endpoints must not be on the public port", c.AdminAddr)
+	}
+	c.OTLPEndpoint = telemetry.OTLPEndpoint()
+	return nil
 }
 
 // ConfigFromEnv reads the configuration, with development defaults.
@@ -158,6 +192,9 @@ func ConfigFromEnv() (Config, error) {
 		c.MaxQueryDepth = n
 	}
 	if err := poolConfig(&c); err != nil {
+		return c, err
+	}
+	if err := adminConfig(&c); err != nil {
 		return c, err
 	}
 	if lines := c.productionProblems(); len(lines) > 0 {
