@@ -130,7 +130,14 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
 	admin := httptest.NewServer(a.AdminHandler())
-	stop := sync.OnceFunc(func() { a.Drain(); srv.Close(); cancel(); _ = <-done; <-webhooksDone; admin.Close() })
+	stop := sync.OnceFunc(func() {
+		a.Drain()
+		srv.Close()
+		cancel()
+		_ = <-done
+		<-webhooksDone
+		admin.Close()
+	})
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, AdminURL: admin.URL, stop: stop}
 }

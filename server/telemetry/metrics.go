@@ -90,7 +90,9 @@ func boundedMethod(method string) string {
 }
 
 // ObserveDelivery records how old a live message was when a subscriber was handed it.
-func (m *Metrics) ObserveDelivery(age time.Duration) { m.deliveryLatency.Observe(max(age, 0).Seconds()) }
+func (m *Metrics) ObserveDelivery(age time.Duration) {
+	m.deliveryLatency.Observe(max(age, 0).Seconds())
+}
 
 // ObserveWebhookAttempt counts a delivery attempt by outcome, with its duration.
 func (m *Metrics) ObserveWebhookAttempt(outcome string, took time.Duration) {
