@@ -50,7 +50,7 @@ func (a *App) gauges() []telemetry.Gauge {
 				return out
 			}},
 		{Name: "live_websocket_connections", Help: "Open WebSocket connections on this replica.",
-			Read: func() []telemetry.Sample { return one(float64(a.Sockets.Conns())) }},
+			Read: func() []telemetry.Sample { return one(float64(a.Sockets.Connections())) }},
 		{Name: "live_slow_subscribers_total", Help: "Subscriptions ended because their subscriber fell behind.", Counter: true,
 			Read: func() []telemetry.Sample { return one(float64(a.Hub.EndedSlow())) }},
 		{Name: "live_hub_lag_messages", Help: "Newest committed message id minus the id this replica's hub has handled.",

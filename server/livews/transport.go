@@ -148,13 +148,6 @@ func (t *Transport) remember(c *conn) {
 	t.conns[c] = struct{}{}
 }
 
-// Conns is how many WebSocket connections are open (for metrics).
-func (t *Transport) Conns() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.conns)
-}
-
 func (t *Transport) forget(c *conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

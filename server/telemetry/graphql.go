@@ -61,8 +61,9 @@ func (m *Metrics) OperationLabels(ctx context.Context, mayClaim func(context.Con
 	if oc.Operation == nil {
 		return "invalid", "unknown"
 	}
-	claim := oc.OperationName != "" && mayClaim != nil && mayClaim(ctx)
-	return m.names.label(oc.OperationName, claim), string(oc.Operation.Operation)
+	name = oc.Operation.Name // the document's, which operationName may leave out
+	claim := name != "" && mayClaim != nil && mayClaim(ctx)
+	return m.names.label(name, claim), string(oc.Operation.Operation)
 }
 
 // GraphQLMetrics is the gqlgen extension counting and timing operations. MayClaim says whether
@@ -73,8 +74,9 @@ type GraphQLMetrics struct {
 }
 
 var (
-	_ graphql.HandlerExtension    = GraphQLMetrics{}
-	_ graphql.ResponseInterceptor = GraphQLMetrics{}
+	_ graphql.HandlerExtension     = GraphQLMetrics{}
+	_ graphql.OperationInterceptor = GraphQLMetrics{}
+	_ graphql.ResponseInterceptor  = GraphQLMetrics{}
 )
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -83,20 +85,44 @@ func (GraphQLMetrics) ExtensionName() string { return "Metrics" }
 // Validate implements graphql.HandlerExtension.
 func (GraphQLMetrics) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptResponse counts every response (each event of a subscription too) and times those
-// of queries and mutations.
+type countedKey struct{}
+
+// InterceptOperation counts every response of an operation that parsed and validated (each
+// event of a subscription too, and refusals by the rate limits, which answer without running
+// it) and times those of queries and mutations.
+func (g GraphQLMetrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	ctx = context.WithValue(ctx, countedKey{}, true)
+	name, typ := g.Metrics.OperationLabels(ctx, g.MayClaim)
+	responses := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		start := time.Now()
+		resp := responses(ctx)
+		if resp != nil {
+			g.observe(name, typ, resp, start)
+		}
+		return resp
+	}
+}
+
+// InterceptResponse counts the answers to documents that never became an operation (they did
+// not parse or validate), as operation "invalid".
 func (g GraphQLMetrics) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if ctx.Value(countedKey{}) != nil {
+		return next(ctx)
+	}
 	start := time.Now()
 	resp := next(ctx)
-	if resp == nil {
-		return nil // a subscription that ended
+	if resp != nil {
+		g.observe("invalid", "unknown", resp, start)
 	}
-	name, typ := g.Metrics.OperationLabels(ctx, g.MayClaim)
+	return resp
+}
+
+func (g GraphQLMetrics) observe(name, typ string, resp *graphql.Response, start time.Time) {
 	g.Metrics.gqlOperations.WithLabelValues(name, typ, Outcome(resp)).Inc()
 	if typ != string(ast.Subscription) {
 		g.Metrics.gqlDuration.WithLabelValues(name, typ).Observe(time.Since(start).Seconds())
 	}
-	return resp
 }
 
 // knownCodes are the error codes an outcome label may take; any other is "error".
@@ -139,7 +165,7 @@ func (t GraphQLTracing) InterceptResponse(ctx context.Context, next graphql.Resp
 	name, typ := "invalid", "unknown"
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
-			name, typ = oc.OperationName, string(oc.Operation.Operation)
+			name, typ = oc.Operation.Name, string(oc.Operation.Operation)
 		}
 	}
 	if typ == string(ast.Subscription) {
