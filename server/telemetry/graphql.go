@@ -171,7 +171,7 @@ func (t GraphQLTracing) InterceptResponse(ctx context.Context, next graphql.Resp
 	if typ == string(ast.Subscription) {
 		return next(ctx)
 	}
-	ctx, span := t.Tracer.Start(ctx, "graphql "+typ+" "+name, trace.WithSpanKind(trace.SpanKindServer),
+	ctx, span := t.Tracer.Start(ctx, "graphql "+typ+" "+name,
 		trace.WithAttributes(attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", name)))
 	defer span.End()
 	resp := next(ctx)
@@ -185,10 +185,15 @@ func (t GraphQLTracing) InterceptResponse(ctx context.Context, next graphql.Resp
 // InterceptRootField makes the span of one root field ("Mutation.sendMessage").
 func (t GraphQLTracing) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	rc := graphql.GetRootFieldContext(ctx)
-	if rc == nil || rc.Object == "Subscription" {
+	if rc == nil || !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	ctx, span := t.Tracer.Start(ctx, rc.Object+"."+rc.Field.Name, trace.WithAttributes(attribute.String("graphql.field", rc.Field.Name)))
+	op := graphql.GetOperationContext(ctx).Operation
+	if op == nil || op.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	root := map[ast.Operation]string{ast.Query: "Query", ast.Mutation: "Mutation"}[op.Operation]
+	ctx, span := t.Tracer.Start(ctx, root+"."+rc.Field.Name, trace.WithAttributes(attribute.String("graphql.field", rc.Field.Name)))
 	defer span.End()
 	return next(ctx)
 }
