@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -187,6 +190,7 @@ func TestMetricsAfterWorkload(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want a value of at least 0", name, v, ok)
 		}
 	}
+	checkDeployFiles(t, fams)
 	for name, f := range fams {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
@@ -245,5 +249,30 @@ func TestReadyNeedsMigrations(t *testing.T) {
 	}
 	if why := e.App.Ready(context.Background()); why != "migrations pending" {
 		t.Fatalf("Ready = %q, want migrations pending", why)
+	}
+}
+
+// checkDeployFiles fails on a family the Grafana dashboard or the alert rules name that the
+// server does not export (a renamed metric would leave a blank panel or a silent alert).
+func checkDeployFiles(t *testing.T, fams map[string]*dto.MetricFamily) {
+	t.Helper()
+	name := regexp.MustCompile(`\b(?:parley|go_sql|go|process)_[a-z_]+`)
+	for _, file := range []string{"../deploy/grafana/parley.json", "../deploy/prometheus/alerts.yml"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(file, ".json") && !json.Valid(b) {
+			t.Errorf("%s is not valid JSON", file)
+		}
+		for _, n := range name.FindAllString(string(b), -1) {
+			base := n
+			for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+				base = strings.TrimSuffix(base, suffix)
+			}
+			if _, ok := fams[base]; !ok {
+				t.Errorf("%s names %s, which /metrics lacks", file, n)
+			}
+		}
 	}
 }
