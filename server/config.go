@@ -1,13 +1,14 @@
 // Package server owns the HTTP side of Parley and wires it together: configuration, the
 // database, the GraphQL endpoint (transports, document limits, rate limits, error presentation),
 // middleware (request ids, logs, CORS, authentication, body bounds, load shedding), the web app
-// and GraphiQL bundles, attachment downloads, the mounted REST front door and the live hub and
-// webhook worker it starts. The parley binary, parley-bench and the end-to-end tests build the
-// server through it.
+// and GraphiQL bundles, attachment downloads, the mounted REST front door, the live hub and
+// webhook worker it starts, and the admin listener's handler (metrics, health, readiness, pprof)
+// with the metrics and traces server/telemetry keeps. The parley binary, parley-bench and the
+// end-to-end tests build the server through it.
 //
 // It may import every Parley package below it (resolvers, rest-compat, auth, ratelimit,
-// apierror, webhooks, db and its subpackages, web/graphiql, web/app, server/livews); nothing but
-// commands and tests imports it.
+// apierror, webhooks, db and its subpackages, web/graphiql, web/app, server/livews,
+// server/telemetry); nothing but commands and tests imports it.
 package server
 
 import (
