@@ -91,11 +91,11 @@ func (a *App) hubLag() []telemetry.Sample {
 	return []telemetry.Sample{{Value: float64(max(0, newest-a.Hub.Position()))}}
 }
 
-// outbox reads the outbox figures once per scrape for both of its gauges.
+// outbox reads the outbox figures once for both gauges of a scrape.
 func (a *App) outbox() db.OutboxStats {
 	a.outboxMu.Lock()
 	defer a.outboxMu.Unlock()
-	if time.Since(a.outboxAt) < time.Second {
+	if time.Since(a.outboxAt) < 250*time.Millisecond { // both gauges of one scrape
 		return a.outboxStats
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)

@@ -191,6 +191,7 @@ func TestMetricsAfterWorkload(t *testing.T) {
 		}
 	}
 	checkDeployFiles(t, fams)
+	logScrape(t, e)
 	for name, f := range fams {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
@@ -275,4 +276,22 @@ func checkDeployFiles(t *testing.T, fams map[string]*dto.MetricFamily) {
 			}
 		}
 	}
+}
+
+// logScrape logs the Parley families of a scrape, without histogram buckets (go test -v shows
+// what an operator's curl of /metrics would).
+func logScrape(t *testing.T, e *apptest.Env) {
+	resp, err := http.Get(e.AdminURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var keep []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "parley_") && !strings.Contains(line, "_bucket") {
+			keep = append(keep, line)
+		}
+	}
+	t.Logf("curl %s/metrics | grep ^parley_ | grep -v _bucket\n%s", e.AdminURL, strings.Join(keep, "\n"))
 }

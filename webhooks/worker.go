@@ -185,7 +185,7 @@ func (w *Worker) observe(span trace.Span, j *db.WebhookJob, a db.WebhookAttempt,
 		outcome = "unreachable"
 	}
 	if w.s.OnAttempt != nil {
-		w.s.OnAttempt(outcome, time.Duration(a.DurationMs)*time.Millisecond)
+		w.s.OnAttempt(outcome, time.Since(a.StartedAt)) // the stored duration is in whole milliseconds
 	}
 	if !span.IsRecording() {
 		return
