@@ -126,6 +126,7 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 		t.Fatalf("start live hub: %v", err)
 	}
 	webhooksDone := a.StartWebhooks(ctx)
+	awayDone := a.StartAway(ctx) // only when the test configures VAPID keys or SMTP
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
@@ -136,6 +137,7 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 		cancel()
 		_ = <-done
 		<-webhooksDone
+		<-awayDone
 		admin.Close()
 	})
 	t.Cleanup(stop)
