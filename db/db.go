@@ -86,8 +86,6 @@ func OpenPool(ctx context.Context, dsn string, p Pool) (*bun.DB, error) {
 // the Viewer and filters by it.
 type Store struct {
 	DB *bun.DB
-
-	sends sendQueue // sends waiting for a group commit (send_batch.go)
 }
 
 // NewStore wraps an open database.

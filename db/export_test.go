@@ -44,10 +44,3 @@ func (s *Store) GoWebhookData(ctx context.Context, msgID int64) (received any, n
 	}
 	return received, notes, nil
 }
-
-// QueuedSends is how many sends wait for a batch.
-func (s *Store) QueuedSends() int {
-	s.sends.mu.Lock()
-	defer s.sends.mu.Unlock()
-	return len(s.sends.waiting)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -83,21 +84,23 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if len(in.Attachments) == 0 {
-		r, err := s.sendQueued(ctx, v, in) // wakes the hubs itself, once per batch
-		if err != nil {
-			return nil, err
-		}
-		return &r.res, nil
+	r, err := send(ctx, s.DB, v, in)
+	if isDeadlock(err) {
+		// One autocommit statement wrote nothing; counter rows in shards shared by chance
+		// can meet in either order, so one more try is safe.
+		r, err = send(ctx, s.DB, v, in)
 	}
-	r, err := sendAlone(ctx, s, v, in)
 	if err != nil {
-		return nil, err
+		return nil, sendError(err)
 	}
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
 	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
 	// process dies first) only delays delivery: the hubs also read every second.
-	s.wakeAll(ctx, []*sendRow{r})
+	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := r.wake(wakeCtx, s.DB); err != nil {
+		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
+	}
 	return &r.res, nil
 }
 
@@ -126,9 +129,12 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if in.WorkshopOrgNr != "" {
 		workshop = in.WorkshopOrgNr
 	}
-	a := sendArgs(v, in)
+	title := "New message"
+	if v.Name != "" {
+		title = "New message from " + v.Name
+	}
 	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
-		in.TemplateID, in.ClientMessageID, workshop, a.title, a.preview,
+		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
 		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums))
 	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
@@ -145,17 +151,6 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	return r, nil
 }
 
-// notification is a send's notification title and text.
-type notification struct{ title, preview string }
-
-func sendArgs(v Viewer, in SendInput) notification {
-	title := "New message"
-	if v.Name != "" {
-		title = "New message from " + v.Name
-	}
-	return notification{title: title, preview: previewOf(in.Body)}
-}
-
 // wake tells the live hubs of every replica about a new message and its notifications, in
 // one statement (nothing for a retry: its events went out with the first send).
 func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
@@ -170,11 +165,6 @@ func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
 		channels = append(channels, ChannelState)
 		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
 	}
-	return wake(ctx, idb, channels, payloads)
-}
-
-// wake sends NOTIFY payloads[i] on channels[i], in one statement.
-func wake(ctx context.Context, idb bun.IConn, channels, payloads []string) error {
 	_, err := idb.ExecContext(ctx, "SELECT pg_notify(x.c, x.p) FROM unnest(?::text[], ?::text[]) AS x (c, p)",
 		pgArray(channels), pgArray(payloads))
 	if err != nil {
@@ -194,7 +184,7 @@ type sendRow struct {
 }
 
 // scanSend reads parley_send's row. On a refusal every column but the code may be NULL.
-func scanSend(row interface{ Scan(...any) error }, v Viewer, conversationID int64) (*sendRow, error) {
+func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
 	var (
 		code, sender, senderRole, typ, body, kind, role, workshop sql.Null[string]
 		created                                                   sql.Null[bool]
