@@ -181,6 +181,7 @@ type CursorSub[T Positioned] struct {
 	pending   []T
 	stopping  bool
 	stopErr   error
+	onDeliver func(T) // tells Options.OnDeliver of live messages (nil for other streams)
 }
 
 // MessageSub is the messageAdded stream.
@@ -236,6 +237,9 @@ func (m *CursorSub[T]) sendLocked(msg T) bool {
 		return false
 	}
 	m.last = msg.Position()
+	if m.onDeliver != nil {
+		m.onDeliver(msg)
+	}
 	return true
 }
 

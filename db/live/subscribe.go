@@ -16,6 +16,9 @@ import (
 // then the live ones, with no gap and no repeat at the seam.
 func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, replay bool, hooks Hooks) *MessageSub {
 	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, h.counted(hooks)), replaying: replay}
+	if h.opts.OnDeliver != nil {
+		s.onDeliver = func(m *db.Message) { h.opts.OnDeliver(time.Since(m.CreatedAt)) }
+	}
 	s.cursor = func() int64 { return s.last }
 	h.mu.Lock()
 	if !replay {
