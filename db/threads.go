@@ -23,6 +23,14 @@ type Thread struct {
 	ArchivedAt        *time.Time `bun:"viewer_archived_at"`
 	HiddenUpTo        int64      `bun:"viewer_hidden_up_to"`
 	HiddenCount       int        `bun:"viewer_hidden_count"`
+	MutedAt           *time.Time `bun:"viewer_muted_at"`
+	MutedUntil        *time.Time `bun:"viewer_muted_until"`
+	PinnedAt          *time.Time `bun:"viewer_pinned_at"`
+}
+
+// Muted reports whether the viewer's mute holds at now (a mute lapses by itself).
+func (t *Thread) Muted(now time.Time) bool {
+	return t.MutedAt != nil && (t.MutedUntil == nil || t.MutedUntil.After(now))
 }
 
 // VisibleMessages is how many of the thread's messages the viewer can still see.
@@ -69,7 +77,8 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 		ColumnExpr(`p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
-			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count`).
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at`).
 		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
 }
 
