@@ -40,5 +40,9 @@ type Message struct {
 	ViewerParty string `bun:"-"`
 }
 
+// Gone reports whether the message's content is gone for everyone (removed by moderation).
+// The one place that says so for quotes: unsending extends it.
+func (m *Message) Gone() bool { return m.RemovedAt != nil }
+
 // IsMine reports whether the party the message was loaded for sent it.
 func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }
