@@ -53,7 +53,7 @@ type Hub struct {
 	wake      chan struct{}
 	events    chan db.Event
 	delivered *delivered
-	ready  chan struct{}
+	ready     chan struct{}
 
 	endedSlow atomic.Int64 // subscriptions ended as slow, since the hub was made
 
