@@ -42,7 +42,9 @@ func TestMuteStopsNotificationsNotUnread(t *testing.T) {
 	e := apptest.New(t)
 	conv := threadOf(t, e, 1001)
 	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
-	var muted struct{ MuteConversation struct{ Conversation muteState } }
+	var muted struct {
+		MuteConversation struct{ Conversation muteState }
+	}
 	e.GQL(t, ola, muteMutation, map[string]any{"id": conv}).Decode(t, &muted)
 	if c := muted.MuteConversation.Conversation; !c.Muted || c.MutedUntil != nil {
 		t.Fatalf("muted forever: %+v", c)
@@ -72,7 +74,9 @@ func TestMuteStopsNotificationsNotUnread(t *testing.T) {
 	}
 
 	e.GQL(t, ola, muteMutation, map[string]any{"id": conv}).Decode(t, &muted)
-	var un struct{ UnmuteConversation struct{ Conversation muteState } }
+	var un struct {
+		UnmuteConversation struct{ Conversation muteState }
+	}
 	e.GQL(t, ola, unmuteMutation, map[string]any{"id": conv}).Decode(t, &un)
 	if un.UnmuteConversation.Conversation.Muted {
 		t.Fatal("still muted after unmute")
@@ -132,7 +136,9 @@ func TestPinnedThreadsComeFirst(t *testing.T) {
 	}
 	for off := 0; off < total; off += 2 {
 		var p struct {
-			Inbox struct{ Nodes []struct{ ConversationID string } }
+			Inbox struct {
+				Nodes []struct{ ConversationID string }
+			}
 		}
 		e.GQL(t, kari, `query($o: Int) { inbox(first: 2, offset: $o) { nodes { conversationId } } }`, map[string]any{"o": off}).Decode(t, &p)
 		for _, n := range p.Inbox.Nodes {
@@ -153,7 +159,9 @@ func TestPinnedThreadsComeFirst(t *testing.T) {
 	if r := pin(convs[4]); r.Code() != "PIN_LIMIT" {
 		t.Fatalf("sixth pin: %+v", r.Errors)
 	}
-	var un struct{ UnpinConversation struct{ Conversation struct{ PinnedAt *time.Time } } }
+	var un struct {
+		UnpinConversation struct{ Conversation struct{ PinnedAt *time.Time } }
+	}
 	e.GQL(t, kari, unpinMutation, map[string]any{"id": convs[0]}).Decode(t, &un)
 	if un.UnpinConversation.Conversation.PinnedAt != nil {
 		t.Fatal("unpinned thread still has pinnedAt")
