@@ -426,3 +426,35 @@ func decodeID(id string) string {
 	}
 	return strings.TrimPrefix(id, "conv_")
 }
+
+// Mute and pin reach the viewer's open inboxes live (conversationUpdated).
+func TestMuteAndPinAreLive(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola := e.User(t, "co-ola")
+	c := dial(t, e, ola)
+	subscribe(t, c, "inbox", `subscription { conversationUpdated { conversationId muted pinnedAt } }`, nil)
+	holding(t, e, map[string]int{"inbox": 1})
+	var ev struct {
+		ConversationUpdated struct {
+			ConversationID string
+			Muted          bool
+			PinnedAt       *time.Time
+		}
+	}
+	e.GQL(t, ola, pinMutation, map[string]any{"id": conv})
+	next(t, c, 30*time.Second, &ev)
+	if ev.ConversationUpdated.PinnedAt == nil {
+		t.Fatalf("after pin: %+v", ev)
+	}
+	e.GQL(t, ola, muteMutation, map[string]any{"id": conv})
+	next(t, c, 30*time.Second, &ev)
+	if !ev.ConversationUpdated.Muted {
+		t.Fatalf("after mute: %+v", ev)
+	}
+	e.GQL(t, ola, unpinMutation, map[string]any{"id": conv})
+	next(t, c, 30*time.Second, &ev)
+	if ev.ConversationUpdated.PinnedAt != nil || !ev.ConversationUpdated.Muted {
+		t.Fatalf("after unpin: %+v", ev)
+	}
+}
