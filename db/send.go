@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+
+	"github.com/parley/parley/i18n"
 )
 
 // MaxBodyRunes bounds a message's text.
@@ -126,9 +128,12 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if in.WorkshopOrgNr != "" {
 		workshop = in.WorkshopOrgNr
 	}
-	title := "New message"
+	// One title for every recipient, in the default locale: the send writes the rows for all
+	// of them in one statement. Pushes and digests render their own in each recipient's
+	// language (package away).
+	title := i18n.Text(i18n.Default, i18n.NewMessage)
 	if v.Name != "" {
-		title = "New message from " + v.Name
+		title = i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)
 	}
 	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
@@ -236,7 +241,7 @@ func (r *sendRow) refusal(in SendInput) error {
 // previewOf is a notification's text for a message body.
 func previewOf(body string) string {
 	if body == "" {
-		return "Sent an attachment"
+		return i18n.Text(i18n.Default, i18n.SentAttachment)
 	}
 	if utf8.RuneCountInString(body) <= 140 {
 		return body

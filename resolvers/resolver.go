@@ -42,6 +42,8 @@ type Resolver struct {
 	WebhookAllowPrivate bool
 	// WebhookRequireHTTPS refuses webhook URLs that are not https (production).
 	WebhookRequireHTTPS bool
+	// VAPIDPublicKey is the Web Push application server key browsers subscribe with.
+	VAPIDPublicKey string
 }
 
 type (

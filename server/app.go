@@ -16,6 +16,7 @@ import (
 
 	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
+	"github.com/parley/parley/away"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/db/blobs"
 	"github.com/parley/parley/db/live"
@@ -70,7 +71,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	}
 	r := &resolvers.Resolver{Store: store, Tokens: authn, Files: files, MaxUploadBytes: cfg.MaxUploadBytes,
 		Hub: hub, MaxSubscriptions: cfg.MaxSubscriptions, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		WebhookRequireHTTPS: cfg.Production()}
+		WebhookRequireHTTPS: cfg.Production(), VAPIDPublicKey: cfg.VAPID.PublicKey}
 	sockets := NewSockets(limiter, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
 	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Limiter: limiter, Config: cfg, Sockets: sockets}, nil
@@ -167,6 +168,8 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
+	mux.HandleFunc("GET "+away.UnsubscribePath, a.unsubscribe)
+	mux.HandleFunc("POST "+away.UnsubscribePath, a.unsubscribe)
 	legacy := restcompat.Handler(a.Resolver, callerLimits{a.Limiter}.Limit)
 	for _, prefix := range restcompat.Patterns {
 		mux.Handle(prefix, legacy)

@@ -6,8 +6,8 @@
 // server through it.
 //
 // It may import every Parley package below it (resolvers, rest-compat, auth, ratelimit,
-// apierror, webhooks, db and its subpackages, web/graphiql, web/app, server/livews); nothing but
-// commands and tests imports it.
+// apierror, webhooks, away, i18n, db and its subpackages, web/graphiql, web/app,
+// server/livews); nothing but commands and tests imports it.
 package server
 
 import (
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/auth"
+	"github.com/parley/parley/away"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
 )
@@ -90,6 +91,17 @@ type Config struct {
 	// TokenRecheck bounds how stale a replica's copy of a user's token revocation may be
 	// (tests shorten it; zero is auth.DefaultRecheck).
 	TokenRecheck time.Duration
+	// Reaching users who are away (package away). VAPID: PARLEY_VAPID_PUBLIC_KEY,
+	// PARLEY_VAPID_PRIVATE_KEY, PARLEY_VAPID_SUBJECT (generated in development). The digest
+	// runs when SMTPURL is set.
+	VAPID       away.VAPID
+	SMTPURL     string        // PARLEY_SMTP_URL
+	MailFrom    string        // PARLEY_MAIL_FROM
+	PublicURL   string        // PARLEY_PUBLIC_URL: links in mails
+	DigestAfter time.Duration // PARLEY_DIGEST_AFTER, 1h
+	// AwayPoll and PushCollapse tune the workers (tests); zero takes their defaults.
+	AwayPoll     time.Duration
+	PushCollapse time.Duration
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool
@@ -145,6 +157,9 @@ func ConfigFromEnv() (Config, error) {
 		return c, err
 	}
 	if err := webhookConfig(&c); err != nil {
+		return c, err
+	}
+	if err := awayConfig(&c); err != nil {
 		return c, err
 	}
 	if err := httpConfig(&c); err != nil {

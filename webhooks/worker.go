@@ -253,3 +253,8 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// NewClient is the guarded client deliveries use (no proxy, no redirects, public addresses
+// only unless AllowPrivate, https only with RequireHTTPS), for other outgoing requests to
+// URLs users give, such as Web Push endpoints.
+func NewClient(s Settings) *http.Client { return newClient(s.withDefaults()) }

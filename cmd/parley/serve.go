@@ -41,7 +41,8 @@ func serve(ctx context.Context, cfg server.Config, args []string) error {
 		return err
 	}
 	webhooksDone := a.StartWebhooks(runCtx)
-	defer func() { cancel(); _ = <-hubDone; <-webhooksDone }()
+	awayDone := a.StartAway(runCtx)
+	defer func() { cancel(); _ = <-hubDone; <-webhooksDone; <-awayDone }()
 	if *doSeed {
 		data, err := server.Seed(runCtx, a)
 		if err != nil {

@@ -124,10 +124,11 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 		t.Fatalf("start live hub: %v", err)
 	}
 	webhooksDone := a.StartWebhooks(ctx)
+	awayDone := a.StartAway(ctx) // only when the test configures VAPID keys or SMTP
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
-	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone })
+	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone; <-awayDone })
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
 }
