@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
@@ -85,28 +84,8 @@ func (s *Store) InboxDisplay(ctx context.Context, party string, threads []*Threa
 // A workshop's columns come on the first row that names it only (a workshop page names the
 // same workshop on every row, and its JSON columns are the costliest to scan).
 func (s *Store) threadDisplay(ctx context.Context, party string, threads []*Thread, d *InboxDisplay) error {
-	n := len(threads)
-	bookings, listings, lasts := make([]int64, n), make([]string, n), make([]int64, n)
-	for i, t := range threads {
-		bookings[i], listings[i], lasts[i] = deref(t.BookingID), deref(t.ListingID), deref(t.LastMessageID)
-	}
-	rowCols, _ := displayColumns()
 	var rows []*threadDisplayRow
-	q := s.DB.NewSelect().
-		TableExpr("unnest(?::bigint[], ?::text[], ?::bigint[]) WITH ORDINALITY AS t(booking_id, listing_id, last_id, n)",
-			pgdialect.Array(bookings), pgdialect.Array(listings), pgdialect.Array(lasts)).
-		Join("LEFT JOIN bookings AS b ON b.id = t.booking_id").
-		Join(`LEFT JOIN workshops AS w ON w.org_nr = b.workshop_org_nr AND NOT EXISTS (SELECT 1
-			FROM unnest(?::bigint[]) WITH ORDINALITY AS e(booking_id, n) JOIN bookings AS eb ON eb.id = e.booking_id
-			WHERE e.n < t.n AND eb.workshop_org_nr = b.workshop_org_nr)`, pgdialect.Array(bookings)).
-		Join("LEFT JOIN listings AS l ON l.id = t.listing_id").
-		Join("LEFT JOIN messages AS m ON m.id = t.last_id").
-		Join("LEFT JOIN users AS mu ON mu.id = m.sender_user_id").
-		ColumnExpr(rowCols).
-		ColumnExpr(`(SELECT min(r.read_at) FROM message_reads AS r WHERE r.message_id = m.id
-			AND CASE WHEN m.sender_party_id = ?0 THEN r.party_id <> ?0 ELSE r.party_id = ?0 END) AS m_read_at`, party).
-		OrderExpr("t.n")
-	if err := scanSelect(ctx, s.DB, q, &rows); err != nil {
+	if err := s.scanPrepared(ctx, threadDisplayStmt, &rows, threadDisplayArgs(party, threads)...); err != nil {
 		return fmt.Errorf("load inbox display: %w", err)
 	}
 	for _, r := range rows {
@@ -136,14 +115,8 @@ func (s *Store) participantDisplay(ctx context.Context, threads []*Thread, d *In
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
-	_, partCols := displayColumns()
 	var rows []*participantRow
-	q := s.DB.NewSelect().TableExpr("participants AS p").
-		Join("LEFT JOIN users AS u ON u.id = p.party_id").
-		ColumnExpr(partCols).
-		Where("p.conversation_id IN (?)", bun.In(ids)).
-		OrderExpr("p.conversation_id, p.joined_at, p.party_id")
-	if err := scanSelect(ctx, s.DB, q, &rows); err != nil {
+	if err := s.scanPrepared(ctx, participantDisplayStmt, &rows, pgdialect.Array(ids)); err != nil {
 		return fmt.Errorf("load inbox participants: %w", err)
 	}
 	for _, r := range rows {
@@ -153,4 +126,47 @@ func (s *Store) participantDisplay(ctx context.Context, threads []*Thread, d *In
 		}
 	}
 	return nil
+}
+
+// threadDisplayStmt is threadDisplay's statement, prepared: its joins cost PostgreSQL more
+// to plan than to run. $1..$3 are the page's booking, listing and last message ids in its
+// order (0 or an empty string for none), $4 the viewer's party.
+var threadDisplayStmt = &prepared{
+	name:   "parley_inbox_thread_display",
+	params: "bigint[], text[], bigint[], text",
+	body: sync.OnceValue(func() string {
+		rowCols, _ := displayColumns()
+		return `SELECT ` + rowCols + `, (SELECT min(r.read_at) FROM message_reads AS r WHERE r.message_id = m.id
+			AND CASE WHEN m.sender_party_id = $4 THEN r.party_id <> $4 ELSE r.party_id = $4 END) AS m_read_at
+		FROM unnest($1, $2, $3) WITH ORDINALITY AS t(booking_id, listing_id, last_id, n)
+		LEFT JOIN bookings AS b ON b.id = t.booking_id
+		LEFT JOIN workshops AS w ON w.org_nr = b.workshop_org_nr AND NOT EXISTS (SELECT 1
+			FROM unnest($1) WITH ORDINALITY AS e(booking_id, n) JOIN bookings AS eb ON eb.id = e.booking_id
+			WHERE e.n < t.n AND eb.workshop_org_nr = b.workshop_org_nr)
+		LEFT JOIN listings AS l ON l.id = t.listing_id
+		LEFT JOIN messages AS m ON m.id = t.last_id
+		LEFT JOIN users AS mu ON mu.id = m.sender_user_id
+		ORDER BY t.n`
+	}),
+}
+
+// participantDisplayStmt is participantDisplay's statement, prepared; $1 is the thread ids.
+var participantDisplayStmt = &prepared{
+	name:   "parley_inbox_participant_display",
+	params: "bigint[]",
+	body: sync.OnceValue(func() string {
+		_, partCols := displayColumns()
+		return `SELECT ` + partCols + ` FROM participants AS p LEFT JOIN users AS u ON u.id = p.party_id
+		WHERE p.conversation_id = ANY($1) ORDER BY p.conversation_id, p.joined_at, p.party_id`
+	}),
+}
+
+// threadDisplayArgs are threadDisplayStmt's arguments for a page.
+func threadDisplayArgs(party string, threads []*Thread) []any {
+	n := len(threads)
+	bookings, listings, lasts := make([]int64, n), make([]string, n), make([]int64, n)
+	for i, t := range threads {
+		bookings[i], listings[i], lasts[i] = deref(t.BookingID), deref(t.ListingID), deref(t.LastMessageID)
+	}
+	return []any{pgdialect.Array(bookings), pgdialect.Array(listings), pgdialect.Array(lasts), party}
 }

@@ -109,13 +109,18 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // background reads).
 type queryCounter struct{ n atomic.Int64 }
 
+// The counter counts statements run for a request. A prepared statement's PREPARE, and the
+// EXECUTE that found the connection without it, come once per connection: not counted.
 func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	if server.RequestID(ctx) != "" {
-		c.n.Add(1)
-	}
 	return ctx
 }
-func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+func (c *queryCounter) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	if server.RequestID(ctx) == "" || strings.HasPrefix(e.Query, "PREPARE ") ||
+		strings.HasPrefix(e.Query, "EXECUTE ") && e.Err != nil {
+		return
+	}
+	c.n.Add(1)
+}
 
 // An inbox page costs the same number of statements whatever its size.
 func TestInboxStatementsDoNotGrowWithPageSize(t *testing.T) {
@@ -141,7 +146,7 @@ func TestInboxStatementsDoNotGrowWithPageSize(t *testing.T) {
 	if one != twelve {
 		t.Fatalf("inbox page of 1 ran %d statements, page of 12 ran %d", one, twelve)
 	}
-	if one > 7 { // totals, page, participants, subjects, last messages, users, workshops
+	if one > 4 { // totals, page, threads' display, participants
 		t.Fatalf("inbox page ran %d statements", one)
 	}
 	t.Logf("inbox page: %d statements for 1 or 12 rows", one)
