@@ -127,3 +127,28 @@ func same(t *testing.T, what string, got, want any) {
 }
 
 func str(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A connection that lost its prepared statements (DEALLOCATE, a pooler's reset) prepares
+// them again; the page and its display read the same as before.
+func TestInboxStatementsPrepareAgainAfterDeallocate(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	s := f.store
+	s.DB.SetMaxOpenConns(1) // one connection: the DEALLOCATE reaches the one the reads use
+	v := viewer("co-ola", db.RoleCarOwner, "")
+	read := func() (*db.InboxPage, *db.InboxDisplay) {
+		page, err := s.Inbox(ctx, v, db.InboxQuery{Limit: 20})
+		must(t, err)
+		d, err := s.InboxDisplay(ctx, v.Party(), page.Threads)
+		must(t, err)
+		return page, d
+	}
+	page1, d1 := read()
+	if len(page1.Threads) != 1 || page1.TotalCount != 1 {
+		t.Fatalf("page of %d threads, total %d; want 1 and 1", len(page1.Threads), page1.TotalCount)
+	}
+	exec(t, s, "DEALLOCATE ALL")
+	page2, d2 := read()
+	same(t, "page after DEALLOCATE", page2, page1)
+	same(t, "display after DEALLOCATE", d2, d1)
+}
