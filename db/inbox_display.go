@@ -140,9 +140,10 @@ var threadDisplayStmt = &prepared{
 			AND CASE WHEN m.sender_party_id = $4 THEN r.party_id <> $4 ELSE r.party_id = $4 END) AS m_read_at
 		FROM unnest($1, $2, $3) WITH ORDINALITY AS t(booking_id, listing_id, last_id, n)
 		LEFT JOIN bookings AS b ON b.id = t.booking_id
-		LEFT JOIN workshops AS w ON w.org_nr = b.workshop_org_nr AND NOT EXISTS (SELECT 1
+		LEFT JOIN (SELECT DISTINCT ON (eb.workshop_org_nr) eb.workshop_org_nr, e.n
 			FROM unnest($1) WITH ORDINALITY AS e(booking_id, n) JOIN bookings AS eb ON eb.id = e.booking_id
-			WHERE e.n < t.n AND eb.workshop_org_nr = b.workshop_org_nr)
+			ORDER BY eb.workshop_org_nr, e.n) AS first ON first.n = t.n
+		LEFT JOIN workshops AS w ON w.org_nr = first.workshop_org_nr
 		LEFT JOIN listings AS l ON l.id = t.listing_id
 		LEFT JOIN messages AS m ON m.id = t.last_id
 		LEFT JOIN users AS mu ON mu.id = m.sender_user_id
