@@ -128,8 +128,8 @@ func same(t *testing.T, what string, got, want any) {
 
 func str(n int64) string { return strconv.FormatInt(n, 10) }
 
-// A connection that lost its prepared statements (DEALLOCATE, a pooler's reset) prepares
-// them again; the page and its display read the same as before.
+// A connection that lost its prepared statements (DEALLOCATE, a pooler's reset), or holds
+// them from before a migration, prepares them again; the page and its display read the same.
 func TestInboxStatementsPrepareAgainAfterDeallocate(t *testing.T) {
 	f := newNotifyFixture(t)
 	ctx := context.Background()
@@ -151,4 +151,11 @@ func TestInboxStatementsPrepareAgainAfterDeallocate(t *testing.T) {
 	page2, d2 := read()
 	same(t, "page after DEALLOCATE", page2, page1)
 	same(t, "display after DEALLOCATE", d2, d1)
+	// A migration adds a column and changes a selected column's type: the statements prepared
+	// before it (0A000 for the changed type) are prepared again.
+	exec(t, s, "ALTER TABLE conversations ADD COLUMN later_column int")
+	exec(t, s, "ALTER TABLE messages ALTER COLUMN sender_role TYPE varchar(100)")
+	page3, d3 := read()
+	same(t, "page after ALTER TABLE", page3, page1)
+	same(t, "display after ALTER TABLE", d3, d1)
 }

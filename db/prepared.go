@@ -33,7 +33,8 @@ var preparedOn = struct {
 
 // scanPrepared runs p with args on one connection and scans the rows into dest, preparing p
 // there first if the connection has not. A connection that lost it anyway (DEALLOCATE, a
-// pooler's reset: 26000) prepares it again.
+// pooler's reset: 26000), or holds it from before a migration changed a table it reads
+// (0A000, "cached plan must not change result type"), prepares it again.
 func (s *Store) scanPrepared(ctx context.Context, p *prepared, dest any, args ...any) error {
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
@@ -45,7 +46,13 @@ func (s *Store) scanPrepared(ctx context.Context, p *prepared, dest any, args ..
 	}
 	exec := "EXECUTE " + p.name + "(" + placeholders(len(args)) + ")"
 	err = conn.NewRaw(exec, args...).Scan(ctx, dest)
-	if pgCode(err) != "26000" {
+	switch pgCode(err) {
+	case "26000": // not prepared here
+	case "0A000": // prepared before a table it reads changed shape
+		if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+p.name); err != nil {
+			return err
+		}
+	default:
 		return err
 	}
 	if err := prepareOn(ctx, conn.Conn, p, true); err != nil {

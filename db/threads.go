@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -221,8 +222,9 @@ func (s *Store) Threads(ctx context.Context, v Viewer, ids []int64) ([]*Thread, 
 var openPageStmt = &prepared{
 	name:   "parley_inbox_open_page",
 	params: "text, text, int",
-	body: func() string {
-		return `SELECT c.*, p.party_id AS viewer_party_id, p.role AS viewer_role,
+	body: sync.OnceValue(func() string {
+		// Columns by name, not c.*: a prepared c.* fails once a column is added (0A000).
+		return `SELECT ` + prefixedColumns("c", "", (*Conversation)(nil)) + `, p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
 			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
@@ -233,7 +235,7 @@ var openPageStmt = &prepared{
 		WHERE p.party_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL AND p.archived_at IS NULL
 		ORDER BY p.last_activity_at DESC, p.conversation_id DESC
 		LIMIT $3`
-	},
+	}),
 }
 
 // threadWithTotals is a row of openPageStmt.
