@@ -16,7 +16,8 @@ const (
 	// ChannelMessages carries "m <messageID> <conversationID>" for every new message and
 	// "e <changeID> <conversationID>" for every change to one (MessageChange).
 	ChannelMessages = "parley_messages"
-	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", conversation
+	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", deliveries
+	// "d <conversationID> <party> <upToID>" (MarkDeliveredBatch), conversation
 	// changes "c <conversationID>" and notifications "n <userID> <notificationID>".
 	ChannelState = "parley_state"
 	// ChannelEphemeral carries what is never stored: typing "t <conversationID> <userID>",
@@ -29,7 +30,7 @@ var Channels = []string{ChannelMessages, ChannelState, ChannelEphemeral}
 
 // Event is a decoded live event.
 type Event struct {
-	Kind           byte // m, e, r, c, n, t, p, s
+	Kind           byte // m, e, r, d, c, n, t, p, s
 	ConversationID int64
 	MessageID      int64
 	ChangeID       int64
@@ -63,7 +64,7 @@ func ParseEvent(payload string) (Event, error) {
 		ev.MessageID, ev.ConversationID = num(1), num(2)
 	case 'e':
 		ev.ChangeID, ev.ConversationID = num(1), num(2)
-	case 'r':
+	case 'r', 'd':
 		ev.ConversationID, ev.Party, ev.MessageID = num(1), str(2), num(3)
 	case 'c':
 		ev.ConversationID = num(1)

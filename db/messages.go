@@ -31,8 +31,10 @@ type Message struct {
 	RemovedAt       *time.Time `bun:"removed_at"`
 	EditedAt        *time.Time `bun:"edited_at"`
 	// UnsentAt is when the sender unsent it: its text, history and files are gone.
-	UnsentAt  *time.Time `bun:"unsent_at"`
-	CreatedAt time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UnsentAt *time.Time `bun:"unsent_at"`
+	// ReplyToID is the message this one quotes (same conversation).
+	ReplyToID *int64    `bun:"reply_to_id"`
+	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
 
 	// Read state as seen by the party the message was loaded for: for a message to that party,
 	// when it read it; for its own message, when the other side read it.
@@ -43,6 +45,10 @@ type Message struct {
 
 // Position is the message's place in the messageAdded stream.
 func (m *Message) Position() int64 { return m.ID }
+
+// Gone reports whether the message's content is gone for everyone: removed by moderation, or
+// unsent by its sender. The one place that says so for quotes.
+func (m *Message) Gone() bool { return m.RemovedAt != nil || m.UnsentAt != nil }
 
 // IsMine reports whether the party the message was loaded for sent it.
 func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }

@@ -1,11 +1,14 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -23,6 +26,14 @@ type Thread struct {
 	ArchivedAt        *time.Time `bun:"viewer_archived_at"`
 	HiddenUpTo        int64      `bun:"viewer_hidden_up_to"`
 	HiddenCount       int        `bun:"viewer_hidden_count"`
+	MutedAt           *time.Time `bun:"viewer_muted_at"`
+	MutedUntil        *time.Time `bun:"viewer_muted_until"`
+	PinnedAt          *time.Time `bun:"viewer_pinned_at"`
+}
+
+// Muted reports whether the viewer's mute holds at now (a mute lapses by itself).
+func (t *Thread) Muted(now time.Time) bool {
+	return t.MutedAt != nil && (t.MutedUntil == nil || t.MutedUntil.After(now))
 }
 
 // VisibleMessages is how many of the thread's messages the viewer can still see.
@@ -47,10 +58,12 @@ type InboxQuery struct {
 	Offset int
 }
 
-// InboxCursor is the position of a thread in the inbox order.
+// InboxCursor is the position of a thread in the inbox order. The order is the pinned threads
+// in pin order (Pinned: At is when it was pinned), then the rest by last activity.
 type InboxCursor struct {
-	At time.Time
-	ID int64
+	At     time.Time
+	ID     int64
+	Pinned bool
 }
 
 // InboxPage is one page of an inbox with the figures over the whole filtered set.
@@ -69,31 +82,80 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 		ColumnExpr(`p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
-			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count`).
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at`).
 		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
 }
 
-// Inbox lists the viewer's threads, newest activity first.
+// Inbox lists the viewer's threads: the pinned ones first (pin order), then the others,
+// newest activity first. While the page starts among the pinned ones, the pinned lookup (a few
+// rows of a small index) rides in the same statement as the keyset scan (UNION ALL); the scan
+// leaves pinned rows out, so no thread shows on two pages. A page-numbered request (offset)
+// reads the pinned ones first, as it needs their number.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
+	if page, done, err := s.openInboxFirstPage(ctx, v, q); done || err != nil {
+		return page, err
+	}
 	page := &InboxPage{}
 	if err := scanSelect(ctx, s.DB, s.inboxCounts(v, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
-	sel := inboxFilter(s.threadQuery(v), q).
+	rest := inboxFilter(s.threadQuery(v), q).Where("p.pinned_at IS NULL").
 		OrderExpr("p.last_activity_at DESC, p.conversation_id DESC").
 		Limit(q.Limit + 1)
-	if q.After != nil {
-		sel.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", q.After.At, q.After.ID)
-	} else if q.Offset > 0 {
-		sel.Offset(q.Offset)
+	sel := rest
+	var threads []*Thread
+	switch {
+	case q.After != nil && !q.After.Pinned:
+		rest.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", q.After.At, q.After.ID)
+	case q.Offset > 0:
+		pinned := s.pinnedQuery(v, q)
+		if err := scanSelect(ctx, s.DB, pinned, &threads); err != nil {
+			return nil, fmt.Errorf("list pinned: %w", err)
+		}
+		skip := min(q.Offset, len(threads))
+		threads = threads[skip:]
+		rest.Offset(q.Offset - skip)
+	default:
+		sel = s.pinnedQuery(v, q).UnionAll(rest)
 	}
-	if err := scanSelect(ctx, s.DB, sel, &page.Threads); err != nil {
+	var rows []*Thread
+	if err := scanSelect(ctx, s.DB, sel, &rows); err != nil {
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
-	if len(page.Threads) > q.Limit {
-		page.Threads, page.HasNext = page.Threads[:q.Limit], true
+	threads = append(threads, rows...)
+	sortPinnedFirst(threads)
+	if len(threads) > q.Limit {
+		threads, page.HasNext = threads[:q.Limit], true
 	}
+	page.Threads = threads
 	return page, nil
+}
+
+// pinnedQuery selects the viewer's pinned threads that pass the filter, in pin order, after
+// the cursor when it is a pinned one.
+func (s *Store) pinnedQuery(v Viewer, q InboxQuery) *bun.SelectQuery {
+	sel := inboxFilter(s.threadQuery(v), q).Where("p.pinned_at IS NOT NULL").
+		OrderExpr("p.pinned_at, p.conversation_id").Limit(100) // MaxPinned, with room to spare
+	if q.After != nil {
+		sel.Where("(p.pinned_at, p.conversation_id) > (?, ?)", q.After.At, q.After.ID)
+	}
+	return sel
+}
+
+// sortPinnedFirst puts the rows in inbox order: a UNION ALL promises no order of its own.
+func sortPinnedFirst(ts []*Thread) {
+	slices.SortStableFunc(ts, func(a, b *Thread) int {
+		switch {
+		case a.PinnedAt != nil && b.PinnedAt != nil:
+			return cmp.Or(a.PinnedAt.Compare(*b.PinnedAt), cmp.Compare(a.ID, b.ID))
+		case a.PinnedAt != nil:
+			return -1
+		case b.PinnedAt != nil:
+			return 1
+		}
+		return cmp.Or(b.LastActivityAt.Compare(a.LastActivityAt), cmp.Compare(b.ID, a.ID))
+	})
 }
 
 // inboxCounts selects the totalCount and unreadTotal of an inbox query. The open inbox with no
@@ -101,7 +163,7 @@ func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, 
 // one reads participants alone (an index-only scan of the party's threads) unless the text
 // filter needs the conversation.
 func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
-	if (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == "" {
+	if isOpenInbox(q) {
 		return s.DB.NewSelect().TableExpr("inbox_totals").
 			ColumnExpr("coalesce(sum(threads), 0), coalesce(sum(unread), 0)").
 			Where("party_id = ? AND kind = ?", v.Party(), v.Kind())
@@ -114,6 +176,11 @@ func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
 		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
 	}
 	return inboxFilter(agg, q)
+}
+
+// isOpenInbox reports whether q asks for the open inbox with no other filter.
+func isOpenInbox(q InboxQuery) bool {
+	return (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == ""
 }
 
 func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
@@ -204,4 +271,58 @@ func (s *Store) Threads(ctx context.Context, v Viewer, ids []int64) ([]*Thread, 
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
 	return ts, nil
+}
+
+// openPageStmt is the first page of the open inbox, the page every client opens, with its
+// totals: one statement, prepared once per connection (its plan cost more than its run).
+// $1 the party, $2 its kind, $3 the rows to read. The page is the keyset index scan of
+// participants_inbox_idx bounded by the limit; the totals sum the party's inbox_totals shards.
+var openPageStmt = &prepared{
+	name:   "parley_inbox_open_page",
+	params: "text, text, int",
+	body: sync.OnceValue(func() string {
+		// Columns by name, not c.*: a prepared c.* fails once a column is added (0A000).
+		return `SELECT ` + prefixedColumns("c", "", (*Conversation)(nil)) + `, p.party_id AS viewer_party_id, p.role AS viewer_role,
+			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
+			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			tot.threads AS inbox_threads, tot.unread AS inbox_unread
+		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
+		CROSS JOIN (SELECT coalesce(sum(threads), 0) AS threads, coalesce(sum(unread), 0) AS unread
+			FROM inbox_totals WHERE party_id = $1 AND kind = $2) AS tot
+		WHERE p.party_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL AND p.archived_at IS NULL
+		ORDER BY p.last_activity_at DESC, p.conversation_id DESC
+		LIMIT $3`
+	}),
+}
+
+// threadWithTotals is a row of openPageStmt.
+type threadWithTotals struct {
+	Thread
+	InboxThreads int `bun:"inbox_threads"`
+	InboxUnread  int `bun:"inbox_unread"`
+}
+
+// openInboxFirstPage is Inbox for the first page of the open inbox, in one statement when the
+// page has rows (an empty one reads its totals apart).
+func (s *Store) openInboxFirstPage(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, bool, error) {
+	if !isOpenInbox(q) || q.After != nil || q.Offset > 0 {
+		return nil, false, nil
+	}
+	var rows []*threadWithTotals
+	if err := s.scanPrepared(ctx, openPageStmt, &rows, v.Party(), v.Kind(), q.Limit+1); err != nil {
+		return nil, true, fmt.Errorf("list inbox: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, false, nil
+	}
+	page := &InboxPage{TotalCount: rows[0].InboxThreads, UnreadTotal: rows[0].InboxUnread}
+	page.Threads = make([]*Thread, len(rows))
+	for i, r := range rows {
+		page.Threads[i] = &r.Thread
+	}
+	if len(page.Threads) > q.Limit {
+		page.Threads, page.HasNext = page.Threads[:q.Limit], true
+	}
+	return page, true, nil
 }
