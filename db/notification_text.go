@@ -1,6 +1,12 @@
 package db
 
 import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+
 	"github.com/uptrace/bun"
 
 	"github.com/parley/parley/i18n"
@@ -57,4 +63,74 @@ func forAll(v Viewer, ns []*Notification) {
 	for i, n := range ns {
 		ns[i] = n.For(v)
 	}
+}
+
+// localizeNotificationEvents renders the title and body of claimed notification.created
+// events about a message in their recipient's language (the user's stored locale, else
+// i18n.Default): the send queues them with the text written once for every recipient. One
+// statement, only for a batch that holds such events. A failed lookup keeps the queued text:
+// a display detail never holds a delivery back.
+func localizeNotificationEvents(ctx context.Context, idb bun.IDB, jobs []*WebhookJob) {
+	ids := map[*WebhookJob]int64{}
+	var keys []int64
+	for _, j := range jobs {
+		if id, ok := eventNotificationID(j); ok {
+			ids[j] = id
+			keys = append(keys, id)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	var ns []*Notification
+	if err := withReaderText(idb.NewSelect().Model(&ns)).Where("n.id IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		slog.Warn("webhooks: load notification texts", "err", err)
+		return
+	}
+	byID := make(map[int64]*Notification, len(ns))
+	for _, n := range ns {
+		byID[n.ID] = n.For(Viewer{})
+	}
+	for j, id := range ids {
+		if n := byID[id]; n != nil && n.Type == NotificationMessageReceived {
+			j.EventData = withNotificationText(j.EventData, n.Title, n.Body)
+		}
+	}
+}
+
+// eventNotificationID is the notification a notification.created event is about.
+func eventNotificationID(j *WebhookJob) (int64, bool) {
+	if j.EventType != EventNotificationCreated {
+		return 0, false
+	}
+	var ev struct {
+		Notification struct {
+			ID string `json:"id"`
+		} `json:"notification"`
+	}
+	if json.Unmarshal(j.EventData, &ev) != nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(ev.Notification.ID, "ntf_"), 10, 64)
+	return id, err == nil
+}
+
+// withNotificationText is an event's data with its notification's title and body replaced;
+// every other value is kept as queued.
+func withNotificationText(data json.RawMessage, title, body string) json.RawMessage {
+	var top, note map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil || json.Unmarshal(top["notification"], &note) != nil {
+		return data
+	}
+	note["title"], _ = json.Marshal(title)
+	note["body"], _ = json.Marshal(body)
+	var err error
+	if top["notification"], err = json.Marshal(note); err != nil {
+		return data
+	}
+	out, err := json.Marshal(top)
+	if err != nil {
+		return data
+	}
+	return out
 }
