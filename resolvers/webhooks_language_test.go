@@ -22,7 +22,9 @@ func TestNotificationWebhookInRecipientLanguage(t *testing.T) {
 	}
 	per, anne, tesla := e.User(t, "usr_per"), e.User(t, "usr_anne"), convOf(t, e, "tesla3")
 	send(t, e, per, tesla, "Is it sold?")
-	var out struct{ SendMessage struct{ Message struct{ ID string } } }
+	var out struct {
+		SendMessage struct{ Message struct{ ID string } }
+	}
 	e.GQL(t, per, `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { id } } }`, map[string]any{"in": map[string]any{
 		"conversationId": tesla, "type": "IMAGE", "attachments": []any{map[string]any{"url": "https://cdn.example.no/f/bil.jpg",
 			"name": "bil.jpg", "contentType": "image/jpeg", "size": 900}}}}).Decode(t, &out)
