@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -385,5 +386,36 @@ func TestLocaleFromTokenAndBackOffice(t *testing.T) {
 		if r := e.GQL(t, apptest.Office(), upsert, map[string]any{"in": in}); r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != field {
 			t.Errorf("bad %s: %+v", field, r.Errors)
 		}
+	}
+}
+
+// A push service that cannot be reached leaves no endpoint URL in the job's outcome (nor in
+// the log line that reports it): the URL is the subscription's capability (RFC 8030).
+func TestPushFailureHidesTheEndpoint(t *testing.T) {
+	e, p := startPush(t, false)
+	conv := e.ConvOf(t, "tesla3")
+	buyer := e.User(t, "usr_per")
+	ctx := context.Background()
+	w := away.NewPushWorker(e.Store, away.PushSettings{VAPID: p.vapid, Client: &http.Client{Timeout: 5 * time.Second}})
+	for {
+		if n, err := w.RunOnce(ctx); err != nil || n == 0 {
+			break // the seed's notifications
+		}
+	}
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens there any more
+	_, key, secret := p.subscribe("anne")
+	if _, err := e.Store.RegisterPushSubscription(ctx, "usr_anne", gone.URL+"/push/capability-0123", key, secret); err != nil {
+		t.Fatal(err)
+	}
+	sendAs(t, e, buyer, conv, "hei", "cap-1")
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("claimed %d (%v), want 1", n, err)
+	}
+	var outcome string
+	_ = e.Store.DB.NewRaw(`SELECT j.outcome FROM push_jobs AS j JOIN notifications AS n ON n.id = j.notification_id
+		WHERE n.user_id = 'usr_anne' ORDER BY n.id DESC LIMIT 1`).Scan(ctx, &outcome)
+	if !strings.HasPrefix(outcome, "retrying: ") || strings.Contains(outcome, "capability-0123") {
+		t.Fatalf("outcome %q: want a retry that does not show the endpoint", outcome)
 	}
 }
