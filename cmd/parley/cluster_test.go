@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -94,23 +92,4 @@ func clusterDown(t *testing.T, environ []string, dir string) {
 	if _, err := devcluster.ReadState(dir); err == nil {
 		t.Error("state file left after down")
 	}
-}
-
-// postThrough posts a GraphQL query to base and returns the answer and its headers.
-func postThrough(t *testing.T, base, token, query string) (map[string]any, http.Header) {
-	t.Helper()
-	b, _ := json.Marshal(map[string]string{"query": query})
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("status %d: %v", resp.StatusCode, err)
-	}
-	return out, resp.Header
 }
