@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/parley/parley/away"
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
 )
@@ -417,5 +418,37 @@ func TestPushFailureHidesTheEndpoint(t *testing.T) {
 		WHERE n.user_id = 'usr_anne' ORDER BY n.id DESC LIMIT 1`).Scan(ctx, &outcome)
 	if !strings.HasPrefix(outcome, "retrying: ") || strings.Contains(outcome, "capability-0123") {
 		t.Fatalf("outcome %q: want a retry that does not show the endpoint", outcome)
+	}
+}
+
+// An endpoint taken over from another user counts as the taker's newest subscription: it is
+// kept, and the taker's oldest goes when that passes the cap.
+func TestTakenOverEndpointIsTheNewest(t *testing.T) {
+	e, p := startPush(t, false)
+	ctx := context.Background()
+	reg := func(user, name string) string {
+		endpoint, key, secret := p.subscribe(name)
+		if _, err := e.Store.RegisterPushSubscription(ctx, user, endpoint, key, secret); err != nil {
+			t.Fatal(err)
+		}
+		return endpoint
+	}
+	shared := reg("usr_per", "shared") // registered first: the lowest id
+	var anne []string
+	for i := range db.MaxPushSubscriptions {
+		anne = append(anne, reg("usr_anne", fmt.Sprintf("anne-%d", i)))
+	}
+	reg("usr_anne", "shared") // the browser changes hands
+	subs, err := e.Store.PushSubscriptionsOf(ctx, "usr_anne")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]bool{}
+	for _, s := range subs {
+		held[s.Endpoint] = true
+	}
+	if len(subs) != db.MaxPushSubscriptions || !held[shared] || held[anne[0]] {
+		t.Fatalf("anne holds %d, shared %t, her oldest %t: want %d, the taken-over one, not her oldest",
+			len(subs), held[shared], held[anne[0]], db.MaxPushSubscriptions)
 	}
 }
