@@ -452,3 +452,42 @@ func TestTakenOverEndpointIsTheNewest(t *testing.T) {
 			len(subs), held[shared], held[anne[0]], db.MaxPushSubscriptions)
 	}
 }
+
+// The digests of one claim are mailed together: while the SMTP server holds the first mail,
+// the second is already under way (one after another, the last of a slow batch would be
+// mailed after its lease ran out, and again by another worker).
+func TestDigestsOfAClaimGoOutTogether(t *testing.T) {
+	box := newMailbox(t)
+	box.hold = make(chan struct{})
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
+	conv := e.ConvOf(t, "tesla3") // seller usr_anne, buyer usr_per
+	buyer, seller := e.User(t, "usr_per"), e.User(t, "usr_anne")
+	for _, in := range []map[string]any{{"userId": "usr_anne", "role": "SELLER", "email": "anne@example.no"},
+		{"userId": "usr_per", "role": "BUYER", "email": "per@example.no"}} {
+		mustOK(t, e.GQL(t, apptest.Office(), upsert, map[string]any{"in": in}))
+	}
+	sendAs(t, e, buyer, conv, "til Anne", "t-1")
+	sendAs(t, e, seller, conv, "til Per", "t-2")
+	ctx := context.Background()
+	for _, q := range []string{"UPDATE notifications SET created_at = now() - interval '2 hours'",
+		"UPDATE users SET last_seen_at = now() - interval '2 hours'"} {
+		if _, err := e.Store.DB.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := away.NewDigestWorker(e.Store, away.DigestSettings{SMTPURL: "smtp://" + box.addr, From: "noreply@parley.test",
+		PublicURL: "https://parley.test"})
+	done := make(chan int, 1)
+	go func() {
+		n, err := w.RunOnce(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- n
+	}()
+	waitFor(t, "both digests at the SMTP server at once", func() bool { return box.waiting() == 2 })
+	close(box.hold)
+	if n := <-done; n != 2 || len(box.all()) != 2 {
+		t.Fatalf("mailed %d, the server got %d: want 2", n, len(box.all()))
+	}
+}
