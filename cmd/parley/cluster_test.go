@@ -34,6 +34,17 @@ func TestDevClusterDeliversAcrossReplicasThroughTheBalancer(t *testing.T) {
 	}
 	owner, workshop := seed.CarOwners[0].Token, seed.Workshops[0].Users[0].Token
 	thread := seed.Bookings[0].ThreadID // booking 1001: co-ola and workshop 921460929
+	// Web Push: a browser subscribes with one replica's key and any replica's worker signs
+	// with its own, so they must be the same.
+	keys := map[string]bool{}
+	for _, r := range st.Replicas {
+		res := graphql(t, r.Addr, owner, `{ vapidPublicKey }`)
+		data, _ := res["data"].(map[string]any)
+		keys[fmt.Sprint(data["vapidPublicKey"])] = true
+	}
+	if len(keys) != 1 {
+		t.Errorf("the replicas hold %d VAPID keys, want one: %v", len(keys), keys)
+	}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
