@@ -260,6 +260,9 @@ func TestPushSubscriptionAuthorization(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("anne holds %d subscriptions after another user's remove", n)
 	}
+	if r := e.GQL(t, e.User(t, "usr_anne"), remove, map[string]any{"e": endpoint + strings.Repeat("x", 2048)}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("overlong endpoint to remove: %+v", r.Errors)
+	}
 	e.GQL(t, e.User(t, "usr_anne"), remove, map[string]any{"e": endpoint}).Decode(t, &out)
 	if !out.RemovePushSubscription {
 		t.Fatal("anne could not remove her own subscription")
