@@ -74,8 +74,9 @@ func (c Config) Settings() []Setting {
 		{"PARLEY_WEBHOOK_TIMEOUT", wh.Timeout.String()}, {"PARLEY_WEBHOOK_DISABLE_AFTER", wh.DisableAfter.String()},
 		{"PARLEY_VAPID_PUBLIC_KEY", orNote(c.VAPID.PublicKey, "(unset: generated and kept in the data folder)")},
 		{"PARLEY_VAPID_PRIVATE_KEY", orNote(c.VAPID.PrivateKey, "(unset: generated and kept in the data folder)")},
-		{"PARLEY_VAPID_SUBJECT", c.VAPID.Subject}, {"PARLEY_SMTP_URL", orNote(c.SMTPURL, "(unset: no e-mail digests)")},
-		{"PARLEY_MAIL_FROM", c.MailFrom}, {"PARLEY_PUBLIC_URL", c.PublicURL},
+		{"PARLEY_VAPID_SUBJECT", orNote(c.VAPID.Subject, "(unset: mailto:parley@localhost in development)")},
+		{"PARLEY_SMTP_URL", orNote(c.SMTPURL, "(unset: no e-mail digests)")},
+		{"PARLEY_MAIL_FROM", c.MailFrom}, {"PARLEY_PUBLIC_URL", c.publicURL()},
 		{"PARLEY_DIGEST_AFTER", orDefault(c.DigestAfter, time.Hour).String()}}...)
 	out := make([]Setting, len(rows))
 	for i, r := range rows {

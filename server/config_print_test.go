@@ -149,3 +149,18 @@ func TestMaskValueOddPasswords(t *testing.T) {
 		t.Errorf("a list of plain URLs changed: %q", got)
 	}
 }
+
+// Settings left unset print what the server runs with, not an empty value.
+func TestSettingsShowEffectiveAwayDefaults(t *testing.T) {
+	c, err := ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range c.Settings() {
+		got[s.Name] = s.Value
+	}
+	if got["PARLEY_PUBLIC_URL"] != "http://localhost"+c.Addr || !strings.Contains(got["PARLEY_VAPID_SUBJECT"], "mailto:parley@localhost") {
+		t.Errorf("PARLEY_PUBLIC_URL %q, PARLEY_VAPID_SUBJECT %q", got["PARLEY_PUBLIC_URL"], got["PARLEY_VAPID_SUBJECT"])
+	}
+}
