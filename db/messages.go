@@ -36,7 +36,15 @@ type Message struct {
 	ReadAt *time.Time `bun:"read_at,scanonly"`
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
+	// The generated search document (db/message_search.go); read by `m.*`, never kept.
+	SearchDoc discard `bun:"search_doc,scanonly"`
 }
+
+// discard takes a column a query reads but nobody uses.
+type discard struct{}
+
+// Scan drops the value.
+func (discard) Scan(any) error { return nil }
 
 // IsMine reports whether the party the message was loaded for sent it.
 func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }
