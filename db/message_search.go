@@ -184,8 +184,9 @@ const (
 	markOff = "\x02"
 )
 
-// headlineOpts bound the excerpt to about 30 words around the best match.
-const headlineOpts = `StartSel=` + markOn + `, StopSel=` + markOff + `, MaxWords=30, MinWords=12, ShortWord=2`
+// headlineOpts mark every matched word: ts_headline only says which words matched (it drops
+// what its parser takes for tags), the excerpt is cut from the body as sent.
+const headlineOpts = `StartSel=` + markOn + `, StopSel=` + markOff + `, HighlightAll=true`
 
 // searchExcerpts makes the hits of one page: excerpts cost a pass over each body, so only the
 // page's rows get one.
@@ -194,13 +195,13 @@ func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, words []
 		return []*MessageHit{}, nil
 	}
 	var rows []struct {
-		ID      int64
-		Excerpt string
+		ID            int64
+		Body, Excerpt string
 	}
 	body := `translate(m.body, E'\x01\x02', '')`
-	sel := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id").Where("m.id IN (?)", bun.In(ids))
+	sel := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.body").Where("m.id IN (?)", bun.In(ids))
 	if typo {
-		sel.ColumnExpr(body + " AS excerpt")
+		sel.ColumnExpr("'' AS excerpt")
 	} else {
 		// The Norwegian reading marks the words it stems alike; when it marks none, the English.
 		sel.ColumnExpr(`CASE WHEN strpos(h.nb, E'\x01') > 0 THEN h.nb
@@ -210,41 +211,34 @@ func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, words []
 	if err := sel.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("search excerpts: %w", err)
 	}
-	byID := make(map[int64]string, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r.Excerpt
-	}
-	hits := make([]*MessageHit, 0, len(ids))
+	hits := make([]*MessageHit, len(ids))
 	for i, id := range ids {
-		h := &MessageHit{MessageID: id, ConversationID: convs[i]}
-		if typo {
-			h.Excerpt, h.Highlights = similarExcerpt(byID[id], words)
-		} else {
-			h.Excerpt, h.Highlights = markedExcerpt(byID[id])
+		hits[i] = &MessageHit{MessageID: id, ConversationID: convs[i], Highlights: []TextRange{}}
+	}
+	for _, r := range rows {
+		match := func(w string) bool { return similarWord(w, words) }
+		if !typo {
+			marked := markedWords(r.Excerpt)
+			match = func(w string) bool { return marked[w] }
 		}
-		hits = append(hits, h)
+		for _, h := range hits {
+			if h.MessageID == r.ID {
+				h.Excerpt, h.Highlights = excerpt(r.Body, match)
+			}
+		}
 	}
 	return hits, nil
 }
 
-// markedExcerpt takes ts_headline's marks out of s and returns where they were.
-func markedExcerpt(s string) (string, []TextRange) {
-	var b strings.Builder
-	ranges := []TextRange{}
-	pos, start := 0, -1
-	for _, r := range s {
-		switch string(r) {
-		case markOn:
-			start = pos
-		case markOff:
-			if start >= 0 && pos > start {
-				ranges = append(ranges, TextRange{Start: start, Length: pos - start})
-			}
-			start = -1
-		default:
-			b.WriteRune(r)
-			pos++
+// markedWords are the words ts_headline marked in s.
+func markedWords(s string) map[string]bool {
+	out := map[string]bool{}
+	for {
+		_, rest, ok := strings.Cut(s, markOn)
+		if !ok {
+			return out
 		}
+		w, after, _ := strings.Cut(rest, markOff)
+		out[w], s = true, after
 	}
-	return b.String(), ranges
 }

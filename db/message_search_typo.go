@@ -7,9 +7,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Typo hits carry no marks from PostgreSQL: the words of the body that are most like a query
-// word are marked here, with the trigram measure pg_trgm uses, on text folded as parley_fold
-// folds it.
+// Excerpts are cut here from the body as sent. Full-text hits mark the words ts_headline
+// marked; typo hits the words most like a query word, by the trigram measure pg_trgm uses, on
+// text folded as parley_fold folds it.
 
 // similarMin is how alike a body word and a query word must be to be marked.
 const similarMin = 0.45
@@ -17,9 +17,9 @@ const similarMin = 0.45
 // excerptWords is how many words of a long body a typo excerpt keeps.
 const excerptWords = 30
 
-// similarExcerpt is up to excerptWords words of body from a little before its first marked word,
-// and the marked words' ranges in that excerpt.
-func similarExcerpt(body string, query []string) (string, []TextRange) {
+// excerpt is up to excerptWords words of body from a little before its first matching word,
+// and the matching words' ranges in that excerpt.
+func excerpt(body string, match func(word string) bool) (string, []TextRange) {
 	type word struct{ start, end int } // code points
 	var words []word
 	runes := []rune(body)
@@ -37,12 +37,8 @@ func similarExcerpt(body string, query []string) (string, []TextRange) {
 	}
 	var marked []int
 	for k, w := range words {
-		folded := fold(string(runes[w.start:w.end]))
-		for _, q := range query {
-			if trigramSimilarity(folded, fold(q)) >= similarMin {
-				marked = append(marked, k)
-				break
-			}
+		if match(string(runes[w.start:w.end])) {
+			marked = append(marked, k)
 		}
 	}
 	first, last := 0, len(words)
@@ -64,6 +60,17 @@ func similarExcerpt(body string, query []string) (string, []TextRange) {
 		}
 	}
 	return string(runes[from:to]), ranges
+}
+
+// similarWord reports whether w is like one of the query's words.
+func similarWord(w string, query []string) bool {
+	folded := fold(w)
+	for _, q := range query {
+		if trigramSimilarity(folded, fold(q)) >= similarMin {
+			return true
+		}
+	}
+	return false
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
