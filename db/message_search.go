@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,41 +62,104 @@ const firstRound = 64
 // newest message, which every send keeps (parley_send).
 func (s *Store) SearchMessages(ctx context.Context, v Viewer, q MessageSearch) (*MessageHits, error) {
 	res := &MessageHits{Typo: q.Typo}
-	tsq := ""
-	if !q.Typo {
+	words := q.Words
+	if q.Typo {
 		var err error
-		if tsq, err = s.searchQuery(ctx, q.Words); err != nil {
-			return nil, err
+		if words, err = s.similarWords(ctx, q.Words); err != nil || words == nil {
+			return &MessageHits{Typo: true, Hits: []*MessageHit{}}, err
 		}
-		// Only stop words, or nothing found on a first page: try similar words instead.
-		res.Typo = tsq == "" && q.Before == 0
 	}
-	threads, err := s.searchThreads(ctx, v, q.Before)
+	tsq, err := s.searchQuery(ctx, words)
 	if err != nil {
 		return nil, err
 	}
-	if !res.Typo && tsq == "" {
-		return res, nil
-	}
-	ids, convs, err := s.searchRounds(ctx, threads, q, res.Typo, tsq)
+	ids, convs, err := s.searchMatches(ctx, v, q, tsq)
 	if err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 && !res.Typo && q.Before == 0 {
-		res.Typo = true
-		if ids, convs, err = s.searchRounds(ctx, threads, q, true, ""); err != nil {
-			return nil, err
-		}
+	if len(ids) == 0 && !q.Typo && q.Before == 0 {
+		// Nothing on a first page: search for the known words like the query's instead.
+		q.Typo = true
+		return s.SearchMessages(ctx, v, q)
 	}
 	if len(ids) > q.Limit {
 		ids, convs, res.HasMore = ids[:q.Limit], convs[:q.Limit], true
 	}
-	res.Hits, err = s.searchExcerpts(ctx, ids, convs, q.Words, res.Typo, tsq)
+	res.Hits, err = s.searchExcerpts(ctx, ids, convs, tsq)
 	return res, err
 }
 
-// searchQuery is the tsquery of the words: each word in Norwegian or English, all words.
-// "" when every word is a stop word.
+// rareMatches is how many matches over all threads the planner may expect for the search to
+// read them all through the GIN index instead of walking the viewer's threads.
+const rareMatches = 3000
+
+// searchMatches returns the ids (newest first) and conversations of up to Limit+1 matches of
+// tsq. A rare word is read from the GIN index and filtered by the viewer's threads; a common
+// one by walking the viewer's threads (searchRounds).
+func (s *Store) searchMatches(ctx context.Context, v Viewer, q MessageSearch, tsq string) (ids, convs []int64, err error) {
+	if tsq == "" {
+		return nil, nil, nil
+	}
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	var raw []byte
+	err = s.DB.NewRaw("EXPLAIN (FORMAT JSON) SELECT 1 FROM messages AS m WHERE m.search_doc @@ ?::tsquery AND m.removed_at IS NULL", tsq).Scan(ctx, &raw)
+	if err == nil {
+		err = json.Unmarshal(raw, &plan)
+	}
+	if err != nil || len(plan) != 1 {
+		return nil, nil, fmt.Errorf("search estimate: %w", err)
+	}
+	if plan[0].Plan.Rows > rareMatches {
+		threads, err := s.searchThreads(ctx, v, q.Before)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.searchRounds(ctx, threads, q, tsq)
+	}
+	var hits []struct{ ID, Conv int64 }
+	sel := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv").
+		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ? AND p.kind = ?", v.Party(), v.Kind()).
+		Where("p.deleted_at IS NULL AND m.id > p.hidden_up_to AND m.removed_at IS NULL").
+		Where("m.search_doc @@ ?::tsquery", tsq).
+		// id + 0: never walk the whole table's id index backwards hoping to meet the viewer's threads.
+		OrderExpr("m.id + 0 DESC").Limit(q.Limit + 1)
+	if q.Before > 0 {
+		sel.Where("m.id < ?", q.Before)
+	}
+	if err := sel.Scan(ctx, &hits); err != nil {
+		return nil, nil, fmt.Errorf("search messages: %w", err)
+	}
+	for _, h := range hits {
+		ids, convs = append(ids, h.ID), append(convs, h.Conv)
+	}
+	return ids, convs, nil
+}
+
+// similarWords are, for each word, the known words most like it (search_words), to search for
+// instead; nil when a word has none.
+func (s *Store) similarWords(ctx context.Context, words []string) ([]string, error) {
+	var out []string
+	for _, w := range words {
+		var like []string
+		err := s.DB.NewRaw(`SELECT word FROM search_words WHERE word % parley_fold(?0)
+			ORDER BY similarity(word, parley_fold(?0)) DESC, word LIMIT 5`, w).Scan(ctx, &like)
+		if err != nil {
+			return nil, fmt.Errorf("similar words: %w", err)
+		}
+		if len(like) == 0 {
+			return nil, nil
+		}
+		out = append(out, strings.Join(like, " "))
+	}
+	return out, nil
+}
+
+// searchQuery is the tsquery of the words: each word in Norwegian or English, all words. A
+// "word" of several (a typo's alternatives) matches any of them. "" when every word is a stop word.
 func (s *Store) searchQuery(ctx context.Context, words []string) (string, error) {
 	if len(words) == 0 {
 		return "", nil
@@ -103,8 +167,12 @@ func (s *Store) searchQuery(ctx context.Context, words []string) (string, error)
 	parts := make([]string, len(words))
 	args := make([]any, 0, 2*len(words))
 	for i, w := range words {
-		parts[i] = "(plainto_tsquery('public.parley_nb', ?) || plainto_tsquery('public.parley_en', ?))"
-		args = append(args, w, w)
+		var alts []string
+		for _, a := range strings.Fields(w) {
+			alts = append(alts, "plainto_tsquery('public.parley_nb', ?) || plainto_tsquery('public.parley_en', ?)")
+			args = append(args, a, a)
+		}
+		parts[i] = "(" + strings.Join(alts, " || ") + ")"
 	}
 	var tsq string
 	err := s.DB.NewRaw("SELECT ("+strings.Join(parts, " && ")+")::text", args...).Scan(ctx, &tsq)
@@ -136,7 +204,7 @@ func (s *Store) searchThreads(ctx context.Context, v Viewer, before int64) ([]se
 }
 
 // searchRounds returns the ids (newest first) and conversations of up to Limit+1 matches.
-func (s *Store) searchRounds(ctx context.Context, threads []searchThread, q MessageSearch, typo bool, tsq string) (ids, convs []int64, err error) {
+func (s *Store) searchRounds(ctx context.Context, threads []searchThread, q MessageSearch, tsq string) (ids, convs []int64, err error) {
 	type hit struct{ ID, Conv int64 }
 	var hits []hit
 	want := q.Limit + 1
@@ -149,21 +217,19 @@ func (s *Store) searchRounds(ctx context.Context, threads []searchThread, q Mess
 		for j, t := range batch {
 			conv[j], hidden[j] = t.ID, t.HiddenUpTo
 		}
-		sel := s.DB.NewSelect().TableExpr("messages AS m").
-			ColumnExpr("m.id, m.conversation_id AS conv").
-			Join("JOIN unnest(?::bigint[], ?::bigint[]) AS t (conv, hidden) ON m.conversation_id = t.conv", pgArray(conv), pgArray(hidden)).
-			Where("m.id > t.hidden AND m.removed_at IS NULL").
-			// id + 0: never walk the whole table's id index backwards hoping to meet the
-			// viewer's threads; walk the threads (or the word's GIN entries) instead.
-			OrderExpr("m.id + 0 DESC").Limit(want)
-		if typo {
-			sel.Where("? <% parley_fold(m.body)", strings.Join(q.Words, " "))
-		} else {
-			sel.Where("m.search_doc @@ ?::tsquery", tsq)
-		}
+		// Per thread, its newest matches from its own index, stopping at want; then the
+		// round's newest. The threads' own indexes bound the work by the viewer's history.
+		inner := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv").
+			Where("m.conversation_id = t.conv AND m.id > t.hidden AND m.removed_at IS NULL").
+			Where("m.search_doc @@ ?::tsquery", tsq).
+			OrderExpr("m.id DESC").Limit(want)
 		if q.Before > 0 {
-			sel.Where("m.id < ?", q.Before)
+			inner.Where("m.id < ?", q.Before)
 		}
+		sel := s.DB.NewSelect().ColumnExpr("h.id, h.conv").
+			TableExpr("unnest(?::bigint[], ?::bigint[]) AS t (conv, hidden)", pgArray(conv), pgArray(hidden)).
+			Join("CROSS JOIN LATERAL (?) AS h", inner).
+			OrderExpr("h.id DESC").Limit(want)
 		var round []hit
 		if err := sel.Scan(ctx, &round); err != nil {
 			return nil, nil, fmt.Errorf("search messages: %w", err)
@@ -190,7 +256,7 @@ const headlineOpts = `StartSel=` + markOn + `, StopSel=` + markOff + `, Highligh
 
 // searchExcerpts makes the hits of one page: excerpts cost a pass over each body, so only the
 // page's rows get one.
-func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, words []string, typo bool, tsq string) ([]*MessageHit, error) {
+func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, tsq string) ([]*MessageHit, error) {
 	if len(ids) == 0 {
 		return []*MessageHit{}, nil
 	}
@@ -200,14 +266,10 @@ func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, words []
 	}
 	body := `translate(m.body, E'\x01\x02', '')`
 	sel := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.body").Where("m.id IN (?)", bun.In(ids))
-	if typo {
-		sel.ColumnExpr("'' AS excerpt")
-	} else {
-		// The Norwegian reading marks the words it stems alike; when it marks none, the English.
-		sel.ColumnExpr(`CASE WHEN strpos(h.nb, E'\x01') > 0 THEN h.nb
-			ELSE ts_headline('public.parley_en', `+body+`, ?::tsquery, ?) END AS excerpt`, tsq, headlineOpts).
-			Join(`CROSS JOIN LATERAL (SELECT ts_headline('public.parley_nb', `+body+`, ?::tsquery, ?) AS nb) AS h`, tsq, headlineOpts)
-	}
+	// The Norwegian reading marks the words it stems alike; when it marks none, the English.
+	sel.ColumnExpr(`CASE WHEN strpos(h.nb, E'\x01') > 0 THEN h.nb
+		ELSE ts_headline('public.parley_en', `+body+`, ?::tsquery, ?) END AS excerpt`, tsq, headlineOpts).
+		Join(`CROSS JOIN LATERAL (SELECT ts_headline('public.parley_nb', `+body+`, ?::tsquery, ?) AS nb) AS h`, tsq, headlineOpts)
 	if err := sel.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("search excerpts: %w", err)
 	}
@@ -216,11 +278,8 @@ func (s *Store) searchExcerpts(ctx context.Context, ids, convs []int64, words []
 		hits[i] = &MessageHit{MessageID: id, ConversationID: convs[i], Highlights: []TextRange{}}
 	}
 	for _, r := range rows {
-		match := func(w string) bool { return similarWord(w, words) }
-		if !typo {
-			marked := markedWords(r.Excerpt)
-			match = func(w string) bool { return marked[w] }
-		}
+		marked := markedWords(r.Excerpt)
+		match := func(w string) bool { return marked[w] }
 		for _, h := range hits {
 			if h.MessageID == r.ID {
 				h.Excerpt, h.Highlights = excerpt(r.Body, match)

@@ -1,4 +1,6 @@
-DROP INDEX messages_fold_trgm_idx;
+DROP TRIGGER messages_search_words ON messages;
+DROP FUNCTION parley_search_words();
+DROP TABLE search_words;
 CREATE INDEX messages_body_trgm_idx ON messages USING gin (body gin_trgm_ops);
 DROP INDEX messages_search_idx;
 ALTER TABLE messages DROP COLUMN search_doc;
