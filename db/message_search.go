@@ -53,13 +53,15 @@ const firstRound = 64
 // SearchMessages finds the messages the viewer can see whose body matches the words, newest
 // first (the keyset is the message id: stable, and pages never repeat or skip a message).
 //
-// A search never scans the table's matches for a word, which for a common word are a fifth of
-// all messages: it walks the viewer's threads by their newest message, in rounds of 64, 512,
-// 4096, ... threads, each round one statement that takes the newest matches of those threads
-// (per thread, from its index, or through the GIN index when the word is rare: the planner
-// chooses by the word's statistics). It stops once no thread left can hold a message newer than
-// the page's last. Threads are ordered by conversations.last_message_id, the id of a thread's
-// newest message, which every send keeps (parley_send).
+// A search never reads all of a common word's matches, which are a fifth of all messages. When
+// the planner's statistics expect few matches over all threads (rareMatches), it reads them
+// through the GIN index and keeps the viewer's. Otherwise it walks the viewer's threads by
+// their newest message, in rounds of 64, 512, 4096, ... threads, each round one statement that
+// takes each thread's newest matches from the thread's own index, and stops once no thread
+// left can hold a message newer than the page's last. Threads are ordered by
+// conversations.last_message_id, the id of a thread's newest message, which every send keeps
+// (parley_send). A first page with no hit is searched again for the known words most like
+// the query's (search_words), and says so (Typo).
 func (s *Store) SearchMessages(ctx context.Context, v Viewer, q MessageSearch) (*MessageHits, error) {
 	res := &MessageHits{Typo: q.Typo}
 	words := q.Words

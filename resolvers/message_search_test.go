@@ -1,6 +1,7 @@
 package resolvers_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -99,6 +100,20 @@ func TestSearchMessagesStemsFoldsAndForgivesTypos(t *testing.T) {
 	}
 	if r := searchMessages(t, e, ola, "qqxzzy", 10, nil); len(r.bodies()) != 0 {
 		t.Fatalf("nonsense matched %q", r.bodies())
+	}
+	// An edit of a body (as the edit mutation will make it) moves the message in the index by
+	// itself: the old words stop matching, the new ones match, typos of new words too.
+	m := send(t, e, ola, conv, "Oljeskift neste uke")
+	if _, err := e.Store.DB.NewRaw("UPDATE messages SET body = 'Hjulskift neste uke' WHERE id = ?", m.SendMessage.Message.MessageID).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := searchMessages(t, e, ola, "oljeskift", 10, nil); len(r.bodies()) != 0 {
+		t.Fatalf("the old body still matches: %q", r.bodies())
+	}
+	for _, q := range []string{"hjulskift", "hjulskfit"} {
+		if r := searchMessages(t, e, ola, q, 10, nil); !containsText(r.bodies(), "Hjulskift neste uke") {
+			t.Fatalf("the edited body does not match %q: %q", q, r.bodies())
+		}
 	}
 	// The excerpt is the text as sent (never markup of ours): a client marks the ranges itself.
 	send(t, e, ola, conv, "<b>Kilometerstand</b> & <script>x</script>")
