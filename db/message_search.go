@@ -93,7 +93,7 @@ func (s *Store) SearchMessages(ctx context.Context, v Viewer, q MessageSearch) (
 
 // rareMatches is how many matches over all threads the planner may expect for the search to
 // read them all through the GIN index instead of walking the viewer's threads.
-const rareMatches = 3000
+const rareMatches = 10000
 
 // searchMatches returns the ids (newest first) and conversations of up to Limit+1 matches of
 // tsq. A rare word is read from the GIN index and filtered by the viewer's threads; a common
@@ -188,8 +188,9 @@ func (s *Store) searchQuery(ctx context.Context, words []string) (string, error)
 // a message it can see below before (0: any), newest first.
 func (s *Store) searchThreads(ctx context.Context, v Viewer, before int64) ([]searchThread, error) {
 	var ts []searchThread
+	// OFFSET 0 keeps the lookup per thread: a join would scan every conversation.
 	q := s.DB.NewSelect().TableExpr("participants AS p").
-		Join("JOIN conversations AS c ON c.id = p.conversation_id").
+		Join("CROSS JOIN LATERAL (SELECT c.last_message_id FROM conversations AS c WHERE c.id = p.conversation_id OFFSET 0) AS c").
 		ColumnExpr("p.conversation_id AS id, p.hidden_up_to, c.last_message_id AS top").
 		Where("p.party_id = ? AND p.kind = ? AND p.deleted_at IS NULL", v.Party(), v.Kind()).
 		Where("c.last_message_id > p.hidden_up_to").
