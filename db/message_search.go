@@ -1,11 +1,13 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -40,12 +42,6 @@ type MessageHits struct {
 	Typo    bool // the page was found by typo tolerance
 }
 
-// searchThread is one of the viewer's threads: no message of it that the viewer may see has an
-// id above Top.
-type searchThread struct {
-	ID, HiddenUpTo, Top int64
-}
-
 // firstRound is how many threads the first round searches; each next round takes eight times
 // more.
 const firstRound = 64
@@ -56,11 +52,9 @@ const firstRound = 64
 // A search never reads all of a common word's matches, which are a fifth of all messages. When
 // the planner's statistics expect few matches over all threads (rareMatches), it reads them
 // through the GIN index and keeps the viewer's. Otherwise it walks the viewer's threads by
-// their newest message, in rounds of 64, 512, 4096, ... threads, each round one statement that
-// takes each thread's newest matches from the thread's own index, and stops once no thread
-// left can hold a message newer than the page's last. Threads are ordered by
-// conversations.last_message_id, the id of a thread's newest message, which every send keeps
-// (parley_send). A first page with no hit is searched again for the known words most like
+// last activity (the inbox index), in rounds of 64, 512, 4096, ... threads, each round one
+// statement that takes each thread's newest matches from the thread's own index, and stops
+// once no thread left can hold a message newer than the page's last (searchRounds). A first page with no hit is searched again for the known words most like
 // the query's (search_words), and says so (Typo).
 func (s *Store) SearchMessages(ctx context.Context, v Viewer, q MessageSearch) (*MessageHits, error) {
 	res := &MessageHits{Typo: q.Typo}
@@ -115,12 +109,12 @@ func (s *Store) searchMatches(ctx context.Context, v Viewer, q MessageSearch, ts
 	if err != nil || len(plan) != 1 {
 		return nil, nil, fmt.Errorf("search estimate: %w", err)
 	}
-	if plan[0].Plan.Rows > rareMatches {
-		threads, err := s.searchThreads(ctx, v, q.Before)
-		if err != nil {
-			return nil, nil, err
-		}
-		return s.searchRounds(ctx, threads, q, tsq)
+	rare := float64(rareMatches)
+	if s.SearchRareMatches != 0 {
+		rare = s.SearchRareMatches
+	}
+	if plan[0].Plan.Rows > rare {
+		return s.searchRounds(ctx, v, q, tsq)
 	}
 	var hits []struct{ ID, Conv int64 }
 	sel := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv").
@@ -184,53 +178,74 @@ func (s *Store) searchQuery(ctx context.Context, words []string) (string, error)
 	return tsq, nil
 }
 
-// searchThreads are the viewer's threads (of its marketplace, not deleted for it) that may hold
-// a message it can see below before (0: any), newest first.
-func (s *Store) searchThreads(ctx context.Context, v Viewer, before int64) ([]searchThread, error) {
-	var ts []searchThread
-	// OFFSET 0 keeps the lookup per thread: a join would scan every conversation.
-	q := s.DB.NewSelect().TableExpr("participants AS p").
-		Join("CROSS JOIN LATERAL (SELECT c.last_message_id FROM conversations AS c WHERE c.id = p.conversation_id OFFSET 0) AS c").
-		ColumnExpr("p.conversation_id AS id, p.hidden_up_to, c.last_message_id AS top").
-		Where("p.party_id = ? AND p.kind = ? AND p.deleted_at IS NULL", v.Party(), v.Kind()).
-		Where("c.last_message_id > p.hidden_up_to").
-		OrderExpr("c.last_message_id DESC")
-	if err := q.Scan(ctx, &ts); err != nil {
-		return nil, fmt.Errorf("search threads: %w", err)
-	}
-	if before > 0 {
-		for i := range ts {
-			ts[i].Top = min(ts[i].Top, before-1)
-		}
-	}
-	return ts, nil
+// sendSkew bounds how much earlier than a message with a smaller id a message may have been
+// created: created_at is its transaction's start, the id is taken later in the transaction,
+// and the server's statements give up after 10 s.
+const sendSkew = time.Minute
+
+// searchBatch is a round's threads, and where the next round starts.
+type searchBatch struct {
+	conv, hidden []int64
+	lastAt       time.Time // the last thread's last activity: no later thread's is after it
+	lastID       int64
 }
 
-// searchRounds returns the ids (newest first) and conversations of up to Limit+1 matches.
-func (s *Store) searchRounds(ctx context.Context, threads []searchThread, q MessageSearch, tsq string) (ids, convs []int64, err error) {
-	type hit struct{ ID, Conv int64 }
+// nextThreads are the viewer's next size threads (of its marketplace, not deleted for it) by
+// last activity, after b's last: the inbox index, read in order.
+func (s *Store) nextThreads(ctx context.Context, v Viewer, b *searchBatch, size int) error {
+	var rows []struct {
+		ID, HiddenUpTo int64
+		LastActivityAt time.Time
+	}
+	q := s.DB.NewSelect().TableExpr("participants AS p").
+		ColumnExpr("p.conversation_id AS id, p.hidden_up_to, p.last_activity_at").
+		Where("p.party_id = ? AND p.kind = ? AND p.deleted_at IS NULL", v.Party(), v.Kind()).
+		OrderExpr("p.last_activity_at DESC, p.conversation_id DESC").Limit(size)
+	if b.lastID > 0 {
+		q.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", b.lastAt, b.lastID)
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return fmt.Errorf("search threads: %w", err)
+	}
+	b.conv, b.hidden = b.conv[:0], b.hidden[:0]
+	for _, r := range rows {
+		b.conv, b.hidden = append(b.conv, r.ID), append(b.hidden, r.HiddenUpTo)
+		b.lastAt, b.lastID = r.LastActivityAt, r.ID
+	}
+	return nil
+}
+
+// searchRounds returns the ids (newest first) and conversations of up to Limit+1 matches,
+// walking the viewer's threads by last activity. A thread's last activity is at or after its
+// newest message's creation (every send sets both), so once the page is full and the threads
+// left were last active more than sendSkew before the page's last hit was created, none of
+// them holds a newer message.
+func (s *Store) searchRounds(ctx context.Context, v Viewer, q MessageSearch, tsq string) (ids, convs []int64, err error) {
+	type hit struct {
+		ID, Conv  int64
+		CreatedAt time.Time
+	}
 	var hits []hit
 	want := q.Limit + 1
-	for i, size := 0, firstRound; i < len(threads); i, size = i+size, size*8 {
-		if len(hits) == want && threads[i].Top < hits[want-1].ID {
-			break // no thread left holds a message newer than the page's last
+	b := &searchBatch{}
+	for size := firstRound; ; size *= 8 {
+		if err := s.nextThreads(ctx, v, b, size); err != nil {
+			return nil, nil, err
 		}
-		batch := threads[i:min(i+size, len(threads))]
-		conv, hidden := make([]int64, len(batch)), make([]int64, len(batch))
-		for j, t := range batch {
-			conv[j], hidden[j] = t.ID, t.HiddenUpTo
+		if len(b.conv) == 0 {
+			break
 		}
 		// Per thread, its newest matches from its own index, stopping at want; then the
 		// round's newest. The threads' own indexes bound the work by the viewer's history.
-		inner := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv").
+		inner := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv, m.created_at").
 			Where("m.conversation_id = t.conv AND m.id > t.hidden AND m.removed_at IS NULL").
 			Where("m.search_doc @@ ?::tsquery", tsq).
 			OrderExpr("m.id DESC").Limit(want)
 		if q.Before > 0 {
 			inner.Where("m.id < ?", q.Before)
 		}
-		sel := s.DB.NewSelect().ColumnExpr("h.id, h.conv").
-			TableExpr("unnest(?::bigint[], ?::bigint[]) AS t (conv, hidden)", pgArray(conv), pgArray(hidden)).
+		sel := s.DB.NewSelect().ColumnExpr("h.id, h.conv, h.created_at").
+			TableExpr("unnest(?::bigint[], ?::bigint[]) AS t (conv, hidden)", pgArray(b.conv), pgArray(b.hidden)).
 			Join("CROSS JOIN LATERAL (?) AS h", inner).
 			OrderExpr("h.id DESC").Limit(want)
 		var round []hit
@@ -238,8 +253,11 @@ func (s *Store) searchRounds(ctx context.Context, threads []searchThread, q Mess
 			return nil, nil, fmt.Errorf("search messages: %w", err)
 		}
 		hits = append(hits, round...)
-		slices.SortFunc(hits, func(a, b hit) int { return int(b.ID - a.ID) })
+		slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(b.ID, a.ID) })
 		hits = hits[:min(len(hits), want)]
+		if len(b.conv) < size || (len(hits) == want && b.lastAt.Before(hits[want-1].CreatedAt.Add(-sendSkew))) {
+			break
+		}
 	}
 	for _, h := range hits {
 		ids, convs = append(ids, h.ID), append(convs, h.Conv)

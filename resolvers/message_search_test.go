@@ -126,7 +126,14 @@ func TestSearchMessagesStemsFoldsAndForgivesTypos(t *testing.T) {
 // Keyset pages over a workshop's many threads (more than one search round) and many hits:
 // every message once, newest first, none missing, also when new messages arrive between pages.
 func TestSearchMessagesPagesWithoutDuplicatesOrGaps(t *testing.T) {
+	for name, rare := range map[string]float64{"through the GIN index": 0, "walking the threads": -1} {
+		t.Run(name, func(t *testing.T) { testSearchPaging(t, rare) })
+	}
+}
+
+func testSearchPaging(t *testing.T, rare float64) {
 	e := apptest.New(t)
+	e.Store.SearchRareMatches = rare
 	kari, bilfix := e.User(t, "co-kari"), e.User(t, "ws-bilfix")
 	var want []int
 	var convs []string
@@ -186,7 +193,14 @@ func TestSearchMessagesPagesWithoutDuplicatesOrGaps(t *testing.T) {
 // Nobody finds a message in a thread that is not theirs, in a thread they deleted, or one the
 // back office removed; anonymous callers are refused and bad input is refused before work.
 func TestSearchMessagesAuthorization(t *testing.T) {
+	for name, rare := range map[string]float64{"through the GIN index": 0, "walking the threads": -1} {
+		t.Run(name, func(t *testing.T) { testSearchAuthorization(t, rare) })
+	}
+}
+
+func testSearchAuthorization(t *testing.T, rare float64) {
 	e := apptest.New(t)
+	e.Store.SearchRareMatches = rare
 	ola, kari, bilfix, dekk, per := e.User(t, "co-ola"), e.User(t, "co-kari"), e.User(t, "ws-bilfix"), e.User(t, "ws-dekk"), e.User(t, "usr_per")
 	send(t, e, ola, threadOf(t, e, 1001), "Registreringsnummeret er EL12345")
 	for name, c := range map[string]apptest.Creds{"another owner": kari, "another workshop": dekk, "a buyer": per} {
