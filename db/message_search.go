@@ -235,6 +235,12 @@ func (s *Store) searchRounds(ctx context.Context, v Viewer, q MessageSearch, tsq
 		if len(b.conv) == 0 {
 			break
 		}
+		// Once the page is full, only messages newer than its last can still enter it.
+		if len(hits) == want {
+			for j := range b.hidden {
+				b.hidden[j] = max(b.hidden[j], hits[want-1].ID)
+			}
+		}
 		// Per thread, its newest matches from its own index, stopping at want; then the
 		// round's newest. The threads' own indexes bound the work by the viewer's history.
 		inner := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv, m.created_at").
