@@ -38,12 +38,12 @@ CREATE TABLE search_words (
 );
 CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
 
--- Words of 4 to 40 letters or digits; in order, so two sends adding the same new words take
+-- Words of 4 to 40 letters (numbers are not words: an order number would add a word per send); in order, so two sends adding the same new words take
 -- their keys in the same order and never deadlock. A known word costs one index probe.
 CREATE FUNCTION parley_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO search_words (word)
-    SELECT DISTINCT w FROM regexp_split_to_table(parley_fold(NEW.body), '[^[:alnum:]]+') AS w
+    SELECT DISTINCT w FROM regexp_split_to_table(parley_fold(NEW.body), '[^[:alpha:]]+') AS w
     WHERE length(w) BETWEEN 4 AND 40
     ORDER BY w
     ON CONFLICT DO NOTHING;
@@ -53,6 +53,6 @@ CREATE TRIGGER messages_search_words AFTER INSERT OR UPDATE OF body ON messages
     FOR EACH ROW WHEN (NEW.removed_at IS NULL AND NEW.body <> '') EXECUTE FUNCTION parley_search_words();
 
 INSERT INTO search_words (word)
-SELECT DISTINCT w FROM messages AS m, regexp_split_to_table(parley_fold(m.body), '[^[:alnum:]]+') AS w
+SELECT DISTINCT w FROM messages AS m, regexp_split_to_table(parley_fold(m.body), '[^[:alpha:]]+') AS w
 WHERE m.removed_at IS NULL AND length(w) BETWEEN 4 AND 40
 ON CONFLICT DO NOTHING;

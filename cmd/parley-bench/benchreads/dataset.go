@@ -111,7 +111,7 @@ func build(ctx context.Context, dsn string, s shape) (*built, error) {
 			steps = append(steps, step{"create GIN index", def})
 		}
 		steps = append(steps, step{"search words", `INSERT INTO search_words (word)
-			SELECT DISTINCT w FROM messages AS m, regexp_split_to_table(parley_fold(m.body), '[^[:alnum:]]+') AS w
+			SELECT DISTINCT w FROM messages AS m, regexp_split_to_table(parley_fold(m.body), '[^[:alpha:]]+') AS w
 			WHERE length(w) BETWEEN 4 AND 40 ON CONFLICT DO NOTHING`},
 			step{"release search words", `ALTER TABLE messages ENABLE TRIGGER messages_search_words`})
 		for _, st := range steps {
