@@ -38,8 +38,9 @@ CREATE TABLE search_words (
 );
 CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
 
--- Words of 4 to 40 letters (numbers are not words: an order number would add a word per send); in order, so two sends adding the same new words take
--- their keys in the same order and never deadlock. A known word costs one index probe.
+-- Words of 4 to 40 letters (numbers are not words: an order number would add a word per
+-- send), in order, so two sends adding the same new words take their keys in the same order
+-- and never deadlock. A known word costs one index probe.
 CREATE FUNCTION parley_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO search_words (word)
