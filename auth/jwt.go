@@ -22,6 +22,9 @@ type Claims struct {
 	Role  string `json:"role"`
 	OrgNr string `json:"org_nr,omitempty"`
 	Name  string `json:"name,omitempty"`
+	// Locale, when present, is the user's language for notifications (nb or en; other
+	// values, such as nb-NO or no, are read by their language and ignored when unknown).
+	Locale string `json:"locale,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -164,7 +167,7 @@ func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
 	if err := a.checkLifetime(&c); err != nil {
 		return db.Viewer{}, nil, err
 	}
-	v := db.Viewer{UserID: c.Subject, Role: c.Role, OrgNr: c.OrgNr, Name: c.Name}
+	v := db.Viewer{UserID: c.Subject, Role: c.Role, OrgNr: c.OrgNr, Name: c.Name, Locale: db.LocaleOf(c.Locale)}
 	switch {
 	case v.UserID == "" || len(v.UserID) > 128 || strings.HasPrefix(v.UserID, "org:"):
 		return db.Viewer{}, nil, fmt.Errorf("token has no usable sub claim: %w", ErrUnauthenticated)
@@ -234,7 +237,7 @@ func (m Minter) Mint(v db.Viewer, ttl time.Duration) (string, time.Time, error) 
 	}
 	now := time.Now()
 	exp := now.Add(ttl)
-	c := Claims{Role: v.Role, OrgNr: v.OrgNr, Name: v.Name, RegisteredClaims: jwt.RegisteredClaims{
+	c := Claims{Role: v.Role, OrgNr: v.OrgNr, Name: v.Name, Locale: v.Locale, RegisteredClaims: jwt.RegisteredClaims{
 		Subject: v.UserID, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp), Issuer: m.Issuer,
 	}}
 	if c.Issuer == "" {

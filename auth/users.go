@@ -59,7 +59,7 @@ func (a *Authenticator) StillValid(ctx context.Context, p *Principal) error {
 
 func (a *Authenticator) revokedBefore(ctx context.Context, v db.Viewer) (time.Time, error) {
 	now := time.Now()
-	claims := v.Role + "\x00" + v.OrgNr + "\x00" + v.Name
+	claims := v.Role + "\x00" + v.OrgNr + "\x00" + v.Name + "\x00" + v.Locale
 	st, _ := a.users.Load(v.UserID)
 	s, _ := st.(userState)
 	gen := a.generation()

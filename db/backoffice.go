@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ func (s *Store) UpsertUser(ctx context.Context, u *User) error {
 		Set("avatar_url = CASE WHEN EXCLUDED.avatar_url = '' THEN u.avatar_url ELSE EXCLUDED.avatar_url END").
 		Set("verified = EXCLUDED.verified OR u.verified").
 		Set("org_nr = EXCLUDED.org_nr").
+		Set("email = coalesce(EXCLUDED.email, u.email)").
+		Set("locale = coalesce(EXCLUDED.locale, u.locale)").
 		Set("last_seen_at = coalesce(EXCLUDED.last_seen_at, u.last_seen_at)").
 		Set("updated_at = now()").
 		Returning("*").Exec(ctx)
@@ -42,6 +45,10 @@ func validateUser(u *User) error {
 		return Invalid("role", "must be car_owner, workshop, buyer or seller")
 	case u.Role == RoleWorkshop && (u.OrgNr == nil || !ValidOrgNr(*u.OrgNr)):
 		return Invalid("orgNr", "a workshop user needs a valid 9-digit organisation number")
+	case u.Email != nil && !validEmail(*u.Email):
+		return Invalid("email", "must be a plain e-mail address such as name@example.no")
+	case u.Locale != nil && !ValidLocale(*u.Locale):
+		return Invalid("locale", "must be nb or en")
 	}
 	if u.Role != RoleWorkshop {
 		u.OrgNr = nil
@@ -55,6 +62,9 @@ func (s *Store) TouchUser(ctx context.Context, v Viewer) (revokedBefore time.Tim
 	u := &User{ID: v.UserID, Role: v.Role, Name: v.Name}
 	if v.OrgNr != "" {
 		u.OrgNr = &v.OrgNr
+	}
+	if v.Locale != "" {
+		u.Locale = &v.Locale
 	}
 	now := time.Now()
 	u.LastSeenAt = &now
@@ -241,4 +251,27 @@ func setParticipants(ctx context.Context, tx bun.Tx, conversationID int64, parti
 		return fmt.Errorf("remove participants: %w", err)
 	}
 	return nil
+}
+
+// ValidLocale tells whether Parley speaks the language: Norwegian bokmål or English.
+func ValidLocale(l string) bool { return l == "nb" || l == "en" }
+
+// validEmail accepts a bare address (no display name, no angle brackets), at most 254 bytes.
+func validEmail(e string) bool {
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && a.Name == "" && len(e) <= 254
+}
+
+// LocaleOf reads a language tag such as nb, nb-NO, no, nn or en-GB as the locale Parley
+// speaks for it, or "" when it speaks none.
+func LocaleOf(tag string) string {
+	lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	lang, _, _ = strings.Cut(lang, "_")
+	switch lang {
+	case "nb", "no", "nn":
+		return "nb"
+	case "en":
+		return "en"
+	}
+	return ""
 }

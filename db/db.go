@@ -1,7 +1,8 @@
 // Package db owns Parley's storage: bun models (one file per table), the embedded SQL
 // migrations and the Store, whose methods take the viewer and filter by it, and the domain's
-// sentinel errors (ErrNotFound, ErrConflict, FieldError...). It imports bun and the standard
-// library, nothing else of Parley's (db/live, db/blobs, db/pgembed and db/dbtest sit on it).
+// sentinel errors (ErrNotFound, ErrConflict, FieldError...). It imports bun, the standard
+// library and, of Parley's, only i18n (the texts of the notification rows a send writes);
+// db/live, db/blobs, db/pgembed and db/dbtest sit on it.
 package db
 
 import (

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+
+	"github.com/parley/parley/i18n"
 )
 
 // MaxBodyRunes bounds a message's text.
@@ -90,12 +92,8 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		// can meet in either order, so one more try is safe.
 		r, err = send(ctx, s.DB, v, in)
 	}
-	if err != nil && isClientIDTaken(err) {
-		// A concurrent retry of the same clientMessageId in another thread won the race.
-		return nil, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
-	}
 	if err != nil {
-		return nil, err
+		return nil, sendError(err)
 	}
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
 	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
@@ -106,6 +104,15 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
 	return &r.res, nil
+}
+
+// sendError maps a send's failure: a concurrent send of the same clientMessageId in another
+// thread that won the race (the unique index decides) is a conflict, not an internal error.
+func sendError(err error) error {
+	if isClientIDTaken(err) {
+		return fmt.Errorf("clientMessageId already used: %w", ErrConflict)
+	}
+	return err
 }
 
 // sendSQL calls parley_send; its arguments are in the function's order.
@@ -124,9 +131,12 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if in.WorkshopOrgNr != "" {
 		workshop = in.WorkshopOrgNr
 	}
-	title := "New message"
+	// One title for every recipient, in the default locale: the send writes the rows for all
+	// of them in one statement. Pushes and digests render their own in each recipient's
+	// language (package away).
+	title := i18n.Text(i18n.Default, i18n.NewMessage)
 	if v.Name != "" {
-		title = "New message from " + v.Name
+		title = i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)
 	}
 	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
@@ -232,7 +242,7 @@ func (r *sendRow) refusal(in SendInput) error {
 // previewOf is a notification's text for a message body.
 func previewOf(body string) string {
 	if body == "" {
-		return "Sent an attachment"
+		return i18n.Text(i18n.Default, i18n.SentAttachment)
 	}
 	if utf8.RuneCountInString(body) <= 140 {
 		return body

@@ -17,6 +17,10 @@ type User struct {
 	Verified   bool       `bun:"verified,notnull"`
 	OrgNr      *string    `bun:"org_nr"`
 	LastSeenAt *time.Time `bun:"last_seen_at"`
+	// Email receives the unread digest; Locale (nb or en) is the language of the user's
+	// notifications, pushes and mails. Nil keeps what is stored.
+	Email  *string `bun:"email"`
+	Locale *string `bun:"locale"`
 	// TokensRevokedBefore refuses the user's tokens issued before it (nil: none revoked).
 	TokensRevokedBefore *time.Time `bun:"tokens_revoked_before"`
 	CreatedAt           time.Time  `bun:"created_at,notnull,default:current_timestamp"`

@@ -20,6 +20,8 @@ type Viewer struct {
 	Role   string
 	OrgNr  string
 	Name   string
+	// Locale is the token's language claim (nb, en, or "" for none).
+	Locale string
 }
 
 // Party is the participant key the viewer reads and writes as.

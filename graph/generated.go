@@ -216,6 +216,8 @@ type ComplexityRoot struct {
 		MarkConversationRead     func(childComplexity int, input MarkConversationReadInput) int
 		MarkMessagesRead         func(childComplexity int, input MarkMessagesReadInput) int
 		MarkNotificationsRead    func(childComplexity int, ids []string) int
+		RegisterPushSubscription func(childComplexity int, input RegisterPushSubscriptionInput) int
+		RemovePushSubscription   func(childComplexity int, endpoint string) int
 		ReplayWebhookDelivery    func(childComplexity int, id string) int
 		ReportMessage            func(childComplexity int, input ReportMessageInput) int
 		ResolveReport            func(childComplexity int, input ResolveReportInput) int
@@ -279,6 +281,11 @@ type ComplexityRoot struct {
 		Workshop          func(childComplexity int) int
 	}
 
+	PushSubscription struct {
+		CreatedAt func(childComplexity int) int
+		Endpoint  func(childComplexity int) int
+	}
+
 	Query struct {
 		BlockedUsers        func(childComplexity int) int
 		BookingConversation func(childComplexity int, bookingID int) int
@@ -293,6 +300,7 @@ type ComplexityRoot struct {
 		SearchMessages      func(childComplexity int, query string, first *int, after *string) int
 		SearchWorkshops     func(childComplexity int, query string, near *GeoPoint, first *int) int
 		UnreadCounts        func(childComplexity int) int
+		VapidPublicKey      func(childComplexity int) int
 		Viewer              func(childComplexity int) int
 		WebhookDeliveries   func(childComplexity int, endpointID string, status *WebhookDeliveryStatus, first *int, offset *int) int
 		WebhookEndpoints    func(childComplexity int) int
@@ -534,6 +542,8 @@ type MessageTemplateResolver interface {
 	Variables(ctx context.Context, obj *db.MessageTemplate) ([]string, error)
 }
 type MutationResolver interface {
+	RegisterPushSubscription(ctx context.Context, input RegisterPushSubscriptionInput) (*db.PushSubscription, error)
+	RemovePushSubscription(ctx context.Context, endpoint string) (bool, error)
 	StartConversation(ctx context.Context, input StartConversationInput) (*StartConversationPayload, error)
 	SendMessage(ctx context.Context, input SendMessageInput) (*SendMessagePayload, error)
 	MarkConversationRead(ctx context.Context, input MarkConversationReadInput) (*MarkReadPayload, error)
@@ -583,6 +593,7 @@ type ParticipantResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (db.Node, error)
+	VapidPublicKey(ctx context.Context) (string, error)
 	Viewer(ctx context.Context) (*db.User, error)
 	Inbox(ctx context.Context, first *int, after *string, offset *int, filter *InboxFilter) (*ConversationConnection, error)
 	Conversation(ctx context.Context, id string) (*db.Thread, error)
@@ -629,7 +640,6 @@ type TypingEventResolver interface {
 	ExpiresAt(ctx context.Context, obj *live.Typing) (*time.Time, error)
 }
 type UserResolver interface {
-	ID(ctx context.Context, obj *db.User) (string, error)
 	UserID(ctx context.Context, obj *db.User) (string, error)
 	Role(ctx context.Context, obj *db.User) (Role, error)
 }
@@ -1346,6 +1356,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]string)), true
+	case "Mutation.registerPushSubscription":
+		if e.ComplexityRoot.Mutation.RegisterPushSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPushSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPushSubscription(childComplexity, args["input"].(RegisterPushSubscriptionInput)), true
+	case "Mutation.removePushSubscription":
+		if e.ComplexityRoot.Mutation.RemovePushSubscription == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePushSubscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePushSubscription(childComplexity, args["endpoint"].(string)), true
 	case "Mutation.replayWebhookDelivery":
 		if e.ComplexityRoot.Mutation.ReplayWebhookDelivery == nil {
 			break
@@ -1703,6 +1735,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Participant.Workshop(childComplexity), true
 
+	case "PushSubscription.createdAt":
+		if e.ComplexityRoot.PushSubscription.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushSubscription.CreatedAt(childComplexity), true
+	case "PushSubscription.endpoint":
+		if e.ComplexityRoot.PushSubscription.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushSubscription.Endpoint(childComplexity), true
+
 	case "Query.blockedUsers":
 		if e.ComplexityRoot.Query.BlockedUsers == nil {
 			break
@@ -1832,6 +1877,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UnreadCounts(childComplexity), true
+	case "Query.vapidPublicKey":
+		if e.ComplexityRoot.Query.VapidPublicKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.VapidPublicKey(childComplexity), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2545,6 +2596,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputMarkConversationReadInput,
 		ec.unmarshalInputMarkMessagesReadInput,
 		ec.unmarshalInputNotificationFilter,
+		ec.unmarshalInputRegisterPushSubscriptionInput,
 		ec.unmarshalInputReportMessageInput,
 		ec.unmarshalInputResolveReportInput,
 		ec.unmarshalInputSendMessageInput,
@@ -2973,6 +3025,11 @@ input GeoPoint {
 
 type Query {
   node(id: ID!): Node
+  """
+  The application server's VAPID public key (RFC 8292, base64url), the
+  applicationServerKey a browser subscribes with. Empty when push is off.
+  """
+  vapidPublicKey: String!
   viewer: User!
   """
   The viewer's conversations, newest activity first. Page forward with first/after, or jump to
@@ -3163,6 +3220,25 @@ input UpsertUserInput {
   avatarUrl: String
   verified: Boolean
   orgNr: String
+  "Where the digest of unread messages goes; omitted keeps the stored address."
+  email: String
+  "The user's language for notifications, pushes and mails: nb or en; omitted keeps it."
+  locale: String
+}
+
+"A browser's Web Push subscription."
+type PushSubscription {
+  endpoint: String!
+  createdAt: Time!
+}
+
+input RegisterPushSubscriptionInput {
+  "PushSubscription.endpoint: the push service's URL for this browser (at most 2048 bytes)."
+  endpoint: String!
+  "getKey('p256dh'): the browser's P-256 public key, base64url (65 bytes)."
+  p256dh: String!
+  "getKey('auth'): the browser's authentication secret, base64url (16 bytes)."
+  auth: String!
 }
 
 input WorkshopServiceInput {
@@ -3223,6 +3299,15 @@ type TokenRevocation {
 }
 
 type Mutation {
+  """
+  Registers the caller's browser for Web Push (the PushSubscription's endpoint and keys).
+  New messages are pushed while the caller holds no live subscription. Registering an
+  endpoint again replaces its keys; an endpoint registered by another user moves to the
+  caller (the browser now belongs to them).
+  """
+  registerPushSubscription(input: RegisterPushSubscriptionInput!): PushSubscription!
+  "Removes the caller's subscription at endpoint; false when the caller holds none there."
+  removePushSubscription(endpoint: String!): Boolean!
   startConversation(input: StartConversationInput!): StartConversationPayload!
   sendMessage(input: SendMessageInput!): SendMessagePayload!
   markConversationRead(input: MarkConversationReadInput!): MarkReadPayload!
@@ -3819,6 +3904,16 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_lastSeenAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
+}
+
+func (ec *executionContext) childFields_PushSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_PushSubscription_endpoint(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PushSubscription_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PushSubscription", field.Name)
 }
 
 func (ec *executionContext) childFields_ReadReceipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4432,6 +4527,34 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerPushSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RegisterPushSubscriptionInput, error) {
+			return ec.unmarshalNRegisterPushSubscriptionInput2githubᚗcomᚋparleyᚋparleyᚋgraphᚐRegisterPushSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removePushSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "endpoint",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["endpoint"] = arg0
 	return args, nil
 }
 
@@ -7432,6 +7555,94 @@ func (ec *executionContext) fieldContext_MessageTemplate_createdAt(_ context.Con
 	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Mutation_registerPushSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPushSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPushSubscription(ctx, fc.Args["input"].(RegisterPushSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.PushSubscription) graphql.Marshaler {
+			return ec.marshalNPushSubscription2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐPushSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPushSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPushSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePushSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePushSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePushSubscription(ctx, fc.Args["endpoint"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePushSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePushSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_startConversation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9349,6 +9560,52 @@ func (ec *executionContext) fieldContext_Participant_lastSeenAt(_ context.Contex
 	return graphql.NewScalarFieldContext("Participant", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _PushSubscription_endpoint(ctx context.Context, field graphql.CollectedField, obj *db.PushSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushSubscription_endpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Endpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushSubscription_endpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushSubscription", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PushSubscription_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.PushSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushSubscription_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushSubscription_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushSubscription", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9391,6 +9648,29 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_vapidPublicKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_vapidPublicKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().VapidPublicKey(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_vapidPublicKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11297,7 +11577,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11308,7 +11588,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _User_userId(ctx context.Context, field graphql.CollectedField, obj *db.User) (ret graphql.Marshaler) {
@@ -14266,6 +14546,50 @@ func (ec *executionContext) unmarshalInputNotificationFilter(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputRegisterPushSubscriptionInput(ctx context.Context, obj any) (RegisterPushSubscriptionInput, error) {
+	var it RegisterPushSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"endpoint", "p256dh", "auth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "endpoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpoint"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Endpoint = data
+		case "p256dh":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("p256dh"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.P256dh = data
+		case "auth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auth"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Auth = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputReportMessageInput(ctx context.Context, obj any) (ReportMessageInput, error) {
 	var it ReportMessageInput
 	if obj == nil {
@@ -14659,7 +14983,7 @@ func (ec *executionContext) unmarshalInputUpsertUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userId", "role", "name", "avatarUrl", "verified", "orgNr"}
+	fieldsInOrder := [...]string{"userId", "role", "name", "avatarUrl", "verified", "orgNr", "email", "locale"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14708,6 +15032,20 @@ func (ec *executionContext) unmarshalInputUpsertUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.OrgNr = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
 		}
 	}
 	return it, nil
@@ -17399,6 +17737,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "registerPushSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPushSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePushSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePushSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startConversation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startConversation(ctx, field)
@@ -18384,6 +18736,49 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var pushSubscriptionImplementors = []string{"PushSubscription"}
+
+func (ec *executionContext) _PushSubscription(ctx context.Context, sel ast.SelectionSet, obj *db.PushSubscription) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pushSubscriptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PushSubscription")
+		case "endpoint":
+			out.Values[i] = ec._PushSubscription_endpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PushSubscription_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -18415,6 +18810,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_node(ctx, field)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "vapidPublicKey":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_vapidPublicKey(ctx, field)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -19783,43 +20200,10 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._User_id(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._User_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "userId":
 			field := field
 
@@ -21723,6 +22107,16 @@ func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋparleyᚋparle
 	return ec._Participant(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPushSubscription2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐPushSubscription(ctx context.Context, sel ast.SelectionSet, v *db.PushSubscription) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PushSubscription(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReadReceipt2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚋliveᚐReceipt(ctx context.Context, sel ast.SelectionSet, v *live.Receipt) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -21731,6 +22125,11 @@ func (ec *executionContext) marshalNReadReceipt2ᚖgithubᚗcomᚋparleyᚋparle
 		return graphql.Null
 	}
 	return ec._ReadReceipt(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterPushSubscriptionInput2githubᚗcomᚋparleyᚋparleyᚋgraphᚐRegisterPushSubscriptionInput(ctx context.Context, v any) (RegisterPushSubscriptionInput, error) {
+	res, err := ec.unmarshalInputRegisterPushSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Report) graphql.Marshaler {

@@ -184,6 +184,15 @@ type PageInfo struct {
 type Query struct {
 }
 
+type RegisterPushSubscriptionInput struct {
+	// PushSubscription.endpoint: the push service's URL for this browser (at most 2048 bytes).
+	Endpoint string `json:"endpoint"`
+	// getKey('p256dh'): the browser's P-256 public key, base64url (65 bytes).
+	P256dh string `json:"p256dh"`
+	// getKey('auth'): the browser's authentication secret, base64url (16 bytes).
+	Auth string `json:"auth"`
+}
+
 type ReportConnection struct {
 	Edges    []*ReportEdge `json:"edges"`
 	Nodes    []*db.Report  `json:"nodes"`
@@ -294,6 +303,10 @@ type UpsertUserInput struct {
 	AvatarURL *string `json:"avatarUrl,omitempty"`
 	Verified  *bool   `json:"verified,omitempty"`
 	OrgNr     *string `json:"orgNr,omitempty"`
+	// Where the digest of unread messages goes; omitted keeps the stored address.
+	Email *string `json:"email,omitempty"`
+	// The user's language for notifications, pushes and mails: nb or en; omitted keeps it.
+	Locale *string `json:"locale,omitempty"`
 }
 
 type UpsertWorkshopInput struct {

@@ -18,7 +18,11 @@ func (r *mutationResolver) UpsertUser(ctx context.Context, in graph.UpsertUserIn
 		return nil, err
 	}
 	u := &db.User{ID: in.UserID, Role: strings.ToLower(string(in.Role)), Name: deref(in.Name),
-		AvatarURL: deref(in.AvatarURL), Verified: deref(in.Verified), OrgNr: in.OrgNr}
+		AvatarURL: deref(in.AvatarURL), Verified: deref(in.Verified), OrgNr: in.OrgNr, Locale: in.Locale}
+	if in.Email != nil {
+		e := strings.TrimSpace(*in.Email)
+		u.Email = &e
+	}
 	if err := r.Store.UpsertUser(ctx, u); err != nil {
 		return nil, err
 	}

@@ -136,7 +136,8 @@ func TestIntrospectionSettings(t *testing.T) {
 func setProductionEssentials(t *testing.T) {
 	for k, v := range map[string]string{"PARLEY_ENV": "production", "PARLEY_JWT_SECRET": "prod-secret-0123456789abcdef0123456789",
 		"PARLEY_JWT_ISSUER": "https://id.example.no", "PARLEY_JWT_AUDIENCE": "parley-api", "DATABASE_URL": "postgres://db.example.no/parley",
-		"PARLEY_REDIS_URL": "redis://redis.example.no:6379/0", "PARLEY_CORS_ORIGINS": "https://app.example.no", "PARLEY_INTROSPECTION": ""} {
+		"PARLEY_REDIS_URL": "redis://redis.example.no:6379/0", "PARLEY_CORS_ORIGINS": "https://app.example.no", "PARLEY_INTROSPECTION": "",
+		"PARLEY_VAPID_PUBLIC_KEY": testVAPIDPublic, "PARLEY_VAPID_PRIVATE_KEY": testVAPIDPrivate, "PARLEY_VAPID_SUBJECT": "mailto:ops@example.no"} {
 		t.Setenv(k, v)
 	}
 }
@@ -153,6 +154,8 @@ func TestProductionRefusesEachFallback(t *testing.T) {
 		{"introspection for everyone", "PARLEY_INTROSPECTION", "true", "PARLEY_INTROSPECTION=true would serve the schema to anonymous callers"},
 		{"any CORS origin", "PARLEY_CORS_ORIGINS", "https://app.example.no,*", "PARLEY_CORS_ORIGINS must name the allowed browser origins"},
 		{"default CORS origin", "PARLEY_CORS_ORIGINS", "", "PARLEY_CORS_ORIGINS must name the allowed browser origins"},
+		{"generated VAPID keys", "PARLEY_VAPID_SUBJECT", "", "PARLEY_VAPID_PUBLIC_KEY, PARLEY_VAPID_PRIVATE_KEY and PARLEY_VAPID_SUBJECT must be set"},
+		{"digest links to localhost", "PARLEY_SMTP_URL", "smtp://mail.example.no:587", "PARLEY_PUBLIC_URL must be set with PARLEY_SMTP_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			setProductionEssentials(t)
@@ -166,14 +169,15 @@ func TestProductionRefusesEachFallback(t *testing.T) {
 	}
 	t.Run("all at once", func(t *testing.T) {
 		t.Setenv("PARLEY_ENV", "production")
-		for _, k := range []string{"PARLEY_JWT_SECRET", "PARLEY_JWKS_URL", "PARLEY_JWT_ISSUER", "PARLEY_JWT_AUDIENCE", "DATABASE_URL", "PARLEY_REDIS_URL", "PARLEY_CORS_ORIGINS"} {
+		for _, k := range []string{"PARLEY_JWT_SECRET", "PARLEY_JWKS_URL", "PARLEY_JWT_ISSUER", "PARLEY_JWT_AUDIENCE", "DATABASE_URL", "PARLEY_REDIS_URL", "PARLEY_CORS_ORIGINS",
+			"PARLEY_VAPID_PUBLIC_KEY", "PARLEY_VAPID_PRIVATE_KEY", "PARLEY_VAPID_SUBJECT"} {
 			t.Setenv(k, "")
 		}
 		t.Setenv("PARLEY_INTROSPECTION", "true")
 		_, err := ConfigFromEnv()
 		var pe *ProductionError
-		if !errors.As(err, &pe) || len(pe.Lines) != 7 {
-			t.Fatalf("every fallback missing: %v, want 7 lines", err)
+		if !errors.As(err, &pe) || len(pe.Lines) != 8 {
+			t.Fatalf("every fallback missing: %v, want 8 lines", err)
 		}
 	})
 	t.Run("fixed", func(t *testing.T) {
@@ -242,3 +246,38 @@ func TestDatabasePoolSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminSettings(t *testing.T) {
+	t.Setenv("PARLEY_ADMIN_ADDR", "")
+	if c, err := ConfigFromEnv(); err != nil || c.AdminAddr != DefaultAdminAddr {
+		t.Fatalf("default admin address: %q, %v", c.AdminAddr, err)
+	}
+	for v, want := range map[string]string{"off": "", ":9091": ":9091", "0.0.0.0:9090": "0.0.0.0:9090"} {
+		t.Setenv("PARLEY_ADMIN_ADDR", v)
+		if c, err := ConfigFromEnv(); err != nil || c.AdminAddr != want {
+			t.Errorf("PARLEY_ADMIN_ADDR=%q: %q, %v", v, c.AdminAddr, err)
+		}
+	}
+	t.Setenv("PARLEY_ADDR", ":9095")
+	for _, bad := range []string{"9090", "localhost", ":9095"} {
+		t.Setenv("PARLEY_ADMIN_ADDR", bad)
+		if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PARLEY_ADMIN_ADDR") {
+			t.Errorf("PARLEY_ADMIN_ADDR=%q: %v", bad, err)
+		}
+	}
+	t.Setenv("PARLEY_ADMIN_ADDR", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+	if c, _ := ConfigFromEnv(); c.OTLPEndpoint != "http://collector:4318" {
+		t.Errorf("OTLP endpoint: %q", c.OTLPEndpoint)
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:4318/v1/traces")
+	if c, _ := ConfigFromEnv(); c.OTLPEndpoint != "http://traces:4318/v1/traces" {
+		t.Errorf("the traces-specific endpoint comes first: %q", c.OTLPEndpoint)
+	}
+}
+
+// A VAPID key pair for configuration tests (webpush.GenerateVAPIDKeys; no push is sent).
+const (
+	testVAPIDPublic  = "BPcxZR8a010bJH7jZmCTethuXlmCVWP8NwoOgINgOLIj-e5rxYumWRKw5cUqcF73QdkYCbp2S-oK183rz3mYTxQ"
+	testVAPIDPrivate = "uNYRqodmt5dYKBR1rihg9N23W5tL2dg0pfwZrbud6Ws"
+)

@@ -39,13 +39,15 @@ func (c Config) productionProblems() []string {
 		"PARLEY_INTROSPECTION=true would serve the schema to anonymous callers: refused (unset, callers with credentials still introspect)")
 	add(slices.Contains(c.CORSOrigins, "*"),
 		"PARLEY_CORS_ORIGINS must name the allowed browser origins (or none): * is refused")
-	return out
+	return append(out, c.awayProblems()...)
 }
 
 // knownEnv are the PARLEY_* variables Parley reads (TestKnownEnvIsComplete keeps it honest).
 var knownEnv = []string{
-	"PARLEY_ADDR", "PARLEY_API_KEYS", "PARLEY_BLOB_URL", "PARLEY_BODY_TIMEOUT", "PARLEY_CORS_ORIGINS",
+	"PARLEY_ADDR", "PARLEY_ADMIN_ADDR", "PARLEY_API_KEYS", "PARLEY_BLOB_URL", "PARLEY_BODY_TIMEOUT", "PARLEY_CORS_ORIGINS",
 	"PARLEY_DATA_DIR", "PARLEY_DB_CONN_MAX_LIFETIME", "PARLEY_DB_MAX_IDLE_CONNS", "PARLEY_DB_MAX_OPEN_CONNS",
+	"PARLEY_DIGEST_AFTER", "PARLEY_MAIL_FROM", "PARLEY_PUBLIC_URL", "PARLEY_SMTP_URL",
+	"PARLEY_VAPID_PRIVATE_KEY", "PARLEY_VAPID_PUBLIC_KEY", "PARLEY_VAPID_SUBJECT",
 	"PARLEY_ENV", "PARLEY_IDLE_TIMEOUT", "PARLEY_INTROSPECTION", "PARLEY_JWKS_URL", "PARLEY_JWT_AUDIENCE",
 	"PARLEY_JWT_ISSUER", "PARLEY_JWT_MAX_TTL", "PARLEY_JWT_SECRET", "PARLEY_LIVE_BUFFER", "PARLEY_LOG_LEVEL",
 	"PARLEY_MAX_BODY_KB", "PARLEY_MAX_INFLIGHT", "PARLEY_MAX_QUERY_DEPTH", "PARLEY_MAX_SUBSCRIPTIONS",

@@ -95,6 +95,9 @@ func openApp(ctx context.Context, cfg server.Config, migrate bool) (a *server.Ap
 	if err := server.EnsureSecret(&cfg); err != nil {
 		return nil, nil, err
 	}
+	if err := server.EnsureVAPID(&cfg); err != nil {
+		return nil, nil, err
+	}
 	database, err := server.OpenDatabase(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
