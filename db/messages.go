@@ -41,7 +41,15 @@ type Message struct {
 	ReadAt *time.Time `bun:"read_at,scanonly"`
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
+	// The generated search document (db/message_search.go); read by `m.*`, never kept.
+	SearchDoc discard `bun:"search_doc,scanonly"`
 }
+
+// discard takes a column a query reads but nobody uses.
+type discard struct{}
+
+// Scan drops the value.
+func (discard) Scan(any) error { return nil }
 
 // Position is the message's place in the messageAdded stream.
 func (m *Message) Position() int64 { return m.ID }

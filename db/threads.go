@@ -275,24 +275,31 @@ func (s *Store) Threads(ctx context.Context, v Viewer, ids []int64) ([]*Thread, 
 
 // openPageStmt is the first page of the open inbox, the page every client opens, with its
 // totals: one statement, prepared once per connection (its plan cost more than its run).
-// $1 the party, $2 its kind, $3 the rows to read. The page is the keyset index scan of
-// participants_inbox_idx bounded by the limit; the totals sum the party's inbox_totals shards.
+// $1 the party, $2 its kind, $3 the rows to read. The page is the party's few pinned threads
+// (participants_pinned_idx) and the keyset index scan of the others bounded by the limit; the
+// totals sum the party's inbox_totals shards. The rows come in no order: sortPinnedFirst.
 var openPageStmt = &prepared{
 	name:   "parley_inbox_open_page",
 	params: "text, text, int",
 	body: sync.OnceValue(func() string {
 		// Columns by name, not c.*: a prepared c.* fails once a column is added (0A000).
+		const open = `FROM participants WHERE party_id = $1 AND kind = $2 AND deleted_at IS NULL AND archived_at IS NULL`
+		const cols = `conversation_id, party_id, role, unread_count, last_read_message_id, last_read_at, archived_at,
+			hidden_up_to, hidden_count, muted_at, muted_until, pinned_at`
 		return `SELECT ` + prefixedColumns("c", "", (*Conversation)(nil)) + `, p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
 			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at,
 			tot.threads AS inbox_threads, tot.unread AS inbox_unread
-		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
+		FROM ((SELECT ` + cols + ` ` + open + ` AND pinned_at IS NOT NULL
+				ORDER BY pinned_at, conversation_id LIMIT 100)
+			UNION ALL
+			(SELECT ` + cols + ` ` + open + ` AND pinned_at IS NULL
+				ORDER BY last_activity_at DESC, conversation_id DESC LIMIT $3)) AS p
+		JOIN conversations AS c ON c.id = p.conversation_id
 		CROSS JOIN (SELECT coalesce(sum(threads), 0) AS threads, coalesce(sum(unread), 0) AS unread
-			FROM inbox_totals WHERE party_id = $1 AND kind = $2) AS tot
-		WHERE p.party_id = $1 AND p.kind = $2 AND p.deleted_at IS NULL AND p.archived_at IS NULL
-		ORDER BY p.last_activity_at DESC, p.conversation_id DESC
-		LIMIT $3`
+			FROM inbox_totals WHERE party_id = $1 AND kind = $2) AS tot`
 	}),
 }
 
@@ -321,6 +328,7 @@ func (s *Store) openInboxFirstPage(ctx context.Context, v Viewer, q InboxQuery) 
 	for i, r := range rows {
 		page.Threads[i] = &r.Thread
 	}
+	sortPinnedFirst(page.Threads)
 	if len(page.Threads) > q.Limit {
 		page.Threads, page.HasNext = page.Threads[:q.Limit], true
 	}
