@@ -121,6 +121,7 @@ func (s *Store) searchMatches(ctx context.Context, v Viewer, q MessageSearch, ts
 		Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ? AND p.kind = ?", v.Party(), v.Kind()).
 		Where("p.deleted_at IS NULL AND m.id > p.hidden_up_to AND m.removed_at IS NULL").
 		Where("m.search_doc @@ ?::tsquery", tsq).
+		Where(hiddenCond, v.Party()).
 		// id + 0: never walk the whole table's id index backwards hoping to meet the viewer's threads.
 		OrderExpr("m.id + 0 DESC").Limit(q.Limit + 1)
 	if q.Before > 0 {
@@ -246,6 +247,7 @@ func (s *Store) searchRounds(ctx context.Context, v Viewer, q MessageSearch, tsq
 		inner := s.DB.NewSelect().TableExpr("messages AS m").ColumnExpr("m.id, m.conversation_id AS conv, m.created_at").
 			Where("m.conversation_id = t.conv AND m.id > t.hidden AND m.removed_at IS NULL").
 			Where("m.search_doc @@ ?::tsquery", tsq).
+			Where(hiddenCond, v.Party()).
 			OrderExpr("m.id DESC").Limit(want)
 		if q.Before > 0 {
 			inner.Where("m.id < ?", q.Before)

@@ -230,6 +230,17 @@ func testSearchAuthorization(t *testing.T, rare float64) {
 		t.Fatalf("the other side lost its message: %q", r.bodies())
 	}
 
+	// One message deleted for the viewer: it no longer matches for it; the other side keeps it.
+	hidden := send(t, e, ola, threadOf(t, e, 1001), "Vinterdekkene ligger i bagasjerommet")
+	e.GQL(t, ola, `mutation($id: ID!) { deleteMessageForMe(id: $id) }`,
+		map[string]any{"id": hidden.SendMessage.Message.ID}).Decode(t, &struct{}{})
+	if r := searchMessages(t, e, ola, "bagasjerommet", 10, nil); len(r.bodies()) != 0 {
+		t.Fatalf("a message deleted for me still matches: %q", r.bodies())
+	}
+	if r := searchMessages(t, e, bilfix, "bagasjerommet", 10, nil); len(r.bodies()) != 1 {
+		t.Fatalf("the other side lost the message: %q", r.bodies())
+	}
+
 	// Removed by the back office: matches for nobody, by full text or by typo.
 	m := send(t, e, ola, threadOf(t, e, 1001), "Betal til kontonummer zebrastripe")
 	var rep struct{ ReportMessage struct{ ID string } }
