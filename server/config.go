@@ -102,6 +102,12 @@ type Config struct {
 	// AwayPoll and PushCollapse tune the workers (tests); zero takes their defaults.
 	AwayPoll     time.Duration
 	PushCollapse time.Duration
+	// Privacy (package privacy): PARLEY_RETENTION (0: off), PARLEY_EXPORT_TTL (7 days),
+	// PARLEY_EXPORT_MAX_FILES_MB (1024). PrivacyPoll tunes the worker (tests; 5 s).
+	Retention          time.Duration
+	ExportTTL          time.Duration
+	ExportMaxFileBytes int64
+	PrivacyPoll        time.Duration
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool
@@ -157,6 +163,9 @@ func ConfigFromEnv() (Config, error) {
 		return c, err
 	}
 	if err := webhookConfig(&c); err != nil {
+		return c, err
+	}
+	if err := privacyConfig(&c); err != nil {
 		return c, err
 	}
 	if err := awayConfig(&c); err != nil {

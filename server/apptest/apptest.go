@@ -125,10 +125,11 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	}
 	webhooksDone := a.StartWebhooks(ctx)
 	awayDone := a.StartAway(ctx) // only when the test configures VAPID keys or SMTP
+	privacyDone := a.StartPrivacy(ctx)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
-	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone; <-awayDone })
+	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone; <-awayDone; <-privacyDone })
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
 }
