@@ -108,6 +108,7 @@ type Config struct {
 	ExportTTL          time.Duration
 	ExportMaxFileBytes int64
 	PrivacyPoll        time.Duration
+	RetentionBatch     int // messages per retention step (tests; 200)
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool

@@ -52,7 +52,7 @@ func retentionFromEnv(v string) (time.Duration, error) {
 // PrivacyWorker is the worker StartPrivacy runs (tests drive one directly).
 func (a *App) PrivacyWorker() *privacy.Worker {
 	c := a.Config
-	return privacy.NewWorker(a.Store, a.Resolver.Files, privacy.Settings{Poll: c.PrivacyPoll, Retention: c.Retention,
+	return privacy.NewWorker(a.Store, a.Resolver.Files, privacy.Settings{Poll: c.PrivacyPoll, Retention: c.Retention, RetentionBatch: c.RetentionBatch,
 		ExportKeep: c.ExportTTL, ExportFileBytes: c.ExportMaxFileBytes})
 }
 

@@ -129,7 +129,14 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
-	stop := sync.OnceFunc(func() { srv.Close(); cancel(); _ = <-done; <-webhooksDone; <-awayDone; <-privacyDone })
+	stop := sync.OnceFunc(func() {
+		srv.Close()
+		cancel()
+		_ = <-done
+		<-webhooksDone
+		<-awayDone
+		<-privacyDone
+	})
 	t.Cleanup(stop)
 	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
 }
