@@ -23,35 +23,34 @@ import (
 
 // awayConfig reads the settings of Web Push and the e-mail digest (PARLEY_VAPID_*,
 // PARLEY_SMTP_URL, PARLEY_MAIL_FROM, PARLEY_PUBLIC_URL, PARLEY_DIGEST_AFTER).
-func awayConfig(c *Config) error {
+func awayConfig(c *Config, p *problems) {
 	c.VAPID = away.VAPID{PublicKey: os.Getenv("PARLEY_VAPID_PUBLIC_KEY"), PrivateKey: os.Getenv("PARLEY_VAPID_PRIVATE_KEY"),
 		Subject: os.Getenv("PARLEY_VAPID_SUBJECT")}
 	if (c.VAPID.PublicKey == "") != (c.VAPID.PrivateKey == "") {
-		return errors.New("PARLEY_VAPID_PUBLIC_KEY and PARLEY_VAPID_PRIVATE_KEY are set together or not at all")
-	}
-	if c.VAPID.PublicKey != "" {
+		p.addf("PARLEY_VAPID_PUBLIC_KEY and PARLEY_VAPID_PRIVATE_KEY are set together or not at all")
+	} else if c.VAPID.PublicKey != "" {
 		if err := checkVAPID(c.VAPID); err != nil {
-			return err
+			p.addf("%s", err)
 		}
 	}
 	c.SMTPURL = os.Getenv("PARLEY_SMTP_URL")
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
 		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			return errors.New("PARLEY_SMTP_URL: want smtp://user:pass@host:port or smtps://user:pass@host:port")
+			p.addf("PARLEY_SMTP_URL: want smtp://user:pass@host:port or smtps://user:pass@host:port")
 		}
 	}
 	c.MailFrom = envOr("PARLEY_MAIL_FROM", "Parley <parley@localhost>")
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		return fmt.Errorf("PARLEY_MAIL_FROM=%q: want an address such as Parley <noreply@example.no>", c.MailFrom)
+		p.addf("PARLEY_MAIL_FROM=%q: want an address such as Parley <noreply@example.no>", c.MailFrom)
 	}
 	c.PublicURL = strings.TrimRight(os.Getenv("PARLEY_PUBLIC_URL"), "/")
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("PARLEY_PUBLIC_URL=%q: want an absolute http(s) URL", c.PublicURL)
+			p.addf("PARLEY_PUBLIC_URL=%q: want an absolute http(s) URL", c.PublicURL)
 		}
 	}
-	return durationsFromEnv(map[string]*time.Duration{"PARLEY_DIGEST_AFTER": &c.DigestAfter})
+	p.durations(map[string]*time.Duration{"PARLEY_DIGEST_AFTER": &c.DigestAfter})
 }
 
 // checkVAPID refuses keys that are not a P-256 pair in base64url.

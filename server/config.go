@@ -12,11 +12,10 @@ package server
 
 import (
 	"errors"
-	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +113,10 @@ type Config struct {
 	GeneratedInbox bool
 }
 
-// ConfigFromEnv reads the configuration, with development defaults.
+// ConfigFromEnv reads the configuration, with development defaults. It checks every setting
+// before it returns: a *ConfigError lists each mistake on a line of its own (and, under
+// PARLEY_ENV=production, each refused development fallback), so an operator fixes them all in
+// one go.
 func ConfigFromEnv() (Config, error) {
 	c := Config{
 		Env:           envOr("PARLEY_ENV", "development"),
@@ -128,65 +130,30 @@ func ConfigFromEnv() (Config, error) {
 		BlobURL:       os.Getenv("PARLEY_BLOB_URL"),
 		CORSOrigins:   corsOrigins(envOr("PARLEY_CORS_ORIGINS", "*")),
 	}
+	var p problems
 	if c.Env != "development" && c.Env != "production" {
-		return c, fmt.Errorf("PARLEY_ENV=%q: want development or production", c.Env)
+		p.addf("PARLEY_ENV=%q: want development or production", c.Env)
 	}
 	c.APIKeys = splitList(os.Getenv("PARLEY_API_KEYS"))
-	if v := os.Getenv("PARLEY_INTROSPECTION"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("PARLEY_INTROSPECTION=%q: want true or false", v)
-		}
-		c.Introspection = b
-	}
+	c.Introspection = p.envBool("PARLEY_INTROSPECTION", true)
 	c.AnonymousIntrospection = c.Introspection && (!c.Production() || os.Getenv("PARLEY_INTROSPECTION") != "")
-	mb := 10
-	if v := os.Getenv("PARLEY_MAX_UPLOAD_MB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 || n > 1024 {
-			return c, fmt.Errorf("PARLEY_MAX_UPLOAD_MB=%q: want a whole number of megabytes, 1 to 1024", v)
-		}
-		mb = n
+	c.MaxUploadBytes = int64(p.envInt("PARLEY_MAX_UPLOAD_MB", 10, 1, 1024, "a whole number of megabytes, 1 to 1024")) << 20
+	limitsFromEnv(&c, &p)
+	c.LiveBuffer = p.envInt("PARLEY_LIVE_BUFFER", 256, 1, 100000, "a whole number from 1 to 100000")
+	tokenConfig(&c, &p)
+	webhookConfig(&c, &p)
+	privacyConfig(&c, &p)
+	awayConfig(&c, &p)
+	httpConfig(&c, &p)
+	c.MaxQueryDepth = p.envInt("PARLEY_MAX_QUERY_DEPTH", 0, 2, 100, "a whole number from 2 to 100")
+	poolConfig(&c, &p)
+	checkAddresses(c, &p)
+	prod := c.productionProblems()
+	if len(p) > 0 {
+		return c, &ConfigError{Lines: append(p, prod...), production: len(prod)}
 	}
-	c.MaxUploadBytes = int64(mb) << 20
-	if err := limitsFromEnv(&c); err != nil {
-		return c, err
-	}
-	c.LiveBuffer = 256
-	if v := os.Getenv("PARLEY_LIVE_BUFFER"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return c, fmt.Errorf("PARLEY_LIVE_BUFFER=%q: want a whole number from 1 to 100000", v)
-		}
-		c.LiveBuffer = n
-	}
-	if err := tokenConfig(&c); err != nil {
-		return c, err
-	}
-	if err := webhookConfig(&c); err != nil {
-		return c, err
-	}
-	if err := privacyConfig(&c); err != nil {
-		return c, err
-	}
-	if err := awayConfig(&c); err != nil {
-		return c, err
-	}
-	if err := httpConfig(&c); err != nil {
-		return c, err
-	}
-	if v := os.Getenv("PARLEY_MAX_QUERY_DEPTH"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 2 || n > 100 {
-			return c, fmt.Errorf("PARLEY_MAX_QUERY_DEPTH=%q: want a whole number from 2 to 100", v)
-		}
-		c.MaxQueryDepth = n
-	}
-	if err := poolConfig(&c); err != nil {
-		return c, err
-	}
-	if lines := c.productionProblems(); len(lines) > 0 {
-		return c, &ProductionError{Lines: lines}
+	if len(prod) > 0 {
+		return c, &ProductionError{Lines: prod}
 	}
 	return c, nil
 }
@@ -201,51 +168,34 @@ func corsOrigins(v string) []string {
 }
 
 // poolConfig reads the PARLEY_DB_* pool settings.
-func poolConfig(c *Config) error {
+func poolConfig(c *Config, p *problems) {
 	c.DBPool = db.DefaultPool()
-	for key, dst := range map[string]*int{"PARLEY_DB_MAX_OPEN_CONNS": &c.DBPool.MaxOpen, "PARLEY_DB_MAX_IDLE_CONNS": &c.DBPool.MaxIdle} {
-		if v := os.Getenv(key); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				return fmt.Errorf("%s=%q: want a whole number from 1 to 1000", key, v)
-			}
-			*dst = n
-		}
-	}
+	const want = "a whole number from 1 to 1000"
+	c.DBPool.MaxOpen = p.envInt("PARLEY_DB_MAX_OPEN_CONNS", c.DBPool.MaxOpen, 1, 1000, want)
+	c.DBPool.MaxIdle = p.envInt("PARLEY_DB_MAX_IDLE_CONNS", c.DBPool.MaxIdle, 1, 1000, want)
 	if c.DBPool.MaxIdle > c.DBPool.MaxOpen {
-		return fmt.Errorf("PARLEY_DB_MAX_IDLE_CONNS=%d is more than PARLEY_DB_MAX_OPEN_CONNS=%d", c.DBPool.MaxIdle, c.DBPool.MaxOpen)
+		p.addf("PARLEY_DB_MAX_IDLE_CONNS=%d is more than PARLEY_DB_MAX_OPEN_CONNS=%d", c.DBPool.MaxIdle, c.DBPool.MaxOpen)
 	}
-	return durationsFromEnv(map[string]*time.Duration{"PARLEY_DB_CONN_MAX_LIFETIME": &c.DBPool.MaxLifetime})
+	p.durations(map[string]*time.Duration{"PARLEY_DB_CONN_MAX_LIFETIME": &c.DBPool.MaxLifetime})
 }
 
 // httpConfig reads the request body, timeout, in-flight and proxy settings.
-func httpConfig(c *Config) error {
-	if v := os.Getenv("PARLEY_MAX_BODY_KB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1<<20 {
-			return fmt.Errorf("PARLEY_MAX_BODY_KB=%q: want a whole number of KiB, 1 to 1048576", v)
-		}
-		c.MaxBody = int64(n) << 10
-	}
-	if v := os.Getenv("PARLEY_MAX_INFLIGHT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("PARLEY_MAX_INFLIGHT=%q: want a whole number, at least 1", v)
-		}
-		c.MaxInFlight = n
-	}
+func httpConfig(c *Config, p *problems) {
+	c.MaxBody = int64(p.envInt("PARLEY_MAX_BODY_KB", 0, 1, 1<<20, "a whole number of KiB, 1 to 1048576")) << 10
+	c.MaxInFlight = p.envInt("PARLEY_MAX_INFLIGHT", 0, 1, math.MaxInt32, "a whole number, at least 1")
 	for _, s := range splitList(os.Getenv("PARLEY_TRUSTED_PROXIES")) {
-		p, err := netip.ParsePrefix(s)
+		pre, err := netip.ParsePrefix(s)
 		if err != nil {
 			a, err2 := netip.ParseAddr(s)
 			if err2 != nil {
-				return fmt.Errorf("PARLEY_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", s)
+				p.addf("PARLEY_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", s)
+				continue
 			}
-			p = netip.PrefixFrom(a, a.BitLen())
+			pre = netip.PrefixFrom(a, a.BitLen())
 		}
-		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		c.TrustedProxies = append(c.TrustedProxies, pre.Masked())
 	}
-	return durationsFromEnv(map[string]*time.Duration{"PARLEY_BODY_TIMEOUT": &c.BodyTimeout,
+	p.durations(map[string]*time.Duration{"PARLEY_BODY_TIMEOUT": &c.BodyTimeout,
 		"PARLEY_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout})
 }
 
@@ -285,11 +235,11 @@ func (c Config) Pool() db.Pool {
 func (c Config) Production() bool { return c.Env == "production" }
 
 // tokenConfig reads the PARLEY_JWT_* settings of user tokens.
-func tokenConfig(c *Config) error {
+func tokenConfig(c *Config, p *problems) {
 	c.JWTIssuer = os.Getenv("PARLEY_JWT_ISSUER")
 	c.JWTAudience = os.Getenv("PARLEY_JWT_AUDIENCE")
 	c.JWTMaxTTL = auth.DefaultMaxTTL
-	return durationsFromEnv(map[string]*time.Duration{"PARLEY_JWT_MAX_TTL": &c.JWTMaxTTL})
+	p.durations(map[string]*time.Duration{"PARLEY_JWT_MAX_TTL": &c.JWTMaxTTL})
 }
 
 // AuthConfig is what the authenticator and token minting need. In production tokens must name
@@ -305,53 +255,24 @@ func (c Config) AuthConfig() (auth.Config, error) {
 		Audience: c.JWTAudience, MaxTTL: c.JWTMaxTTL, Recheck: c.TokenRecheck}, nil
 }
 
-// webhookConfig reads the PARLEY_WEBHOOK_* settings.
-func webhookConfig(c *Config) error {
-	var err error
-	if c.WebhookWorker, err = envBool("PARLEY_WEBHOOK_WORKER", true); err != nil {
-		return err
-	}
-	if c.WebhookAllowPrivate, err = envBool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false); err != nil {
-		return err
-	}
+// webhookConfig reads the PARLEY_WEBHOOK_* settings (and the WebSocket timings).
+func webhookConfig(c *Config, p *problems) {
+	c.WebhookWorker = p.envBool("PARLEY_WEBHOOK_WORKER", true)
+	c.WebhookAllowPrivate = p.envBool("PARLEY_WEBHOOK_ALLOW_PRIVATE", false)
 	if v := os.Getenv("PARLEY_WEBHOOK_RETRIES"); v != "" {
 		for _, part := range splitList(v) {
 			d, err := time.ParseDuration(part)
 			if err != nil || d < 0 {
-				return fmt.Errorf("PARLEY_WEBHOOK_RETRIES=%q: want comma-separated durations such as 5s,5m,30m", v)
+				p.addf("PARLEY_WEBHOOK_RETRIES=%q: want comma-separated durations such as 5s,5m,30m", v)
+				c.WebhookRetries = nil
+				break
 			}
 			c.WebhookRetries = append(c.WebhookRetries, d)
 		}
 	}
-	return durationsFromEnv(map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
+	p.durations(map[string]*time.Duration{"PARLEY_WEBHOOK_POLL": &c.WebhookPoll,
 		"PARLEY_WEBHOOK_TIMEOUT": &c.WebhookTimeout, "PARLEY_WEBHOOK_DISABLE_AFTER": &c.WebhookDisableAfter,
 		"PARLEY_WS_INIT_TIMEOUT": &c.WSInitTimeout, "PARLEY_WS_PING_INTERVAL": &c.WSPingInterval})
-}
-
-// durationsFromEnv reads positive durations such as 1s into dst, by variable name.
-func durationsFromEnv(dst map[string]*time.Duration) error {
-	for key, d := range dst {
-		if v := os.Getenv(key); v != "" {
-			n, err := time.ParseDuration(v)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("%s=%q: want a positive duration such as 1s", key, v)
-			}
-			*d = n
-		}
-	}
-	return nil
-}
-
-func envBool(key string, def bool) (bool, error) {
-	v := os.Getenv(key)
-	if v == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return def, fmt.Errorf("%s=%q: want true or false", key, v)
-	}
-	return b, nil
 }
 
 func envOr(key, def string) string {
@@ -371,56 +292,36 @@ func splitList(s string) []string {
 	return out
 }
 
-func limitsFromEnv(c *Config) error {
+func limitsFromEnv(c *Config, p *problems) {
 	c.RedisURL = os.Getenv("PARLEY_REDIS_URL")
 	switch v := os.Getenv("PARLEY_RATE_LIMIT_ON_REDIS_ERROR"); v {
 	case "", "open":
 	case "closed":
 		c.RateFailClosed = true
 	default:
-		return fmt.Errorf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: want open or closed", v)
+		p.addf("PARLEY_RATE_LIMIT_ON_REDIS_ERROR=%q: want open or closed", v)
 	}
-	c.MaxSubscriptions = 50
-	if v := os.Getenv("PARLEY_MAX_SUBSCRIPTIONS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return fmt.Errorf("PARLEY_MAX_SUBSCRIPTIONS=%q: want a whole number, 0 for no cap", v)
-		}
-		c.MaxSubscriptions = n
-	}
-	if v := os.Getenv("PARLEY_RATE_LIMITS"); v != "" {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("PARLEY_RATE_LIMITS=%q: want true or false", v)
-		}
-		if !on {
-			return nil
-		}
+	c.MaxSubscriptions = p.envInt("PARLEY_MAX_SUBSCRIPTIONS", 50, 0, math.MaxInt32, "a whole number, 0 for no cap")
+	if !p.envBool("PARLEY_RATE_LIMITS", true) {
+		return
 	}
 	l := ratelimit.DefaultLimits()
-	for env, class := range map[string]ratelimit.Class{"PARLEY_RATE_SEND": ratelimit.Send, "PARLEY_RATE_READ": ratelimit.Read, "PARLEY_RATE_OTHER": ratelimit.Other} {
+	rule := func(env string, dst *ratelimit.Rule) {
 		if v := os.Getenv(env); v != "" {
 			r, err := ratelimit.ParseRule(v)
 			if err != nil {
-				return fmt.Errorf("%s: %w", env, err)
+				p.addf("%s: %v", env, err)
+				return
 			}
-			l.User[class] = r
+			*dst = r
 		}
 	}
-	if v := os.Getenv("PARLEY_RATE_ANONYMOUS"); v != "" {
-		r, err := ratelimit.ParseRule(v)
-		if err != nil {
-			return fmt.Errorf("PARLEY_RATE_ANONYMOUS: %w", err)
-		}
-		l.Anonymous = r
+	for env, class := range map[string]ratelimit.Class{"PARLEY_RATE_SEND": ratelimit.Send, "PARLEY_RATE_READ": ratelimit.Read, "PARLEY_RATE_OTHER": ratelimit.Other} {
+		r := l.User[class]
+		rule(env, &r)
+		l.User[class] = r
 	}
-	if v := os.Getenv("PARLEY_RATE_API_KEY"); v != "" {
-		r, err := ratelimit.ParseRule(v)
-		if err != nil {
-			return fmt.Errorf("PARLEY_RATE_API_KEY: %w", err)
-		}
-		l.APIKey = r
-	}
+	rule("PARLEY_RATE_ANONYMOUS", &l.Anonymous)
+	rule("PARLEY_RATE_API_KEY", &l.APIKey)
 	c.Limits = &l
-	return nil
 }

@@ -137,3 +137,14 @@ func EnsureSecret(cfg *Config) error {
 	slog.Warn("PARLEY_JWT_SECRET is not set: generated a development secret", "path", path)
 	return nil
 }
+
+// LocalDatabase creates the database name on the local PostgreSQL server (the PG* variables,
+// default 127.0.0.1:5432) when it is missing, and returns its URL. `parley dev cluster` uses it.
+func LocalDatabase(ctx context.Context, name string) (string, error) {
+	d, err := openCreating(ctx, db.EnvDSN("postgres"), name, db.Pool{MaxOpen: 1, MaxIdle: 1})
+	if err != nil {
+		return "", fmt.Errorf("local PostgreSQL: %w", err)
+	}
+	d.Close()
+	return db.EnvDSN(name), nil
+}

@@ -4,32 +4,22 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"net/http"
 
 	"github.com/parley/parley/privacy"
 )
 
 // privacyConfig reads PARLEY_RETENTION, PARLEY_EXPORT_TTL and PARLEY_EXPORT_MAX_FILES_MB.
-func privacyConfig(c *Config) error {
+func privacyConfig(c *Config, p *problems) {
 	var err error
 	if c.Retention, err = retentionFromEnv(os.Getenv("PARLEY_RETENTION")); err != nil {
-		return err
+		p.addf("%s", err)
 	}
-	if err := durationsFromEnv(map[string]*time.Duration{"PARLEY_EXPORT_TTL": &c.ExportTTL}); err != nil {
-		return err
-	}
-	if v := os.Getenv("PARLEY_EXPORT_MAX_FILES_MB"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("PARLEY_EXPORT_MAX_FILES_MB=%q: want a positive number of MiB", v)
-		}
-		c.ExportMaxFileBytes = n << 20
-	}
-	return nil
+	p.durations(map[string]*time.Duration{"PARLEY_EXPORT_TTL": &c.ExportTTL})
+	c.ExportMaxFileBytes = int64(p.envInt("PARLEY_EXPORT_MAX_FILES_MB", 1024, 1, 1<<20, "a whole number of MiB, 1 to 1048576")) << 20
 }
 
 // retentionFromEnv reads a retention period: empty or 0 is off; otherwise a Go duration
@@ -81,4 +71,18 @@ func (a *App) exportDownload(w http.ResponseWriter, r *http.Request) {
 	}
 	defer d.Body.Close()
 	serveDownload(w, d)
+}
+
+func retentionText(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return d.String()
+}
+
+func orInt64(n, def int64) int64 {
+	if n > 0 {
+		return n
+	}
+	return def
 }

@@ -155,7 +155,7 @@ func TestDeliveryClientRefusesCleartextWhenHTTPSIsRequired(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
 	defer srv.Close()
 	for _, requireHTTPS := range []bool{true, false} {
-		c := newClient(Settings{AllowPrivate: true, RequireHTTPS: requireHTTPS}.withDefaults())
+		c := newClient(Settings{AllowPrivate: true, RequireHTTPS: requireHTTPS}.WithDefaults())
 		resp, err := c.Post(srv.URL, "application/json", strings.NewReader("{}"))
 		if err == nil {
 			resp.Body.Close()

@@ -42,7 +42,8 @@ type Settings struct {
 	Batch int
 }
 
-func (s Settings) withDefaults() Settings {
+// WithDefaults fills in the defaults of the settings left zero (also shown by `parley config`).
+func (s Settings) WithDefaults() Settings {
 	if s.Retries == nil {
 		s.Retries = DefaultRetries
 	}
@@ -73,7 +74,7 @@ type Worker struct {
 
 // NewWorker makes a worker over store.
 func NewWorker(store *db.Store, s Settings) *Worker {
-	s = s.withDefaults()
+	s = s.WithDefaults()
 	return &Worker{store: store, client: newClient(s), s: s}
 }
 
@@ -257,4 +258,4 @@ func deref[T any](p *T) T {
 // NewClient is the guarded client deliveries use (no proxy, no redirects, public addresses
 // only unless AllowPrivate, https only with RequireHTTPS), for other outgoing requests to
 // URLs users give, such as Web Push endpoints.
-func NewClient(s Settings) *http.Client { return newClient(s.withDefaults()) }
+func NewClient(s Settings) *http.Client { return newClient(s.WithDefaults()) }

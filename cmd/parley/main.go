@@ -20,6 +20,8 @@ commands:
   migrate   up | down | status
   token     print a signed user token: --sub ID --role ROLE [--org-nr N] [--name N] [--ttl 24h]
   seed      load the demo data set (--json prints ids and tokens for scripts)
+  config    print the effective configuration, secrets masked (exits 1 listing every mistake)
+  dev       cluster up|down|status: replicas behind a load balancer on this machine (development)
 
 benchmarks are a separate command: go run ./cmd/parley-bench help
 `
@@ -32,11 +34,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	cfg, err := server.ConfigFromEnv()
+	server.SetupLogging(cfg.LogLevel) // an invalid level logs at info
+	// Warned even when the configuration has mistakes: a misspelt name may be why.
+	for _, line := range server.UnknownEnv(os.Environ()) {
+		slog.Warn(line)
+	}
 	if err == nil {
-		server.SetupLogging(cfg.LogLevel)
-		for _, line := range server.UnknownEnv(os.Environ()) {
-			slog.Warn(line)
-		}
 		err = run(ctx, cfg, os.Args[1], os.Args[2:])
 	}
 	if err != nil {
@@ -55,6 +58,10 @@ func run(ctx context.Context, cfg server.Config, cmd string, args []string) erro
 		return token(cfg, args)
 	case "seed":
 		return seed(ctx, cfg, args)
+	case "config":
+		return cfg.PrintSettings(os.Stdout)
+	case "dev":
+		return dev(ctx, cfg, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -17,6 +17,8 @@ import (
 // Conn is an acknowledged graphql-transport-ws connection.
 type Conn struct {
 	ws *websocket.Conn
+	// Header is the handshake response's (a load balancer may name the replica it chose).
+	Header http.Header
 }
 
 // Message is one server message.
@@ -38,12 +40,12 @@ func (e *CloseError) Error() string { return fmt.Sprintf("closed with %d %s", e.
 // (nil for none), waiting for the ack.
 func Dial(ctx context.Context, url string, header http.Header, payload map[string]any) (*Conn, error) {
 	url = "ws" + strings.TrimPrefix(url, "http")
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header, Subprotocols: []string{"graphql-transport-ws"}})
+	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: header, Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		return nil, err
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &Conn{ws: ws}
+	c := &Conn{ws: ws, Header: resp.Header}
 	if err := c.send(ctx, Message{Type: "connection_init", Payload: mustJSON(payload)}); err != nil {
 		return nil, err
 	}
