@@ -99,7 +99,9 @@ func TestExportArchiveHoldsTheUsersDataAndOnlyTheOwnerDownloadsIt(t *testing.T) 
 				File string
 			}
 		}
-		Reads             []struct{ MessageID int64 `json:"message_id"` }
+		Reads []struct {
+			MessageID int64 `json:"message_id"`
+		}
 		Notifications     []json.RawMessage
 		PushSubscriptions []map[string]any `json:"push_subscriptions"`
 		Blocks            []json.RawMessage

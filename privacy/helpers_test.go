@@ -21,7 +21,9 @@ const sendText = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { m
 // send sends text into conv and returns the message id.
 func send(t *testing.T, e *apptest.Env, c apptest.Creds, conv, body string) int64 {
 	t.Helper()
-	var out struct{ SendMessage struct{ Message struct{ MessageID int64 } } }
+	var out struct {
+		SendMessage struct{ Message struct{ MessageID int64 } }
+	}
 	e.GQL(t, c, sendText, map[string]any{"in": map[string]any{"conversationId": conv, "body": body}}).Decode(t, &out)
 	return out.SendMessage.Message.MessageID
 }
@@ -110,11 +112,11 @@ type thread struct {
 		Messages      struct {
 			TotalCount int
 			Nodes      []struct {
-				MessageID   int64
-				Body        string
-				Removed     bool
-				IsMine      bool
-				Sender      *struct {
+				MessageID int64
+				Body      string
+				Removed   bool
+				IsMine    bool
+				Sender    *struct {
 					UserID  string
 					Name    string
 					Deleted bool
