@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/parley/parley/i18n"
 )
 
 // Erasure (issue 15, privacy). An erased user keeps their row, so that threads, message ids,
@@ -91,6 +93,12 @@ func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason 
 		return fmt.Errorf("unlink files: %w", err)
 	}
 	out.Files = len(out.Keys)
+	// Others' notifications about their messages carry the text and the sender's name.
+	_, err = tx.NewRaw(`UPDATE notifications SET title = ?, body = ''
+		WHERE message_id IN (SELECT id FROM messages WHERE sender_user_id = ?)`, i18n.Text(i18n.Default, i18n.NewMessage), id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("blank notifications: %w", err)
+	}
 	var convs []int64
 	err = tx.NewRaw(`UPDATE messages SET body = '', client_message_id = NULL, template_id = NULL,
 			removed_at = coalesce(removed_at, now())

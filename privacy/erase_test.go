@@ -137,6 +137,12 @@ func TestEraseUserBlanksTheirMessagesAndKeepsTheThreadCoherent(t *testing.T) {
 	if blanked < 2 {
 		t.Fatalf("only %d of the erased user's messages in the thread", blanked)
 	}
+	var notified, leaks int
+	_ = e.Store.DB.NewRaw(`SELECT count(*), count(*) FILTER (WHERE body <> '' OR title LIKE '%Ola%') FROM notifications
+		WHERE message_id = ?`, secret).Scan(ctx, &notified, &leaks)
+	if notified == 0 || leaks != 0 {
+		t.Fatal("the workshop's notification still shows the erased text or name")
+	}
 	var body string
 	_ = e.Store.DB.NewRaw("SELECT body FROM messages WHERE id = ?", secret).Scan(ctx, &body)
 	if body != "" {
