@@ -274,7 +274,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
           {ordered.map((m) => (
             <li key={m.messageId} class={`msg ${m.isMine ? 'mine' : 'theirs'} ${m.type === 'SYSTEM' ? 'system' : ''}`} data-message={m.messageId}>
               <div class="bubble">
-                {!m.isMine && m.sender && <span class="who">{m.sender.name}</span>}
+                {!m.isMine && m.sender && <span class="who">{m.sender.deleted ? i.t('deletedUser') : m.sender.name}</span>}
                 {m.removed ? <em>{i.t('removed')}</em> : <p class="body">{m.body}</p>}
                 {m.attachments.map((a) => (
                   <AttachmentView key={a.id} a={a} />

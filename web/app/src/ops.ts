@@ -25,7 +25,7 @@ export const ConvRowFields = graphql(`
 export const MessageFields = graphql(`
   fragment Msg on Message {
     id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole
-    sender { id userId name }
+    sender { id userId name deleted }
     attachments { id name contentType size url }
   }
 `);

@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": typeof types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": typeof types.MsgFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n": typeof types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": typeof types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": typeof types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": typeof types.ThreadDocument,
@@ -42,7 +42,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n": types.MsgFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n": types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": types.ThreadDocument,
@@ -89,7 +89,7 @@ export function graphql(source: "\n  fragment ConvRow on Conversation {\n    id\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name }\n    attachments { id name contentType size url }\n  }\n"];
+export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
