@@ -208,3 +208,34 @@ func keysOf(m map[string][]byte) []string {
 	}
 	return out
 }
+
+// An export claimed by a replica that then died is built by another once the lease runs out;
+// the dead claim can no longer finish it.
+func TestExportOfADeadReplicaIsTakenOverAfterTheLease(t *testing.T) {
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
+	ctx := context.Background()
+	var req struct{ RequestDataExport exportOut }
+	e.GQL(t, e.User(t, "co-ola"), requestExport, nil).Decode(t, &req)
+	dead, err := e.Store.ClaimDataExport(ctx, 15*time.Minute)
+	if err != nil || dead == nil {
+		t.Fatalf("claim: %v, %v", dead, err)
+	}
+	w := e.App.PrivacyWorker()
+	if ok, err := w.ExportOne(ctx); ok || err != nil {
+		t.Fatalf("a leased export was taken: %v, %v", ok, err)
+	}
+	if _, err := e.Store.DB.NewRaw("UPDATE data_exports SET leased_until = now() - interval '1 second' WHERE id = ?", dead.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := w.ExportOne(ctx); !ok || err != nil {
+		t.Fatalf("the expired lease was not taken over: %v, %v", ok, err)
+	}
+	var out struct{ DataExport exportOut }
+	e.GQL(t, e.User(t, "co-ola"), exportQuery, map[string]any{"id": req.RequestDataExport.ID}).Decode(t, &out)
+	if out.DataExport.Status != "DONE" {
+		t.Fatalf("export = %+v", out.DataExport)
+	}
+	if ok, err := e.Store.FinishDataExport(ctx, dead, "exports/stale.zip", 1, time.Hour); ok || err != nil {
+		t.Fatalf("the dead claim finished the export: %v, %v", ok, err)
+	}
+}
