@@ -92,12 +92,8 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		// can meet in either order, so one more try is safe.
 		r, err = send(ctx, s.DB, v, in)
 	}
-	if err != nil && isClientIDTaken(err) {
-		// A concurrent retry of the same clientMessageId in another thread won the race.
-		return nil, fmt.Errorf("clientMessageId already used: %w", ErrConflict)
-	}
 	if err != nil {
-		return nil, err
+		return nil, sendError(err)
 	}
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
 	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
@@ -108,6 +104,15 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
 	return &r.res, nil
+}
+
+// sendError maps a send's failure: a concurrent send of the same clientMessageId in another
+// thread that won the race (the unique index decides) is a conflict, not an internal error.
+func sendError(err error) error {
+	if isClientIDTaken(err) {
+		return fmt.Errorf("clientMessageId already used: %w", ErrConflict)
+	}
+	return err
 }
 
 // sendSQL calls parley_send; its arguments are in the function's order.

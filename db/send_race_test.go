@@ -51,3 +51,26 @@ func waitForLockWait(ctx context.Context, t *testing.T, s *db.Store) {
 		}
 	}
 }
+
+// The same race for a first message sent with a conversation's start is a conflict too.
+func TestClientMessageIDRaceOnStartIsAConflict(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ola := viewer("co-ola", db.RoleCarOwner, "")
+	must(t, f.store.UpsertBooking(ctx, &db.Booking{ID: 7004, CarOwnerID: "co-ola", WorkshopOrgNr: orgB}))
+
+	tx := beginTx(ctx, t, f.store)
+	_, err := f.store.SendInTx(ctx, tx, ola, db.SendInput{ConversationID: f.bookingConv, Body: "a", ClientMessageID: "same"})
+	must(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.store.StartBookingConversation(ctx, ola, 7004, &db.SendInput{Body: "b", ClientMessageID: "same"})
+		done <- err
+	}()
+	waitForLockWait(ctx, t, f.store)
+	must(t, tx.Commit())
+	if err := <-done; !errors.Is(err, db.ErrConflict) {
+		t.Fatalf("the losing start: %v, want a conflict", err)
+	}
+}

@@ -99,7 +99,7 @@ func (s *Store) sendFirst(ctx context.Context, tx bun.Tx, v Viewer, conversation
 	first.ConversationID = conversationID
 	sent, err := send(ctx, tx, v, *first)
 	if err != nil {
-		return err
+		return sendError(err)
 	}
 	res.Message = sent.res.Message
 	return sent.wake(ctx, tx) // a start is rare: its wake-up commits with it

@@ -102,6 +102,37 @@ type Limiter struct {
 	down     atomic.Bool
 	probeAt  atomic.Int64 // while down, unix nanoseconds before which the store is not asked
 	failures atomic.Int64
+	refused  [len(Buckets)]atomic.Int64 // requests refused, by bucket (see Buckets)
+}
+
+// Buckets name the kinds of bucket a refusal is counted under: the user classes, API keys and
+// anonymous addresses (a bounded set, for metrics).
+var Buckets = [...]string{"send", "read", "other", "api_key", "anonymous"}
+
+func bucketIndex(c Class, apiKey, anonymous bool) int {
+	switch {
+	case anonymous:
+		return 4
+	case apiKey:
+		return 3
+	case c == Send:
+		return 0
+	case c == Read:
+		return 1
+	}
+	return 2
+}
+
+// Refusals counts this limiter's refused requests by bucket, in the order of Buckets.
+func (l *Limiter) Refusals() [len(Buckets)]int64 {
+	var out [len(Buckets)]int64
+	if l == nil {
+		return out
+	}
+	for i := range l.refused {
+		out[i] = l.refused[i].Load()
+	}
+	return out
 }
 
 // StoreFailures counts, for the whole process, requests decided without the store because it
@@ -128,7 +159,15 @@ func (l *Limiter) Allow(ctx context.Context, subject string, apiKey bool, c Clas
 	if apiKey {
 		rule, key = l.Limits.APIKey, l.Prefix+"rl:k:"+subject
 	}
-	return l.take(ctx, key, rule)
+	return l.count(bucketIndex(c, apiKey, false), l.take(ctx, key, rule))
+}
+
+// count notes a refusal under its bucket and passes err on.
+func (l *Limiter) count(bucket int, err error) error {
+	if _, ok := IsLimited(err); ok {
+		l.refused[bucket].Add(1)
+	}
+	return err
 }
 
 // AllowAddress takes a token for a request without credentials from a client address.
@@ -136,7 +175,7 @@ func (l *Limiter) AllowAddress(ctx context.Context, addr string) error {
 	if l == nil {
 		return nil
 	}
-	return l.take(ctx, l.Prefix+"rl:a:"+addr, l.Limits.Anonymous)
+	return l.count(bucketIndex("", false, true), l.take(ctx, l.Prefix+"rl:a:"+addr, l.Limits.Anonymous))
 }
 
 func (l *Limiter) take(ctx context.Context, key string, rule Rule) error {

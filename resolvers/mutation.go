@@ -3,7 +3,11 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
@@ -61,6 +65,10 @@ func (r *Resolver) Send(ctx context.Context, in graph.SendMessageInput, workshop
 	res, err := r.Store.Send(ctx, v, send)
 	if err != nil || !res.Created {
 		cleanup() // nothing new refers to the stored files
+	}
+	if span := trace.SpanFromContext(ctx); err == nil && span.IsRecording() {
+		// The webhook delivery of this message is a trace of its own that carries the same id.
+		span.SetAttributes(attribute.String("parley.message_id", "msg_"+strconv.FormatInt(res.Message.ID, 10)))
 	}
 	return res, err
 }

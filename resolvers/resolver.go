@@ -5,7 +5,7 @@
 // through this package (surface.go). Field resolvers load through those loaders.
 //
 // It may import db, db/live, auth, webhooks (URL checks), apierror and the generated graph
-// package; never anything that serves HTTP (server, rest-compat, livews): transports reach it
+// package (and the OpenTelemetry trace API, to name a sent message on the current span); never anything that serves HTTP (server, rest-compat, livews): transports reach it
 // through interfaces it defines (LiveConsumer) and context values.
 package resolvers
 

@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
@@ -24,6 +27,7 @@ import (
 	"github.com/parley/parley/resolvers"
 	restcompat "github.com/parley/parley/rest-compat"
 	"github.com/parley/parley/server/livews"
+	"github.com/parley/parley/server/telemetry"
 	"github.com/parley/parley/web/graphiql"
 	"github.com/parley/parley/webhooks"
 )
@@ -42,6 +46,13 @@ type App struct {
 	Sockets *livews.Transport
 	// DevSignIn, when set, is the web app's development sign-in list (see Config.DevSignIn).
 	DevSignIn []DevUser
+	// Metrics are this server's Prometheus families, served by AdminHandler.
+	Metrics *telemetry.Metrics
+
+	draining    atomic.Bool // Drain was called: /readyz answers 503
+	outboxMu    sync.Mutex
+	outboxStats db.OutboxStats
+	outboxAt    time.Time
 }
 
 // New wires Parley over an open, migrated database.
@@ -64,7 +75,8 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer})
+	metrics := telemetry.NewMetrics()
+	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer, OnDeliver: metrics.ObserveDelivery})
 	limiter, err := newLimiter(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -74,7 +86,9 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 		WebhookRequireHTTPS: cfg.Production(), VAPIDPublicKey: cfg.VAPID.PublicKey}
 	sockets := NewSockets(limiter, authn, cfg.CORSOrigins)
 	sockets.InitTimeout, sockets.PingInterval = cfg.WSInitTimeout, cfg.WSPingInterval
-	return &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Limiter: limiter, Config: cfg, Sockets: sockets}, nil
+	a := &App{Hub: hub, Store: store, Auth: authn, Resolver: r, Limiter: limiter, Config: cfg, Sockets: sockets, Metrics: metrics}
+	a.instrument()
+	return a, nil
 }
 
 // newLimiter keeps rate buckets in Redis, so limits hold across replicas. Without a configured
@@ -128,7 +142,7 @@ func (a *App) StartWebhooks(ctx context.Context) (done <-chan struct{}) {
 	}
 	w := webhooks.NewWorker(a.Store, webhooks.Settings{Retries: a.Config.WebhookRetries, Poll: a.Config.WebhookPoll,
 		Timeout: a.Config.WebhookTimeout, DisableAfter: a.Config.WebhookDisableAfter, AllowPrivate: a.Config.WebhookAllowPrivate,
-		RequireHTTPS: a.Config.Production()})
+		RequireHTTPS: a.Config.Production(), OnAttempt: a.Metrics.ObserveWebhookAttempt, Tracer: a.tracer("github.com/parley/parley/webhooks")})
 	go func() {
 		defer close(ch)
 		_ = w.Run(ctx)
@@ -160,6 +174,7 @@ func (a *App) Handler() http.Handler {
 	}
 	opts.MaxBodyBytes = a.Config.MaxBodyBytes()
 	opts.GeneratedInbox = a.Config.GeneratedInbox
+	opts.Metrics, opts.Tracer = a.Metrics, a.tracer("github.com/parley/parley/server")
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", Handler(a.Resolver, opts))
 	mux.Handle("GET /{$}", graphiql.Page())
@@ -175,9 +190,17 @@ func (a *App) Handler() http.Handler {
 	for _, prefix := range restcompat.Patterns {
 		mux.Handle(prefix, legacy)
 	}
-	h := shedLoad(a.Config.InFlightLimit(), mux)
+	h := shedLoad(a.Config.InFlightLimit(), noteRoute(mux))
 	h = a.limitCallers(a.boundBodies(h))
-	return requestID(logRequests(recoverPanics(cors(a.Config.CORSOrigins, authenticate(a.Auth, noteUser(h))))))
+	return a.traced(requestID(a.logRequests(mux, recoverPanics(cors(a.Config.CORSOrigins, authenticate(a.Auth, noteUser(h)))))))
+}
+
+// tracer is the named tracer of the configured provider, or nil when tracing is off.
+func (a *App) tracer(name string) trace.Tracer {
+	if a.Config.TracerProvider == nil {
+		return nil
+	}
+	return a.Config.TracerProvider.Tracer(name)
 }
 
 // MaxHeaderBytes bounds a request's headers (net/http answers 431 past it): the credentials
@@ -189,17 +212,6 @@ const MaxHeaderBytes = 64 << 10
 func (a *App) HTTPServer() *http.Server {
 	return &http.Server{Handler: a.Handler(), ReadHeaderTimeout: a.Config.HeaderTimeout(), IdleTimeout: a.Config.KeepAlive(),
 		MaxHeaderBytes: MaxHeaderBytes}
-}
-
-func (a *App) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := a.Store.DB.PingContext(ctx); err != nil {
-		slog.WarnContext(r.Context(), "not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
-		return
-	}
-	writeJSON(w, 200, map[string]string{"status": "ready"})
 }
 
 // download serves a stored attachment to a participant of its thread; anyone else gets 404.

@@ -1,28 +1,33 @@
 // Package server owns the HTTP side of Parley and wires it together: configuration, the
 // database, the GraphQL endpoint (transports, document limits, rate limits, error presentation),
 // middleware (request ids, logs, CORS, authentication, body bounds, load shedding), the web app
-// and GraphiQL bundles, attachment downloads, the mounted REST front door and the live hub and
-// webhook worker it starts. The parley binary, parley-bench and the end-to-end tests build the
-// server through it.
+// and GraphiQL bundles, attachment downloads, the mounted REST front door, the live hub and
+// webhook worker it starts, and the admin listener's handler (metrics, health, readiness, pprof)
+// with the metrics and traces server/telemetry keeps. The parley binary, parley-bench and the
+// end-to-end tests build the server through it.
 //
 // It may import every Parley package below it (resolvers, rest-compat, auth, ratelimit,
 // apierror, webhooks, away, i18n, db and its subpackages, web/graphiql, web/app,
-// server/livews); nothing but commands and tests imports it.
+// server/livews, server/telemetry); nothing but commands and tests imports it.
 package server
 
 import (
 	"errors"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/away"
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/ratelimit"
+	"github.com/parley/parley/server/telemetry"
 )
 
 // Config is everything Parley reads from its environment.
@@ -111,6 +116,35 @@ type Config struct {
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool
+
+	// AdminAddr is the admin listener (/metrics, /healthz, /readyz, /debug/pprof/), never the
+	// public one (PARLEY_ADMIN_ADDR, default 127.0.0.1:9090; off for none).
+	AdminAddr string
+	// OTLPEndpoint is where traces are exported (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_ENDPOINT; the other OTEL_* variables are read by the SDK). Empty:
+	// no tracing.
+	OTLPEndpoint string
+	// TracerProvider traces requests, operations, statements and webhook deliveries (nil: no
+	// tracing, at no cost). `parley serve` makes one from the OTEL_* variables; tests pass one
+	// with an in-memory exporter.
+	TracerProvider trace.TracerProvider
+}
+
+// DefaultAdminAddr serves the admin endpoints on loopback only: an operator who wants them
+// scraped from elsewhere (Prometheus, Kubernetes probes) sets PARLEY_ADMIN_ADDR=:9090.
+const DefaultAdminAddr = "127.0.0.1:9090"
+
+// adminConfig reads PARLEY_ADMIN_ADDR and the OTLP endpoint.
+func adminConfig(c *Config, p *problems) {
+	c.AdminAddr = envOr("PARLEY_ADMIN_ADDR", DefaultAdminAddr)
+	if c.AdminAddr == "off" {
+		c.AdminAddr = ""
+	} else if _, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
+		p.addf("PARLEY_ADMIN_ADDR=%q: want host:port such as 127.0.0.1:9090 or :9090, or off", c.AdminAddr)
+	} else if c.AdminAddr == c.Addr {
+		p.addf("PARLEY_ADMIN_ADDR=%q is PARLEY_ADDR too: the admin endpoints must not be on the public port", c.AdminAddr)
+	}
+	c.OTLPEndpoint = telemetry.OTLPEndpoint()
 }
 
 // ConfigFromEnv reads the configuration, with development defaults. It checks every setting
@@ -147,6 +181,7 @@ func ConfigFromEnv() (Config, error) {
 	httpConfig(&c, &p)
 	c.MaxQueryDepth = p.envInt("PARLEY_MAX_QUERY_DEPTH", 0, 2, 100, "a whole number from 2 to 100")
 	poolConfig(&c, &p)
+	adminConfig(&c, &p)
 	checkAddresses(c, &p)
 	prod := c.productionProblems()
 	if len(p) > 0 {

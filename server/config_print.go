@@ -40,7 +40,8 @@ func (c Config) Settings() []Setting {
 		depth = DefaultOptions().MaxDepth
 	}
 	rows := [][2]string{
-		{"PARLEY_ENV", c.Env}, {"PARLEY_ADDR", c.Addr}, {"PARLEY_LOG_LEVEL", c.LogLevel}, {"PARLEY_DATA_DIR", c.DataDir},
+		{"PARLEY_ENV", c.Env}, {"PARLEY_ADDR", c.Addr}, {"PARLEY_ADMIN_ADDR", orNote(c.AdminAddr, "off")},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", orNote(c.OTLPEndpoint, "(unset: no tracing)")}, {"PARLEY_LOG_LEVEL", c.LogLevel}, {"PARLEY_DATA_DIR", c.DataDir},
 		{"DATABASE_URL", orNote(c.DatabaseURL, "(unset: the local server's database parley, else an embedded server)")},
 		{"PARLEY_DB_MAX_OPEN_CONNS", strconv.Itoa(c.Pool().MaxOpen)}, {"PARLEY_DB_MAX_IDLE_CONNS", strconv.Itoa(c.Pool().MaxIdle)},
 		{"PARLEY_DB_CONN_MAX_LIFETIME", c.Pool().MaxLifetime.String()},

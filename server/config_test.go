@@ -247,6 +247,35 @@ func TestDatabasePoolSettings(t *testing.T) {
 	}
 }
 
+func TestAdminSettings(t *testing.T) {
+	t.Setenv("PARLEY_ADMIN_ADDR", "")
+	if c, err := ConfigFromEnv(); err != nil || c.AdminAddr != DefaultAdminAddr {
+		t.Fatalf("default admin address: %q, %v", c.AdminAddr, err)
+	}
+	for v, want := range map[string]string{"off": "", ":9091": ":9091", "0.0.0.0:9090": "0.0.0.0:9090"} {
+		t.Setenv("PARLEY_ADMIN_ADDR", v)
+		if c, err := ConfigFromEnv(); err != nil || c.AdminAddr != want {
+			t.Errorf("PARLEY_ADMIN_ADDR=%q: %q, %v", v, c.AdminAddr, err)
+		}
+	}
+	t.Setenv("PARLEY_ADDR", ":9095")
+	for _, bad := range []string{"9090", "localhost", ":9095"} {
+		t.Setenv("PARLEY_ADMIN_ADDR", bad)
+		if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PARLEY_ADMIN_ADDR") {
+			t.Errorf("PARLEY_ADMIN_ADDR=%q: %v", bad, err)
+		}
+	}
+	t.Setenv("PARLEY_ADMIN_ADDR", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+	if c, _ := ConfigFromEnv(); c.OTLPEndpoint != "http://collector:4318" {
+		t.Errorf("OTLP endpoint: %q", c.OTLPEndpoint)
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:4318/v1/traces")
+	if c, _ := ConfigFromEnv(); c.OTLPEndpoint != "http://traces:4318/v1/traces" {
+		t.Errorf("the traces-specific endpoint comes first: %q", c.OTLPEndpoint)
+	}
+}
+
 // A VAPID key pair for configuration tests (webpush.GenerateVAPIDKeys; no push is sent).
 const (
 	testVAPIDPublic  = "BPcxZR8a010bJH7jZmCTethuXlmCVWP8NwoOgINgOLIj-e5rxYumWRKw5cUqcF73QdkYCbp2S-oK183rz3mYTxQ"

@@ -15,12 +15,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parley/parley/apierror"
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/resolvers"
 	"github.com/parley/parley/server/livews"
+	"github.com/parley/parley/server/telemetry"
 	"github.com/parley/parley/web/graphiql"
 )
 
@@ -55,6 +57,10 @@ type Options struct {
 	Sockets *livews.Transport
 	// Limiter keeps callers within their request rates (nil: no limits).
 	Limiter *ratelimit.Limiter
+	// Metrics count and time operations (nil: not counted).
+	Metrics *telemetry.Metrics
+	// Tracer makes a span per query or mutation and per root field (nil: no spans).
+	Tracer trace.Tracer
 }
 
 // DefaultOptions are the limits Parley serves with; README's "Query limits" says why.
@@ -86,6 +92,12 @@ func NewServer(r *resolvers.Resolver, o Options) *handler.Server {
 	srv.Use(introspection{users: o.Introspection, anonymous: o.AnonymousIntrospection})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(subscribed{}) // last: only an operation every check admitted
+	if o.Metrics != nil {
+		srv.Use(telemetry.GraphQLMetrics{Metrics: o.Metrics, MayClaim: mayNameOperation})
+	}
+	if o.Tracer != nil {
+		srv.Use(telemetry.GraphQLTracing{Tracer: o.Tracer})
+	}
 	srv.AroundOperations(callerLimits{o.Limiter}.limitOperations)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders for every response: a subscription's events never see stale rows.

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/parley/parley/auth"
 )
 
@@ -81,24 +83,57 @@ func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // requestLine is what inner middleware adds to a request's log line.
-type requestLine struct{ user string }
+type requestLine struct{ user, route string }
 
 type requestLineKey struct{}
 
 // logRequests writes one line per request, with the user once noteUser, further in, has
-// authenticated them. It never logs tokens or bodies.
-func logRequests(next http.Handler) http.Handler {
+// authenticated them, and counts it in the metrics by its route template (noteRoute, further
+// in, reads it off the mux). It never logs tokens or bodies.
+func (a *App) logRequests(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		line := &requestLine{}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestLineKey{}, line)))
+		took := time.Since(start)
+		if line.route == "" { // refused before routing (load shedding, rate limits, bounds)
+			_, line.route = mux.Handler(r)
+			nameSpan(r, routeLabel(line.route))
+		}
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		timed := status != http.StatusSwitchingProtocols && sw.Header().Get("Content-Type") != "text/event-stream"
+		a.Metrics.ObserveHTTP(routeLabel(line.route), r.Method, status, took, timed)
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+			"bytes", sw.bytes, "duration_ms", float64(took.Microseconds()) / 1000}
 		if line.user != "" {
 			attrs = append(attrs, "user", line.user)
 		}
 		slog.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+// routeLabel is a route template as a metric label: the mux pattern, or "unmatched".
+func routeLabel(pattern string) string {
+	if pattern == "" {
+		return "unmatched"
+	}
+	return pattern
+}
+
+// noteRoute puts the pattern the mux chose (the REST front door's own, for its routes) on the
+// request's log line and names its span by it. The mux sets Request.Pattern on the request it
+// is handed, which is why this wraps it directly.
+func noteRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if line, _ := r.Context().Value(requestLineKey{}).(*requestLine); line != nil {
+			line.route = routeLabel(r.Pattern)
+		}
+		nameSpan(r, routeLabel(r.Pattern))
 	})
 }
 
@@ -142,13 +177,17 @@ func recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// LogHandler adds the request id to every log line written with a request's context.
+// LogHandler adds the request id, and the trace and span ids when a span is in the context,
+// to every log line written with a request's context.
 type LogHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler.
 func (h LogHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		rec.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		rec.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, rec)
 }

@@ -1,8 +1,9 @@
 // Package webhooks owns webhook delivery to the endpoints back-office systems register, in the
 // Standard Webhooks form (https://www.standardwebhooks.com): the outbox worker, HMAC-SHA256
 // signing, retries on a schedule, and the guard that sends only to public addresses unless
-// private ones are allowed. It imports db (the outbox and endpoint rows) and nothing that serves
-// requests; the server starts its worker, the resolvers use its URL guard.
+// private ones are allowed. It imports db (the outbox and endpoint rows) and the OpenTelemetry
+// trace API (a span per attempt), nothing that serves requests; the server starts its worker
+// (with its metrics hook and tracer), the resolvers use its URL guard.
 package webhooks
 
 import (

@@ -14,6 +14,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/parley/parley/db"
 )
 
@@ -40,7 +45,15 @@ type Settings struct {
 	RequireHTTPS bool
 	// Batch is how many deliveries a worker claims at once and sends concurrently (16).
 	Batch int
+	// Tracer makes a span per delivery attempt (nil: none). The attempt's trace is its own:
+	// the send that queued the event committed long before, maybe on another replica.
+	Tracer trace.Tracer
+	// OnAttempt, when set, is told each attempt's outcome (one of Outcomes) and duration.
+	OnAttempt func(outcome string, took time.Duration)
 }
+
+// Outcomes of an attempt, for metrics: a 2xx, another answer, no answer, or 410 Gone.
+var Outcomes = []string{"delivered", "refused", "unreachable", "gone"}
 
 // WithDefaults fills in the defaults of the settings left zero (also shown by `parley config`).
 func (s Settings) WithDefaults() Settings {
@@ -58,6 +71,9 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.Batch <= 0 {
 		s.Batch = 16
+	}
+	if s.Tracer == nil {
+		s.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 	return s
 }
@@ -143,8 +159,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, j *db.WebhookJob) {
+	ctx, span := w.s.Tracer.Start(ctx, "webhook.deliver", trace.WithSpanKind(trace.SpanKindClient))
+	defer span.End()
 	a := w.attempt(ctx, j)
 	o := w.outcome(j, a)
+	w.observe(span, j, a, o)
 	if err := w.store.FinishWebhookJob(ctx, j, o); err != nil {
 		slog.ErrorContext(ctx, "webhooks: record attempt", "delivery_id", j.DeliveryID, "err", err)
 		return
@@ -153,6 +172,48 @@ func (w *Worker) deliver(ctx context.Context, j *db.WebhookJob) {
 		slog.InfoContext(ctx, "webhooks: attempt failed", "delivery_id", j.DeliveryID, "endpoint_id", j.EndpointID,
 			"step", j.Step, "status", deref(a.StatusCode), "err", a.Error, "retry", o.RetryAt != nil)
 	}
+}
+
+// observe reports an attempt to the metrics hook and its span.
+func (w *Worker) observe(span trace.Span, j *db.WebhookJob, a db.WebhookAttempt, o db.WebhookOutcome) {
+	outcome := "refused"
+	switch {
+	case o.Delivered:
+		outcome = "delivered"
+	case o.Gone:
+		outcome = "gone"
+	case a.StatusCode == nil:
+		outcome = "unreachable"
+	}
+	if w.s.OnAttempt != nil {
+		w.s.OnAttempt(outcome, time.Since(a.StartedAt)) // the stored duration is in whole milliseconds
+	}
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(attribute.Int64("webhook.event_id", j.EventID), attribute.String("webhook.event_type", j.EventType),
+		attribute.Int64("webhook.delivery_id", j.DeliveryID), attribute.Int64("webhook.endpoint_id", j.EndpointID),
+		attribute.Int("webhook.attempt", j.Step), attribute.String("webhook.outcome", outcome))
+	if id := eventMessageID(j.EventData); id != "" {
+		span.SetAttributes(attribute.String("parley.message_id", id)) // ties the delivery to the send's trace
+	}
+	if a.StatusCode != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", *a.StatusCode))
+	}
+	if !o.Delivered {
+		span.SetStatus(codes.Error, outcome)
+	}
+}
+
+// eventMessageID is the message an event is about (message.received), or "".
+func eventMessageID(data json.RawMessage) string {
+	var ev struct {
+		Message struct {
+			ID string `json:"id"`
+		} `json:"message"`
+	}
+	_ = json.Unmarshal(data, &ev)
+	return ev.Message.ID
 }
 
 // MessageID is the webhook-id of an event: the same on every attempt and every replay, so a

@@ -9,9 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/parley/parley/server"
+	"github.com/parley/parley/server/telemetry"
 )
 
 func serve(ctx context.Context, cfg server.Config, args []string) error {
@@ -27,6 +32,18 @@ func serve(ctx context.Context, cfg server.Config, args []string) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	var adminLn net.Listener
+	if cfg.AdminAddr != "" {
+		if adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			return fmt.Errorf("cannot listen on PARLEY_ADMIN_ADDR %s (off turns the admin listener off): %w", cfg.AdminAddr, err)
+		}
+		defer adminLn.Close()
+	}
+	stopTracing, err := startTracing(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	a, closeDB, err := openApp(ctx, cfg, *doMigrate)
 	if err != nil {
 		return err
@@ -54,7 +71,42 @@ func serve(ctx context.Context, cfg server.Config, args []string) error {
 			a.DevSignIn = server.DevUsers(data)
 		}
 	}
+	if adminLn != nil {
+		admin := &http.Server{Handler: a.AdminHandler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: server.MaxHeaderBytes}
+		slog.Info("admin listening", "addr", adminLn.Addr().String(), "paths", "/metrics /healthz /readyz /debug/pprof/")
+		go func() { _ = admin.Serve(adminLn) }()
+		defer admin.Close() // after the public server has drained: /readyz says 503 meanwhile
+	}
+	go func() { <-ctx.Done(); a.Drain() }()
 	return serveOn(ctx, ln, a.HTTPServer(), a.Sockets.Shutdown)
+}
+
+// startTracing makes the OTLP tracer provider the OTEL_* variables ask for, if any; the
+// function it returns flushes the spans still buffered.
+func startTracing(ctx context.Context, cfg *server.Config) (stop func(), err error) {
+	tp, err := telemetry.TracerFromEnv(ctx, version())
+	if err != nil || tp == nil {
+		return func() {}, err
+	}
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	otel.SetTracerProvider(tp)
+	cfg.TracerProvider = tp
+	slog.Info("tracing: exporting spans over OTLP", "endpoint", cfg.OTLPEndpoint, "protocol", telemetry.TracesProtocol())
+	return func() {
+		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(shutCtx); err != nil {
+			slog.Warn("tracing: flush spans", "err", err)
+		}
+	}, nil
+}
+
+// version is the module version the binary was built at, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }
 
 // listen serves h on addr until ctx ends; see serveOn.

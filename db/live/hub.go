@@ -27,6 +27,10 @@ type Options struct {
 	// Poll is how often the hub reads the database even without a wake-up: the safety net
 	// for a lost notification.
 	Poll time.Duration
+	// OnDeliver, when set, is told the age (now minus created_at) of each live message as it
+	// is handed to a subscriber, for the delivery-latency metric. It runs under the
+	// subscription's lock: it must be quick.
+	OnDeliver func(age time.Duration)
 }
 
 // Hub fans changes out to this replica's subscribers.
@@ -274,6 +278,21 @@ func (h *Hub) Counts() map[string]int {
 	return map[string]int{"messages": h.messages.count(), "notifications": h.notes.count(),
 		"inbox": h.inboxes.count(), "unread": h.unreads.count(), "receipts": h.receipts.count(),
 		"typing": h.typings.count()}
+}
+
+// Position is the id of the newest message the hub has handled: newer ones are yet to be
+// read (the hub's lag is the newest committed id minus this).
+func (h *Hub) Position() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.msgPos
+}
+
+// Stopped tells whether the hub has stopped (its context ended).
+func (h *Hub) Stopped() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stopped
 }
 
 // EndedSlow is how many subscriptions the hub ended because their subscriber fell behind.

@@ -178,6 +178,7 @@ type MessageSub struct {
 	pending   []*db.Message
 	stopping  bool
 	stopErr   error
+	onDeliver func(age time.Duration) // Options.OnDeliver, for live messages only
 }
 
 // Last is the id of the last message handed over: the cursor to resume from.
@@ -227,6 +228,9 @@ func (m *MessageSub) sendLocked(msg *db.Message) bool {
 		return false
 	}
 	m.last = msg.ID
+	if m.onDeliver != nil {
+		m.onDeliver(time.Since(msg.CreatedAt))
+	}
 	return true
 }
 

@@ -15,7 +15,8 @@ import (
 // is 0). With replay, every message after the cursor is sent first, read from the database,
 // then the live ones, with no gap and no repeat at the seam.
 func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, replay bool, hooks Hooks) *MessageSub {
-	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, h.counted(hooks)), replaying: replay}
+	s := &MessageSub{Sub: newSub[*db.Message](v, conv, h.opts.Buffer, h.counted(hooks)), replaying: replay,
+		onDeliver: h.opts.OnDeliver}
 	s.cursor = func() int64 { return s.last }
 	h.mu.Lock()
 	if !replay {

@@ -37,8 +37,10 @@ type Env struct {
 	Store *db.Store
 	Seed  *server.SeedData
 	// DSN is the server's database, for replicas and other processes.
-	DSN  string
-	stop func()
+	DSN string
+	// AdminURL is the server's admin listener (/metrics, /healthz, /readyz, /debug/pprof/).
+	AdminURL string
+	stop     func()
 }
 
 // New starts a server on a fresh database loaded with the demo data set.
@@ -129,16 +131,19 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
+	admin := httptest.NewServer(a.AdminHandler())
 	stop := sync.OnceFunc(func() {
+		a.Drain()
 		srv.Close()
 		cancel()
 		_ = <-done
 		<-webhooksDone
 		<-awayDone
 		<-privacyDone
+		admin.Close()
 	})
 	t.Cleanup(stop)
-	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, stop: stop}
+	return &Env{URL: srv.URL, App: a, Store: store, DSN: dsn, AdminURL: admin.URL, stop: stop}
 }
 
 // Token signs a token for v that lives an hour.

@@ -26,14 +26,16 @@ func RunWithBinary(m *testing.M, name string, path *string) {
 	os.Exit(code)
 }
 
-// BinaryEnv is a clean environment for a built binary: nothing of the developer's PARLEY_* or
-// DATABASE_URL, a data folder of the test's own and a JWT secret, then extra.
+// BinaryEnv is a clean environment for a built binary: nothing of the developer's PARLEY_*,
+// OTEL_* or DATABASE_URL, a data folder of the test's own, a JWT secret and no admin listener
+// (tests run many servers at once), then extra (which may set PARLEY_ADMIN_ADDR).
 func BinaryEnv(t *testing.T, extra ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARLEY_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
+		if !strings.HasPrefix(kv, "PARLEY_") && !strings.HasPrefix(kv, "OTEL_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
 			out = append(out, kv)
 		}
 	}
-	return append(out, append([]string{"PARLEY_DATA_DIR=" + t.TempDir(), "PARLEY_JWT_SECRET=e2e-secret-0123456789abcdef0123456789"}, extra...)...)
+	return append(out, append([]string{"PARLEY_DATA_DIR=" + t.TempDir(), "PARLEY_JWT_SECRET=e2e-secret-0123456789abcdef0123456789",
+		"PARLEY_ADMIN_ADDR=off"}, extra...)...)
 }
