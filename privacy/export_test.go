@@ -239,3 +239,45 @@ func TestExportOfADeadReplicaIsTakenOverAfterTheLease(t *testing.T) {
 		t.Fatalf("the dead claim finished the export: %v, %v", ok, err)
 	}
 }
+
+// Files past the archive's byte budget are left out (oldest first are kept) and counted.
+func TestExportArchiveStopsAtTheFileBudget(t *testing.T) {
+	e := apptest.NewWith(t, func(c *server.Config) {
+		c.WebhookWorker, c.ExportMaxFileBytes = false, int64(len(pngBytes))+10
+	})
+	ola, conv := e.User(t, "co-ola"), e.ThreadOf(t, 1001)
+	upload(t, e, ola, conv, "first.png", pngBytes)
+	upload(t, e, ola, conv, "second.png", pngBytes)
+	var req struct{ RequestDataExport exportOut }
+	e.GQL(t, ola, requestExport, nil).Decode(t, &req)
+	if ok, err := e.App.PrivacyWorker().ExportOne(context.Background()); !ok || err != nil {
+		t.Fatalf("export: %v, %v", ok, err)
+	}
+	status, body := get(t, e, ola, "/exports/"+req.RequestDataExport.ID)
+	if status != 200 {
+		t.Fatalf("download: %d", status)
+	}
+	files := unzip(t, body)
+	var data struct {
+		Omitted  int `json:"files_omitted"`
+		Messages []struct {
+			Attachments []struct{ Name, File string }
+		}
+	}
+	if err := json.Unmarshal(files["data.json"], &data); err != nil {
+		t.Fatal(err)
+	}
+	var in, out []string
+	for _, m := range data.Messages {
+		for _, a := range m.Attachments {
+			if a.File != "" {
+				in = append(in, a.Name)
+			} else {
+				out = append(out, a.Name)
+			}
+		}
+	}
+	if data.Omitted != 1 || len(files) != 2 || fmt.Sprint(in) != "[first.png]" || fmt.Sprint(out) != "[second.png]" {
+		t.Fatalf("omitted %d, archive %v, included %v, left out %v", data.Omitted, keysOf(files), in, out)
+	}
+}
