@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/db/blobs"
 )
 
 // exportPage is how many rows of a section are read at once.
@@ -106,6 +107,9 @@ func (w *Worker) writeArchive(ctx context.Context, e *db.DataExport, out io.Writ
 
 func (w *Worker) addFile(ctx context.Context, zw *zip.Writer, f *db.ExportFile) error {
 	r, err := w.files.Open(ctx, f.StorageKey)
+	if blobs.ErrMissing(err) {
+		return nil // gone from the store (a file never outlives its row for long): nothing to export
+	}
 	if err != nil {
 		return fmt.Errorf("open attachment %d: %w", f.AttachmentID, err)
 	}
