@@ -31,6 +31,8 @@ const (
 	CodeUnavailable     = "UNAVAILABLE"   // the replica is shutting down
 	// CodeBadRequest marks a request that is not a GraphQL request at all (GraphQL over HTTP).
 	CodeBadRequest = "BAD_REQUEST"
+	// CodePinLimit refuses pinning a sixth conversation.
+	CodePinLimit = "PIN_LIMIT"
 	// CodeTooManyErrors marks the last error of a response whose other errors were dropped.
 	CodeTooManyErrors = "TOO_MANY_ERRORS"
 )
@@ -70,6 +72,7 @@ var table = []struct {
 	{is(ErrUnsupportedType), Answer{CodeBadUserInput, http.StatusUnsupportedMediaType, CloseForbidden}},
 	{brokenRule, Answer{CodeBadUserInput, http.StatusUnprocessableEntity, CloseForbidden}},
 	{is(db.ErrInvalidInput), Answer{CodeBadUserInput, http.StatusBadRequest, CloseForbidden}},
+	{is(db.ErrPinLimit), Answer{CodePinLimit, http.StatusConflict, CloseForbidden}},
 	{is(db.ErrConflict), Answer{CodeConflict, http.StatusConflict, CloseForbidden}},
 	{is(live.ErrSlow), Answer{CodeSlowConsumer, http.StatusServiceUnavailable, CloseForbidden}},
 	{is(live.ErrStopped), Answer{CodeUnavailable, http.StatusServiceUnavailable, CloseForbidden}},

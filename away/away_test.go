@@ -387,3 +387,41 @@ func TestLocaleFromTokenAndBackOffice(t *testing.T) {
 		}
 	}
 }
+
+// A muted thread is never pushed (no notification, so no job); once unmuted, a push that the
+// push service takes marks the message delivered for its sender.
+func TestPushSkipsMutedAndMarksDelivered(t *testing.T) {
+	e, p := startPush(t, true)
+	conv := e.ConvOf(t, "tesla3") // seller usr_anne, buyer usr_per
+	buyer, seller := e.User(t, "usr_per"), e.User(t, "usr_anne")
+	drained(t, e)
+	subscribeBrowser(t, e, p, seller, "anne")
+	mustOK(t, e.GQL(t, seller, `mutation($c: ID!) { muteConversation(conversationId: $c) { conversation { muted } } }`, map[string]any{"c": conv}))
+	sendAs(t, e, buyer, conv, "Muted?", "mute-1")
+	drained(t, e)
+	if n := len(p.received("anne")); n != 0 {
+		t.Fatalf("%d pushes for a muted thread", n)
+	}
+	mustOK(t, e.GQL(t, seller, `mutation($c: ID!) { unmuteConversation(conversationId: $c) { conversation { muted } } }`, map[string]any{"c": conv}))
+	var sent struct {
+		SendMessage struct{ Message struct{ MessageID int } }
+	}
+	r := e.GQL(t, buyer, send, map[string]any{"in": map[string]any{"conversationId": conv, "body": "Unmuted", "clientMessageId": "mute-2"}})
+	mustOK(t, r)
+	r.Decode(t, &sent)
+	waitFor(t, "a push to the seller", func() bool { return len(p.received("anne")) == 1 })
+	waitFor(t, "the buyer's message delivered", func() bool {
+		var out struct {
+			Messages struct {
+				Nodes []struct {
+					MessageID     int
+					DeliveryState string
+				}
+			}
+		}
+		e.GQL(t, buyer, `query($c: ID!) { messages(conversationId: $c, last: 1) { nodes { messageId deliveryState } } }`,
+			map[string]any{"c": conv}).Decode(t, &out)
+		n := out.Messages.Nodes
+		return len(n) == 1 && n[0].MessageID == sent.SendMessage.Message.MessageID && n[0].DeliveryState == "DELIVERED"
+	})
+}

@@ -183,22 +183,27 @@ func (w *PushWorker) handle(ctx context.Context, j *db.PushJob) {
 	}
 }
 
-// delivered is the hook for delivery states: a push that a push service took counts as
-// "delivered" (it reached a device of the recipient). Delivery states are on branch prefs,
-// not on main yet; once merged, this calls
-// w.store.MarkDelivered(ctx, j.ConversationID, j.Party, j.MessageID).
-func (w *PushWorker) delivered(context.Context, *db.PushJob) {}
+// delivered records that a push the push service took reached a device of the recipient:
+// the sender's message shows DELIVERED, and their readReceipt hears of it.
+func (w *PushWorker) delivered(ctx context.Context, j *db.PushJob) {
+	if j.ConversationID == 0 || j.MessageID == 0 {
+		return
+	}
+	if err := w.store.MarkDelivered(ctx, j.ConversationID, j.Party, j.MessageID); err != nil {
+		slog.WarnContext(ctx, "push: mark delivered", "notification_id", j.NotificationID, "err", err)
+	}
+}
 
-// decide names why a job sends nothing, or "" to push. Muting is not on main yet: with it
-// (branch prefs) the send writes no notification for a party that muted the thread, so no
-// job exists for it; a mute set between the send and the push is one more reason here, read
-// in ClaimPushJobs's query (participants.muted_at/muted_until of j.Party).
+// decide names why a job sends nothing, or "" to push. A party that muted the thread before
+// the send got no notification, so no job; one muted between the send and the push is "muted".
 func (w *PushWorker) decide(j *db.PushJob) string {
 	switch {
 	case j.ReadAt != nil:
 		return "read"
 	case j.SenderUserID == j.UserID:
 		return "own message"
+	case j.Muted:
+		return "muted"
 	case j.Online:
 		return "online"
 	case j.Collapsed:

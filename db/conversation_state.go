@@ -36,7 +36,7 @@ func (s *Store) DeleteConversation(ctx context.Context, v Viewer, conversationID
 		if _, _, err := lockParticipant(ctx, tx, v, conversationID); err != nil {
 			return err
 		}
-		_, err := tx.NewRaw(`UPDATE participants AS p SET deleted_at = now(), archived_at = NULL, unread_count = 0,
+		_, err := tx.NewRaw(`UPDATE participants AS p SET deleted_at = now(), archived_at = NULL, unread_count = 0, pinned_at = NULL,
 				hidden_up_to = coalesce(c.last_message_id, 0), hidden_count = c.message_count
 			FROM conversations AS c
 			WHERE c.id = p.conversation_id AND p.conversation_id = ? AND p.party_id = ?`, conversationID, v.Party()).Exec(ctx)

@@ -15,7 +15,8 @@ import (
 const (
 	// ChannelMessages carries "m <messageID> <conversationID>" for every new message.
 	ChannelMessages = "parley_messages"
-	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", conversation
+	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", deliveries
+	// "d <conversationID> <party> <upToID>" (MarkDeliveredBatch), conversation
 	// changes "c <conversationID>" and notifications "n <userID> <notificationID>".
 	ChannelState = "parley_state"
 	// ChannelEphemeral carries what is never stored: typing "t <conversationID> <userID>",
@@ -28,7 +29,7 @@ var Channels = []string{ChannelMessages, ChannelState, ChannelEphemeral}
 
 // Event is a decoded live event.
 type Event struct {
-	Kind           byte // m, r, c, n, t, p
+	Kind           byte // m, r, d, c, n, t, p
 	ConversationID int64
 	MessageID      int64
 	NotificationID int64
@@ -59,7 +60,7 @@ func ParseEvent(payload string) (Event, error) {
 	switch ev.Kind {
 	case 'm':
 		ev.MessageID, ev.ConversationID = num(1), num(2)
-	case 'r':
+	case 'r', 'd':
 		ev.ConversationID, ev.Party, ev.MessageID = num(1), str(2), num(3)
 	case 'c':
 		ev.ConversationID = num(1)

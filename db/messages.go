@@ -29,7 +29,9 @@ type Message struct {
 	TemplateID      *int64     `bun:"template_id"`
 	ClientMessageID *string    `bun:"client_message_id"`
 	RemovedAt       *time.Time `bun:"removed_at"`
-	CreatedAt       time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	// ReplyToID is the message this one quotes (same conversation).
+	ReplyToID *int64    `bun:"reply_to_id"`
+	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
 
 	// Read state as seen by the party the message was loaded for: for a message to that party,
 	// when it read it; for its own message, when the other side read it.
@@ -37,6 +39,10 @@ type Message struct {
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
 }
+
+// Gone reports whether the message's content is gone for everyone (removed by moderation).
+// The one place that says so for quotes: unsending extends it.
+func (m *Message) Gone() bool { return m.RemovedAt != nil }
 
 // IsMine reports whether the party the message was loaded for sent it.
 func (m *Message) IsMine() bool { return m.SenderPartyID == m.ViewerParty }

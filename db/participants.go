@@ -23,6 +23,12 @@ type Participant struct {
 	HiddenCount       int        `bun:"hidden_count,notnull"`
 	LastActivityAt    time.Time  `bun:"last_activity_at,notnull,default:current_timestamp"`
 	JoinedAt          time.Time  `bun:"joined_at,notnull,default:current_timestamp"`
+	// MutedAt set: muted until MutedUntil (nil: forever). See Muted.
+	MutedAt    *time.Time `bun:"muted_at"`
+	MutedUntil *time.Time `bun:"muted_until"`
+	PinnedAt   *time.Time `bun:"pinned_at"`
+	// LastDeliveredMessageID is how far messages reached a device of the party.
+	LastDeliveredMessageID int64 `bun:"last_delivered_message_id,notnull"`
 }
 
 // OrgNr is the workshop's organisation number when the party is a workshop.

@@ -137,6 +137,8 @@ type PushJob struct {
 	CreatedAt    time.Time  `bun:"created_at"`
 	// Online: the user holds a live subscription on some replica (the presence table).
 	Online bool `bun:"online"`
+	// Muted: the party muted the thread after the send (a mute before it wrote no notification).
+	Muted bool `bun:"muted"`
 	// Collapsed: a push about this conversation went out within the collapse window and its
 	// notification is still unread.
 	Collapsed bool `bun:"collapsed"`
@@ -162,6 +164,9 @@ func (s *Store) ClaimPushJobs(ctx context.Context, limit int, lease, window time
 			coalesce(su.name, '') AS sender_name, n.read_at, n.created_at,
 			EXISTS (SELECT 1 FROM presence AS pr JOIN replicas AS r ON r.id = pr.replica_id
 				WHERE pr.user_id = n.user_id AND r.seen_at > now() - ?3::interval) AS online,
+			EXISTS (SELECT 1 FROM participants AS pp WHERE pp.conversation_id = n.conversation_id
+				AND pp.party_id = CASE WHEN u.role = 'workshop' THEN 'org:' || u.org_nr ELSE u.id END
+				AND pp.muted_at IS NOT NULL AND (pp.muted_until IS NULL OR pp.muted_until > now())) AS muted,
 			EXISTS (SELECT 1 FROM push_sent AS ps JOIN notifications AS pn ON pn.id = ps.notification_id
 				WHERE ps.user_id = n.user_id AND ps.conversation_id = n.conversation_id
 					AND ps.sent_at > now() - ?4::interval AND pn.read_at IS NULL) AS collapsed

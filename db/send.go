@@ -26,6 +26,8 @@ type SendInput struct {
 	TemplateID      *int64
 	ClientMessageID string
 	Attachments     []*Attachment
+	// ReplyToID quotes a message of the same thread that the sender can see.
+	ReplyToID *int64
 	// WorkshopOrgNr, when set, must be the workshop of the thread's booking (the REST routes
 	// that name it): a send to another workshop's thread is refused.
 	WorkshopOrgNr string
@@ -80,7 +82,7 @@ func (s *Store) SendMessage(ctx context.Context, v Viewer, in SendInput) (msg *M
 }
 
 // Send is SendMessage with the thread as it is after the send. It is one autocommit statement
-// (parley_send, migration 20261130000020), then the NOTIFY that wakes the live hubs: two round
+// (parley_send, migration 20261130000020, last redefined by 20261201000041), then the NOTIFY that wakes the live hubs: two round
 // trips to PostgreSQL, one commit that waits for the disk.
 func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, error) {
 	if err := in.Validate(); err != nil {
@@ -116,7 +118,7 @@ func sendError(err error) error {
 }
 
 // sendSQL calls parley_send; its arguments are in the function's order.
-const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // send writes a validated message through idb: the database, or a transaction that sends a
 // first message with the conversation it opens. The caller wakes the hubs (sendRow.wake).
@@ -140,7 +142,7 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	}
 	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
-		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums))
+		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID)
 	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
@@ -206,7 +208,7 @@ func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
 		&m.RemovedAt, &sentAt, &m.ReadAt, pgArray(&ids),
 		&kind, &t.BookingID, &t.ListingID, &t.BuyerID, &t.LastMessageID, &count, &activity, &convCreated,
 		&role, &unread, &lastRead, &t.LastReadAt, &t.ArchivedAt, &hiddenUpTo, &hiddenCount,
-		&workshop, pgArray(&noteUsers), pgArray(&noteIDs))
+		&workshop, pgArray(&noteUsers), pgArray(&noteIDs), &m.ReplyToID)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +237,8 @@ func (r *sendRow) refusal(in SendInput) error {
 		return fmt.Errorf("clientMessageId already used for a different message: %w", ErrConflict)
 	case "blocked":
 		return ErrBlocked
+	case "reply_not_found":
+		return Rule("replyToId", "is not a message of this conversation that you can see")
 	}
 	return fmt.Errorf("send: unknown refusal %q", r.code)
 }

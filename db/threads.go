@@ -1,10 +1,12 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,14 @@ type Thread struct {
 	ArchivedAt        *time.Time `bun:"viewer_archived_at"`
 	HiddenUpTo        int64      `bun:"viewer_hidden_up_to"`
 	HiddenCount       int        `bun:"viewer_hidden_count"`
+	MutedAt           *time.Time `bun:"viewer_muted_at"`
+	MutedUntil        *time.Time `bun:"viewer_muted_until"`
+	PinnedAt          *time.Time `bun:"viewer_pinned_at"`
+}
+
+// Muted reports whether the viewer's mute holds at now (a mute lapses by itself).
+func (t *Thread) Muted(now time.Time) bool {
+	return t.MutedAt != nil && (t.MutedUntil == nil || t.MutedUntil.After(now))
 }
 
 // VisibleMessages is how many of the thread's messages the viewer can still see.
@@ -47,10 +57,12 @@ type InboxQuery struct {
 	Offset int
 }
 
-// InboxCursor is the position of a thread in the inbox order.
+// InboxCursor is the position of a thread in the inbox order. The order is the pinned threads
+// in pin order (Pinned: At is when it was pinned), then the rest by last activity.
 type InboxCursor struct {
-	At time.Time
-	ID int64
+	At     time.Time
+	ID     int64
+	Pinned bool
 }
 
 // InboxPage is one page of an inbox with the figures over the whole filtered set.
@@ -69,31 +81,77 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 		ColumnExpr(`p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
-			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count`).
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at`).
 		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
 }
 
-// Inbox lists the viewer's threads, newest activity first.
+// Inbox lists the viewer's threads: the pinned ones first (pin order), then the others,
+// newest activity first. While the page starts among the pinned ones, the pinned lookup (a few
+// rows of a small index) rides in the same statement as the keyset scan (UNION ALL); the scan
+// leaves pinned rows out, so no thread shows on two pages. A page-numbered request (offset)
+// reads the pinned ones first, as it needs their number.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
 	page := &InboxPage{}
 	if err := scanSelect(ctx, s.DB, s.inboxCounts(v, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
-	sel := inboxFilter(s.threadQuery(v), q).
+	rest := inboxFilter(s.threadQuery(v), q).Where("p.pinned_at IS NULL").
 		OrderExpr("p.last_activity_at DESC, p.conversation_id DESC").
 		Limit(q.Limit + 1)
-	if q.After != nil {
-		sel.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", q.After.At, q.After.ID)
-	} else if q.Offset > 0 {
-		sel.Offset(q.Offset)
+	sel := rest
+	var threads []*Thread
+	switch {
+	case q.After != nil && !q.After.Pinned:
+		rest.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", q.After.At, q.After.ID)
+	case q.Offset > 0:
+		pinned := s.pinnedQuery(v, q)
+		if err := scanSelect(ctx, s.DB, pinned, &threads); err != nil {
+			return nil, fmt.Errorf("list pinned: %w", err)
+		}
+		skip := min(q.Offset, len(threads))
+		threads = threads[skip:]
+		rest.Offset(q.Offset - skip)
+	default:
+		sel = s.pinnedQuery(v, q).UnionAll(rest)
 	}
-	if err := scanSelect(ctx, s.DB, sel, &page.Threads); err != nil {
+	var rows []*Thread
+	if err := scanSelect(ctx, s.DB, sel, &rows); err != nil {
 		return nil, fmt.Errorf("list inbox: %w", err)
 	}
-	if len(page.Threads) > q.Limit {
-		page.Threads, page.HasNext = page.Threads[:q.Limit], true
+	threads = append(threads, rows...)
+	sortPinnedFirst(threads)
+	if len(threads) > q.Limit {
+		threads, page.HasNext = threads[:q.Limit], true
 	}
+	page.Threads = threads
 	return page, nil
+}
+
+// pinnedQuery selects the viewer's pinned threads that pass the filter, in pin order, after
+// the cursor when it is a pinned one.
+func (s *Store) pinnedQuery(v Viewer, q InboxQuery) *bun.SelectQuery {
+	sel := inboxFilter(s.threadQuery(v), q).Where("p.pinned_at IS NOT NULL").
+		OrderExpr("p.pinned_at, p.conversation_id").Limit(100) // MaxPinned, with room to spare
+	if q.After != nil {
+		sel.Where("(p.pinned_at, p.conversation_id) > (?, ?)", q.After.At, q.After.ID)
+	}
+	return sel
+}
+
+// sortPinnedFirst puts the rows in inbox order: a UNION ALL promises no order of its own.
+func sortPinnedFirst(ts []*Thread) {
+	slices.SortStableFunc(ts, func(a, b *Thread) int {
+		switch {
+		case a.PinnedAt != nil && b.PinnedAt != nil:
+			return cmp.Or(a.PinnedAt.Compare(*b.PinnedAt), cmp.Compare(a.ID, b.ID))
+		case a.PinnedAt != nil:
+			return -1
+		case b.PinnedAt != nil:
+			return 1
+		}
+		return cmp.Or(b.LastActivityAt.Compare(a.LastActivityAt), cmp.Compare(b.ID, a.ID))
+	})
 }
 
 // inboxCounts selects the totalCount and unreadTotal of an inbox query. The open inbox with no

@@ -247,6 +247,8 @@ type SendMessageInput struct {
 	// A retry with the same id and the same message returns the first result and sends nothing;
 	// a different message under an id already used is CONFLICT.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
+	// Quote a message of the same conversation that the sender can see.
+	ReplyToID *string `json:"replyToId,omitempty"`
 }
 
 type SendMessagePayload struct {
@@ -524,6 +526,67 @@ func (e *DataExportStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e DataExportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How far the viewer's own message got.
+type DeliveryState string
+
+const (
+	// Stored; no device of the other side has it yet.
+	DeliveryStateSent DeliveryState = "SENT"
+	// It reached a device of the other side (a live subscription or a push).
+	DeliveryStateDelivered DeliveryState = "DELIVERED"
+	// The other side read it.
+	DeliveryStateSeen DeliveryState = "SEEN"
+)
+
+var AllDeliveryState = []DeliveryState{
+	DeliveryStateSent,
+	DeliveryStateDelivered,
+	DeliveryStateSeen,
+}
+
+func (e DeliveryState) IsValid() bool {
+	switch e {
+	case DeliveryStateSent, DeliveryStateDelivered, DeliveryStateSeen:
+		return true
+	}
+	return false
+}
+
+func (e DeliveryState) String() string {
+	return string(e)
+}
+
+func (e *DeliveryState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DeliveryState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DeliveryState", str)
+	}
+	return nil
+}
+
+func (e DeliveryState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DeliveryState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DeliveryState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -33,6 +33,30 @@ func timeCursor(at time.Time, id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("t:" + at.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
 }
 
+// inboxCursor is a thread's place in the inbox: a pinned thread's is its pin time ("p:").
+func inboxCursor(t *db.Thread) string {
+	if t.PinnedAt != nil {
+		return base64.RawURLEncoding.EncodeToString([]byte("p:" + t.PinnedAt.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(t.ID, 10)))
+	}
+	return timeCursor(t.LastActivityAt, t.ID)
+}
+
+func parseInboxCursor(field string, c *string) (*db.InboxCursor, error) {
+	if c == nil || *c == "" {
+		return nil, nil
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(*c)
+	if body, ok := strings.CutPrefix(string(raw), "p:"); ok {
+		t := base64.RawURLEncoding.EncodeToString([]byte("t:" + body))
+		cur, err := parseTimeCursor(field, &t)
+		if cur != nil {
+			cur.Pinned = true
+		}
+		return cur, err
+	}
+	return parseTimeCursor(field, c)
+}
+
 func parseTimeCursor(field string, c *string) (*db.InboxCursor, error) {
 	if c == nil || *c == "" {
 		return nil, nil

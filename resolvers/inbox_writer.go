@@ -218,6 +218,13 @@ func (w *inboxWriter) conversation(sel ast.SelectionSet, t *db.Thread) bool {
 			return w.time(t.CreatedAt)
 		case "lastReadAt":
 			w.optTime(t.LastReadAt)
+		case "muted":
+			w.bool(t.Muted(time.Now()))
+		case "mutedUntil":
+			until, _ := c.MutedUntil(w.ctx, t)
+			w.optTime(until)
+		case "pinnedAt":
+			w.optTime(t.PinnedAt)
 		case "subject":
 			s, err := c.Subject(w.ctx, t)
 			return err == nil && w.subject(f.Selections, s)

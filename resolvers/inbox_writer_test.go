@@ -21,7 +21,7 @@ const everyInboxField = `query($first: Int, $after: String, $withEdges: Boolean!
 }
 fragment row on Conversation {
   __typename id conversationId kind viewerRole unreadCount totalMessages archived
-  lastActivityAt lastReadAt createdAt
+  lastActivityAt lastReadAt createdAt muted mutedUntil pinnedAt
   subject {
     __typename
     ... on Booking { id bookingId createdAt carOwner { ...person } workshop { ...shop } }
@@ -45,11 +45,17 @@ func TestInboxWriterAnswersAsGqlgenDoes(t *testing.T) {
 	generated := e.Replica(t, func(c *server.Config) { c.GeneratedInbox = true })
 	markRead(t, e, e.User(t, "co-ola"), threadOf(t, e, 1001), "")
 	send(t, e, e.User(t, "co-kari"), threadOf(t, e, 1002), "tab\there \"quoted\" \\ æøå \u0001 <b>")
+	// Pinned and muted rows (forever and until a time), and the pinned-first order.
+	ola := e.User(t, "co-ola")
+	e.GQL(t, ola, `mutation($id: ID!) { pinConversation(conversationId: $id) { conversation { id } } }`, map[string]any{"id": threadOf(t, e, 1001)})
+	e.GQL(t, ola, `mutation($id: ID!) { muteConversation(conversationId: $id) { conversation { id } } }`, map[string]any{"id": threadOf(t, e, 1001)})
+	e.GQL(t, e.User(t, "ws-bilfix"), `mutation($id: ID!) { muteConversation(conversationId: $id, until: "2999-01-02T03:04:05.123Z") { conversation { id } } }`,
+		map[string]any{"id": threadOf(t, e, 1001)})
 	queries := map[string]string{
 		"every field": everyInboxField,
 		"inbox test":  inboxQuery,
 		"with a field the writer leaves to gqlgen": `query($first: Int) { inbox(first: $first) { totalCount
-			nodes { conversationId participants { name online } lastMessage { body attachments { name } } } } }`,
+			nodes { conversationId participants { name online } lastMessage { body attachments { name } deliveryState replyTo { excerpt } } } } }`,
 	}
 	for _, user := range []string{"co-ola", "co-kari", "ws-bilfix", "ws-dekk", "usr_per", "usr_anne", "usr_jon"} {
 		for name, q := range queries {

@@ -83,6 +83,13 @@ func (r *mutationResolver) sendInput(ctx context.Context, v db.Viewer, in graph.
 	if in.Type != nil {
 		send.Type = strings.ToLower(string(*in.Type))
 	}
+	if in.ReplyToID != nil {
+		id, err := parseIntID("replyToId", "Message", *in.ReplyToID)
+		if err != nil {
+			return send, nil, err
+		}
+		send.ReplyToID = &id
+	}
 	if in.TemplateID != nil {
 		if err := r.applyTemplate(ctx, v, &send, *in.TemplateID, in.Variables); err != nil {
 			return send, nil, err

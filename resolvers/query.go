@@ -57,7 +57,7 @@ func (r *queryResolver) Inbox(ctx context.Context, first *int, after *string, of
 		PageInfo: &graph.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: q.After != nil || q.Offset > 0},
 	}
 	for i, t := range page.Threads {
-		conn.Edges[i] = &graph.ConversationEdge{Cursor: timeCursor(t.LastActivityAt, t.ID), Node: t}
+		conn.Edges[i] = &graph.ConversationEdge{Cursor: inboxCursor(t), Node: t}
 	}
 	setPageEnds(conn.PageInfo, conn.Edges, func(e *graph.ConversationEdge) string { return e.Cursor })
 	return conn, nil
@@ -69,7 +69,7 @@ func inboxQuery(first *int, after *string, offset *int, f *graph.InboxFilter) (d
 	if q.Limit, err = pageSize("first", first, 20, maxPage); err != nil {
 		return q, err
 	}
-	if q.After, err = parseTimeCursor("after", after); err != nil {
+	if q.After, err = parseInboxCursor("after", after); err != nil {
 		return q, err
 	}
 	if q.Offset, err = offsetArg(offset); err != nil {

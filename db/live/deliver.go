@@ -74,6 +74,9 @@ func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
 			h.messages.each(party, m.ConversationID, func(s *MessageSub) {
 				if aud.Sees(s.Viewer, m.ID) {
 					s.offer(forParty(m, party))
+					if party != m.SenderPartyID {
+						h.delivered.add(m.ConversationID, party, m.ID)
+					}
 				}
 			})
 		}
@@ -186,6 +189,12 @@ func (h *Hub) pushUnread(ctx context.Context, s *UnreadSub) {
 
 // readReceipt tells the other participants how far a party has read.
 func (h *Hub) readReceipt(ctx context.Context, ev db.Event) {
+	h.mu.Lock()
+	none := len(h.receipts) == 0
+	h.mu.Unlock()
+	if none { // nobody here watches receipts: skip the read
+		return
+	}
 	auds, err := h.store.Audiences(ctx, []int64{ev.ConversationID})
 	aud := auds[ev.ConversationID]
 	if err != nil || aud == nil || aud.Parties[ev.Party] == nil {

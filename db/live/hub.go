@@ -54,9 +54,10 @@ type Hub struct {
 
 	horizon // ids known final; only the Run loop touches it
 
-	wake   chan struct{}
-	events chan db.Event
-	ready  chan struct{}
+	wake      chan struct{}
+	events    chan db.Event
+	delivered *delivered
+	ready     chan struct{}
 
 	endedSlow atomic.Int64 // subscriptions ended as slow, since the hub was made
 
@@ -79,7 +80,7 @@ func NewHub(store *db.Store, source Source, opts Options) *Hub {
 		inboxes: registry[*Sub[*db.Thread]]{}, unreads: registry[*UnreadSub]{},
 		receipts: registry[*Sub[*Receipt]]{}, typings: registry[*Sub[*Typing]]{},
 		users: map[string]int{}, wake: make(chan struct{}, 1), events: make(chan db.Event, 4096),
-		ready: make(chan struct{})}
+		ready: make(chan struct{}), delivered: newDelivered()}
 }
 
 func replicaID() string {
@@ -106,6 +107,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() { <-sourceDone }()
+	deliveredDone := make(chan struct{})
+	go func() { defer close(deliveredDone); h.delivered.run(ctx, h.store) }()
+	defer func() { <-deliveredDone }()
 	poll := time.NewTicker(h.opts.Poll)
 	beat := time.NewTicker(db.PresenceTTL / 3)
 	defer poll.Stop()
@@ -161,6 +165,8 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 		h.catchUp(ctx) // messages read may have been sent just before
 		h.readReceipt(ctx, ev)
 		h.refreshConversation(ctx, ev.ConversationID)
+	case 'd': // delivery moved: only the senders' receipts change
+		h.readReceipt(ctx, ev)
 	case 'c':
 		h.refreshConversation(ctx, ev.ConversationID)
 	case 't':

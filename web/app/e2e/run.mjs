@@ -236,6 +236,27 @@ async function suite() {
     await a.screenshot({ path: join(out, 'thread.png') });
   });
 
+  await check('reply with a quote; ticks reach seen; pin and mute from the thread menu', async () => {
+    const text = `Quote me ${stamp}`;
+    await send(a, text);
+    const theirs = b.locator('.msg.theirs', { hasText: text });
+    await theirs.waitFor({ timeout: WAIT });
+    const ticks = a.locator('.msg.mine', { hasText: text }).getByTestId('ticks');
+    await until('ticks show seen', async () => (await ticks.getAttribute('data-state')) === 'SEEN');
+    await theirs.getByRole('button', { name: /^Reply: / }).click();
+    await b.getByTestId('quoting').waitFor({ timeout: WAIT });
+    await send(b, `Answer ${stamp}`);
+    await a.locator('.msg.theirs', { hasText: `Answer ${stamp}` }).getByTestId('quote').filter({ hasText: text }).waitFor({ timeout: WAIT });
+    await a.getByRole('button', { name: 'Pin', exact: true }).click();
+    await rowOf(a, booking).getByTestId('pinned').waitFor({ timeout: WAIT });
+    await until('pinned row first', async () => (await a.locator('.row').first().getAttribute('data-conversation')) === booking);
+    await a.getByRole('button', { name: 'Mute', exact: true }).click();
+    await a.getByRole('button', { name: 'Unmute', exact: true }).click();
+    await a.getByRole('button', { name: 'Mute', exact: true }).waitFor({ timeout: WAIT });
+    await a.getByRole('button', { name: 'Unpin', exact: true }).click();
+    await a.getByRole('button', { name: 'Pin', exact: true }).waitFor({ timeout: WAIT });
+  });
+
   await check('offline while 5 messages are sent: back online, all 5 show once, in order', async () => {
     await shop.setOffline(true);
     await b.getByTestId('connection-banner').waitFor({ timeout: WAIT });

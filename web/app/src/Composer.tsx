@@ -14,7 +14,21 @@ export interface Outgoing {
   input(): Promise<Omit<SendMessageInput, 'conversationId'>>;
 }
 
-export function Composer(props: { conversationId: string; viewerId: string; onSend(o: Outgoing): void; onTyping(): void }) {
+// Quoting is the message a reply quotes, shown above the box until sent or cancelled.
+export interface Quoting {
+  id: string;
+  name: string;
+  excerpt: string;
+}
+
+export function Composer(props: {
+  conversationId: string;
+  viewerId: string;
+  onSend(o: Outgoing): void;
+  onTyping(): void;
+  quoting?: Quoting | null;
+  onCancelQuote?(): void;
+}) {
   const i = useI18n();
   const [text, setText] = useState('');
   const [files, setFiles] = useState<File[]>([]);
@@ -28,11 +42,13 @@ export function Composer(props: { conversationId: string; viewerId: string; onSe
     if (!body && !files.length) return;
     const chosen = files;
     const type = chosen.length ? (chosen.every((f) => f.type.startsWith('image/')) ? 'IMAGE' : 'DOCUMENT') : 'TEXT';
+    const replyToId = props.quoting?.id ?? null;
     props.onSend({
       preview: body || chosen.map((f) => f.name).join(', '),
       files: chosen,
-      input: async () => ({ body, type, attachments: chosen.map((f) => ({ file: f, name: f.name, contentType: f.type || 'application/octet-stream' })) }),
+      input: async () => ({ body, type, replyToId, attachments: chosen.map((f) => ({ file: f, name: f.name, contentType: f.type || 'application/octet-stream' })) }),
     });
+    props.onCancelQuote?.();
     setText('');
     setFiles([]);
   };
@@ -60,6 +76,17 @@ export function Composer(props: { conversationId: string; viewerId: string; onSe
       }}
     >
       {dragging && <p class="drop-hint">{i.t('dropHere')}</p>}
+      {props.quoting && (
+        <div class="quoting" data-testid="quoting">
+          <blockquote class="quote">
+            <strong>{i.t('replyingTo', { name: props.quoting.name })}</strong>
+            <span>{props.quoting.excerpt}</span>
+          </blockquote>
+          <button type="button" class="link" aria-label={i.t('cancelReply')} onClick={() => props.onCancelQuote?.()}>
+            ✕
+          </button>
+        </div>
+      )}
       {files.length > 0 && (
         <ul class="chosen" aria-label={i.t('attach')}>
           {files.map((f, k) => (

@@ -44,7 +44,10 @@ export function Inbox({ selected, nonce, known }: { selected: string; nonce: num
     for (const c of all) known.add(c.id);
     return all
       .filter((c) => !gone.has(c.conversationId) && (status === 'ARCHIVED' ? c.archived : !c.archived))
-      .sort((a, b) => Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt) || b.id.localeCompare(a.id));
+      .sort(
+        (a, b) =>
+          pinOrder(a) - pinOrder(b) || Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt) || b.id.localeCompare(a.id),
+      );
   }, [inbox, status, gone]);
 
   const more = () => {
@@ -115,6 +118,11 @@ function VirtualList(props: { rows: ConvRowFragment[]; selected: string; onNearE
   );
 }
 
+// Pinned threads first, in pin order (the server's order too); the rest after them.
+function pinOrder(c: ConvRowFragment): number {
+  return c.pinnedAt ? Date.parse(c.pinnedAt) : Number.MAX_SAFE_INTEGER;
+}
+
 export function otherSide(c: ConvRowFragment) {
   return c.participants.find((p) => !p.isViewer);
 }
@@ -131,7 +139,7 @@ function Row({ c, selected, i }: { c: ConvRowFragment; selected: boolean; i: I18
   return (
     <a
       href={`#/c/${encodeURIComponent(c.conversationId)}`}
-      class={`row ${selected ? 'selected' : ''} ${unread ? 'unread' : ''}`}
+      class={`row ${selected ? 'selected' : ''} ${unread ? 'unread' : ''} ${c.pinnedAt ? 'pinned' : ''}`}
       aria-current={selected ? 'page' : undefined}
       data-conversation={c.conversationId}
     >
@@ -141,7 +149,19 @@ function Row({ c, selected, i }: { c: ConvRowFragment; selected: boolean; i: I18
       </span>
       <span class="row-main">
         <span class="row-title">
+          {c.pinnedAt && (
+            <span class="pin" data-testid="pinned" title={i.t('pinned')}>
+              <span aria-hidden="true">📌</span>
+              <span class="sr-only">{i.t('pinned')}, </span>
+            </span>
+          )}
           <span class="name">{titleOf(c, i)}</span>
+          {c.muted && (
+            <span class="muted-mark" title={i.t('muted')}>
+              <span aria-hidden="true">🔕</span>
+              <span class="sr-only">, {i.t('muted')}</span>
+            </span>
+          )}
           <span class="sr-only">, {other?.online ? i.t('online') : i.t('offlineDot')}</span>
           <time dateTime={c.lastActivityAt}>{i.when(c.lastActivityAt)}</time>
         </span>

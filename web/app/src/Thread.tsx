@@ -9,13 +9,14 @@ import { useLiveContext } from './App';
 import { isAuthError, newClientMessageId } from './session';
 import { numericId } from './ids';
 import {
-  ArchiveMutation, BlockMutation, DeleteMutation, MarkReadMutation, MessageAddedSubscription, MessagesQuery,
-  ReadReceiptSubscription, SendMutation, ThreadQuery, TypingMutation, TypingSubscription, UnarchiveMutation,
+  ArchiveMutation, BlockMutation, DeleteMutation, MarkReadMutation, MessageAddedSubscription, MessagesQuery, MuteMutation,
+  PinMutation, ReadReceiptSubscription, SendMutation, ThreadQuery, TypingMutation, TypingSubscription, UnarchiveMutation,
+  UnmuteMutation, UnpinMutation,
 } from './ops';
 import type { MsgFragment } from './gql/graphql';
 import { otherSide, titleOf } from './Inbox';
 import { ReportDialog } from './Report';
-import { Composer, type Outgoing } from './Composer';
+import { Composer, type Outgoing, type Quoting } from './Composer';
 import { AttachmentView, uploadSend } from './Attachments';
 
 const PAGE = 30;
@@ -46,6 +47,8 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const [older, setOlder] = useState<{ cursor: string | null; more: boolean; loading: boolean }>({ cursor: null, more: false, loading: true });
   const [loaded, setLoaded] = useState(false);
   const [seenUpTo, setSeenUpTo] = useState(0);
+  const [deliveredUpTo, setDeliveredUpTo] = useState(0);
+  const [quoting, setQuoting] = useState<Quoting | null>(null);
   const [typing, setTyping] = useState<{ name: string; until: number } | null>(null);
   const [notice, setNotice] = useState('');
   const [reporting, setReporting] = useState<MsgFragment | null>(null);
@@ -91,7 +94,10 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   useEffect(() => {
     const receipts = client.subscription(ReadReceiptSubscription, { id }).subscribe((r) => {
       const rc = r.data?.readReceipt;
-      if (rc && !rc.participant.isViewer) setSeenUpTo((n) => Math.max(n, numericId(rc.lastReadMessageId)));
+      if (rc && !rc.participant.isViewer) {
+        setSeenUpTo((n) => Math.max(n, numericId(rc.lastReadMessageId)));
+        setDeliveredUpTo((n) => Math.max(n, numericId(rc.lastDeliveredMessageId)));
+      }
     });
     const typers = client.subscription(TypingSubscription, { id }).subscribe((r) => {
       const ev = r.data?.typing;
@@ -128,6 +134,17 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
 
   const ordered = [...msgs.values()].sort((a, b) => a.messageId - b.messageId);
   const lastSeenMine = ordered.reduce((n, m) => (m.isMine && m.messageId <= seenUpTo ? m.messageId : n), 0);
+  // A tick per own message: the state it was loaded with, moved on by live receipts.
+  const ticks = (m: MsgFragment) => {
+    const s = m.messageId <= seenUpTo ? 'SEEN' : m.messageId <= deliveredUpTo ? 'DELIVERED' : (m.deliveryState ?? 'SENT');
+    const label = i.t(s === 'SEEN' ? 'seen' : s === 'DELIVERED' ? 'delivered' : 'sent');
+    return (
+      <span class={`ticks ${s.toLowerCase()}`} data-testid="ticks" data-state={s} title={label}>
+        <span aria-hidden="true">{s === 'SENT' ? ' ✓' : ' ✓✓'}</span>
+        <span class="sr-only">{label}</span>
+      </span>
+    );
+  };
 
   useLayoutEffect(() => {
     const el = list.current;
@@ -198,6 +215,10 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
   const [, del] = useMutation(DeleteMutation);
   const [, block] = useMutation(BlockMutation);
   const [, typingNow] = useMutation(TypingMutation);
+  const [, mute] = useMutation(MuteMutation);
+  const [, unmute] = useMutation(UnmuteMutation);
+  const [, pin] = useMutation(PinMutation);
+  const [, unpin] = useMutation(UnpinMutation);
 
   if (conv.error && !c) return <p role="alert">{i.t('error', { msg: conv.error.message })}</p>;
   if (!c) return <p class="empty">{conv.fetching ? i.t('loading') : i.t('noConversations')}</p>;
@@ -228,6 +249,20 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
           </div>
         )}
         <div class="thread-actions" role="group" aria-label={i.t('actions')}>
+          <button type="button" aria-pressed={c.muted} onClick={() => void (c.muted ? unmute({ id }) : mute({ id }))}>
+            {i.t(c.muted ? 'unmute' : 'mute')}
+          </button>
+          <button
+            type="button"
+            aria-pressed={!!c.pinnedAt}
+            onClick={async () => {
+              const r = await (c.pinnedAt ? unpin({ id }) : pin({ id }));
+              const code = r.error?.graphQLErrors[0]?.extensions?.code;
+              if (r.error) setNotice(code === 'PIN_LIMIT' ? i.t('pinLimit') : i.t('error', { msg: r.error.message }));
+            }}
+          >
+            {i.t(c.pinnedAt ? 'unpin' : 'pin')}
+          </button>
           {c.archived ? (
             <button type="button" onClick={() => void unarchive({ id })}>
               {i.t('unarchive')}
@@ -275,15 +310,32 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
             <li key={m.messageId} class={`msg ${m.isMine ? 'mine' : 'theirs'} ${m.type === 'SYSTEM' ? 'system' : ''}`} data-message={m.messageId}>
               <div class="bubble">
                 {!m.isMine && m.sender && <span class="who">{m.sender.deleted ? i.t('deletedUser') : m.sender.name}</span>}
+                {m.replyTo && (
+                  <blockquote class="quote" data-testid="quote">
+                    <strong>{m.replyTo.senderName}</strong>
+                    {m.replyTo.removed ? <em>{i.t('quoteRemoved')}</em> : <span>{m.replyTo.excerpt}</span>}
+                  </blockquote>
+                )}
                 {m.removed ? <em>{i.t('removed')}</em> : <p class="body">{m.body}</p>}
                 {m.attachments.map((a) => (
                   <AttachmentView key={a.id} a={a} />
                 ))}
                 <span class="meta">
                   <time dateTime={m.createdAt}>{i.when(m.createdAt)}</time>
+                  {m.isMine && ticks(m)}
                   {m.messageId === lastSeenMine && <span class="seen" data-testid="seen"> · {i.t('seen')}</span>}
                 </span>
               </div>
+              {!m.removed && m.type !== 'SYSTEM' && (
+                <button
+                  type="button"
+                  class="link reply"
+                  onClick={() => setQuoting({ id: m.id, name: m.isMine ? i.t('you') : (m.sender?.name ?? other?.name ?? ''), excerpt: m.body.slice(0, 140) })}
+                  aria-label={`${i.t('reply')}: ${m.body.slice(0, 40)}`}
+                >
+                  {i.t('reply')}
+                </button>
+              )}
               {!m.isMine && !m.removed && m.type !== 'SYSTEM' && (
                 <button type="button" class="link report" onClick={() => setReporting(m)} aria-label={`${i.t('report')}: ${m.body.slice(0, 40)}`}>
                   {i.t('report')}
@@ -323,6 +375,8 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
         viewerId={viewerId}
         onSend={submit}
         onTyping={() => void typingNow({ id })}
+        quoting={quoting}
+        onCancelQuote={() => setQuoting(null)}
       />
       {reporting && <ReportDialog message={reporting} onClose={() => setReporting(null)} />}
     </div>

@@ -10,6 +10,9 @@ export const ConvRowFields = graphql(`
     viewerRole
     unreadCount
     archived
+    muted
+    mutedUntil
+    pinnedAt
     lastActivityAt
     lastMessage { id messageId body type isMine createdAt }
     booking { id bookingId carOwner { id name } workshop { id name city } }
@@ -27,6 +30,8 @@ export const MessageFields = graphql(`
     id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole
     sender { id userId name deleted }
     attachments { id name contentType size url }
+    deliveryState
+    replyTo { id messageId senderName excerpt removed }
   }
 `);
 
@@ -82,6 +87,22 @@ export const UnarchiveMutation = graphql(`
   mutation Unarchive($id: ID!) { unarchiveConversation(conversationId: $id) { conversation { id archived } } }
 `);
 
+export const MuteMutation = graphql(`
+  mutation Mute($id: ID!) { muteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }
+`);
+
+export const UnmuteMutation = graphql(`
+  mutation Unmute($id: ID!) { unmuteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }
+`);
+
+export const PinMutation = graphql(`
+  mutation Pin($id: ID!) { pinConversation(conversationId: $id) { conversation { id pinnedAt } } }
+`);
+
+export const UnpinMutation = graphql(`
+  mutation Unpin($id: ID!) { unpinConversation(conversationId: $id) { conversation { id pinnedAt } } }
+`);
+
 export const DeleteMutation = graphql(`
   mutation DeleteConv($id: ID!) { deleteConversation(conversationId: $id) { conversationId } }
 `);
@@ -135,7 +156,7 @@ export const MessageAddedSubscription = graphql(`
 
 export const ReadReceiptSubscription = graphql(`
   subscription ReadReceipt($id: ID!) {
-    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }
+    readReceipt(conversationId: $id) { conversationId lastReadMessageId lastDeliveredMessageId readAt participant { isViewer name } }
   }
 `);
 

@@ -14,8 +14,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": typeof types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n": typeof types.MsgFragmentDoc,
+    "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    muted\n    mutedUntil\n    pinnedAt\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": typeof types.ConvRowFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n    deliveryState\n    replyTo { id messageId senderName excerpt removed }\n  }\n": typeof types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": typeof types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": typeof types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": typeof types.ThreadDocument,
@@ -25,6 +25,10 @@ type Documents = {
     "\n  mutation Typing($id: ID!) { setTyping(conversationId: $id) }\n": typeof types.TypingDocument,
     "\n  mutation Archive($id: ID!) { archiveConversation(conversationId: $id) { conversation { id archived } } }\n": typeof types.ArchiveDocument,
     "\n  mutation Unarchive($id: ID!) { unarchiveConversation(conversationId: $id) { conversation { id archived } } }\n": typeof types.UnarchiveDocument,
+    "\n  mutation Mute($id: ID!) { muteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n": typeof types.MuteDocument,
+    "\n  mutation Unmute($id: ID!) { unmuteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n": typeof types.UnmuteDocument,
+    "\n  mutation Pin($id: ID!) { pinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n": typeof types.PinDocument,
+    "\n  mutation Unpin($id: ID!) { unpinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n": typeof types.UnpinDocument,
     "\n  mutation DeleteConv($id: ID!) { deleteConversation(conversationId: $id) { conversationId } }\n": typeof types.DeleteConvDocument,
     "\n  mutation Block($userId: String!) { blockUser(userId: $userId) }\n": typeof types.BlockDocument,
     "\n  mutation Report($input: ReportMessageInput!) { reportMessage(input: $input) { id reportId status } }\n": typeof types.ReportDocument,
@@ -36,13 +40,13 @@ type Documents = {
     "\n  subscription ConversationUpdated { conversationUpdated { ...ConvRow } }\n": typeof types.ConversationUpdatedDocument,
     "\n  subscription NotificationAdded {\n    notificationAdded { id notificationId type title body isRead createdAt conversation { id conversationId } }\n  }\n": typeof types.NotificationAddedDocument,
     "\n  subscription MessageAdded($id: ID!, $after: String) { messageAdded(conversationId: $id, after: $after) { ...Msg } }\n": typeof types.MessageAddedDocument,
-    "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": typeof types.ReadReceiptDocument,
+    "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId lastDeliveredMessageId readAt participant { isViewer name } }\n  }\n": typeof types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": typeof types.TypingEventsDocument,
     "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": typeof types.StartDocument,
 };
 const documents: Documents = {
-    "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
-    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n": types.MsgFragmentDoc,
+    "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    muted\n    mutedUntil\n    pinnedAt\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
+    "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n    deliveryState\n    replyTo { id messageId senderName excerpt removed }\n  }\n": types.MsgFragmentDoc,
     "\n  query Viewer { viewer { id userId name role orgNr } unreadCounts { messages conversationsWithUnread notifications } }\n": types.ViewerDocument,
     "\n  query Inbox($first: Int!, $after: String, $filter: InboxFilter) {\n    inbox(first: $first, after: $after, filter: $filter) {\n      totalCount\n      unreadTotal\n      pageInfo { hasNextPage endCursor }\n      nodes { ...ConvRow }\n    }\n  }\n": types.InboxDocument,
     "\n  query Thread($id: ID!) { conversation(id: $id) { ...ConvRow } }\n": types.ThreadDocument,
@@ -52,6 +56,10 @@ const documents: Documents = {
     "\n  mutation Typing($id: ID!) { setTyping(conversationId: $id) }\n": types.TypingDocument,
     "\n  mutation Archive($id: ID!) { archiveConversation(conversationId: $id) { conversation { id archived } } }\n": types.ArchiveDocument,
     "\n  mutation Unarchive($id: ID!) { unarchiveConversation(conversationId: $id) { conversation { id archived } } }\n": types.UnarchiveDocument,
+    "\n  mutation Mute($id: ID!) { muteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n": types.MuteDocument,
+    "\n  mutation Unmute($id: ID!) { unmuteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n": types.UnmuteDocument,
+    "\n  mutation Pin($id: ID!) { pinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n": types.PinDocument,
+    "\n  mutation Unpin($id: ID!) { unpinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n": types.UnpinDocument,
     "\n  mutation DeleteConv($id: ID!) { deleteConversation(conversationId: $id) { conversationId } }\n": types.DeleteConvDocument,
     "\n  mutation Block($userId: String!) { blockUser(userId: $userId) }\n": types.BlockDocument,
     "\n  mutation Report($input: ReportMessageInput!) { reportMessage(input: $input) { id reportId status } }\n": types.ReportDocument,
@@ -63,7 +71,7 @@ const documents: Documents = {
     "\n  subscription ConversationUpdated { conversationUpdated { ...ConvRow } }\n": types.ConversationUpdatedDocument,
     "\n  subscription NotificationAdded {\n    notificationAdded { id notificationId type title body isRead createdAt conversation { id conversationId } }\n  }\n": types.NotificationAddedDocument,
     "\n  subscription MessageAdded($id: ID!, $after: String) { messageAdded(conversationId: $id, after: $after) { ...Msg } }\n": types.MessageAddedDocument,
-    "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n": types.ReadReceiptDocument,
+    "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId lastDeliveredMessageId readAt participant { isViewer name } }\n  }\n": types.ReadReceiptDocument,
     "\n  subscription TypingEvents($id: ID!) { typing(conversationId: $id) { conversationId expiresAt user { id name } } }\n": types.TypingEventsDocument,
     "\n  mutation Start($input: StartConversationInput!) { startConversation(input: $input) { created conversation { ...ConvRow } } }\n": types.StartDocument,
 };
@@ -85,11 +93,11 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n"): (typeof documents)["\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    muted\n    mutedUntil\n    pinnedAt\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n"): (typeof documents)["\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    muted\n    mutedUntil\n    pinnedAt\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n  }\n"];
+export function graphql(source: "\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n    deliveryState\n    replyTo { id messageId senderName excerpt removed }\n  }\n"): (typeof documents)["\n  fragment Msg on Message {\n    id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole\n    sender { id userId name deleted }\n    attachments { id name contentType size url }\n    deliveryState\n    replyTo { id messageId senderName excerpt removed }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -126,6 +134,22 @@ export function graphql(source: "\n  mutation Archive($id: ID!) { archiveConvers
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Unarchive($id: ID!) { unarchiveConversation(conversationId: $id) { conversation { id archived } } }\n"): (typeof documents)["\n  mutation Unarchive($id: ID!) { unarchiveConversation(conversationId: $id) { conversation { id archived } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Mute($id: ID!) { muteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n"): (typeof documents)["\n  mutation Mute($id: ID!) { muteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Unmute($id: ID!) { unmuteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n"): (typeof documents)["\n  mutation Unmute($id: ID!) { unmuteConversation(conversationId: $id) { conversation { id muted mutedUntil } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Pin($id: ID!) { pinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n"): (typeof documents)["\n  mutation Pin($id: ID!) { pinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Unpin($id: ID!) { unpinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n"): (typeof documents)["\n  mutation Unpin($id: ID!) { unpinConversation(conversationId: $id) { conversation { id pinnedAt } } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -173,7 +197,7 @@ export function graphql(source: "\n  subscription MessageAdded($id: ID!, $after:
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n"): (typeof documents)["\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId readAt participant { isViewer name } }\n  }\n"];
+export function graphql(source: "\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId lastDeliveredMessageId readAt participant { isViewer name } }\n  }\n"): (typeof documents)["\n  subscription ReadReceipt($id: ID!) {\n    readReceipt(conversationId: $id) { conversationId lastReadMessageId lastDeliveredMessageId readAt participant { isViewer name } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
