@@ -157,11 +157,12 @@ type ExportSection struct {
 var ExportSections = []ExportSection{
 	{"conversations", `SELECT p.conversation_id AS key, jsonb_build_object('id', c.id, 'kind', c.kind,
 			'booking_id', c.booking_id, 'listing_id', c.listing_id, 'role', p.role, 'joined_at', p.joined_at,
-			'archived_at', p.archived_at, 'deleted_at', p.deleted_at) AS doc
+			'archived_at', p.archived_at, 'deleted_at', p.deleted_at, 'muted_at', p.muted_at, 'muted_until', p.muted_until,
+			'pinned_at', p.pinned_at) AS doc
 		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
 		WHERE p.party_id = ?3 AND p.conversation_id > ?0 ORDER BY p.conversation_id LIMIT ?1`},
 	{"messages", `SELECT m.id AS key, jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'type', m.type,
-			'body', m.body, 'client_message_id', m.client_message_id, 'removed', m.removed_at IS NOT NULL,
+			'body', m.body, 'client_message_id', m.client_message_id, 'reply_to_id', m.reply_to_id, 'removed', m.removed_at IS NOT NULL,
 			'created_at', m.created_at, 'attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id,
 				'name', a.name, 'content_type', a.content_type, 'size_bytes', a.size_bytes, 'sha256', a.sha256,
 				'url', nullif(a.url, ''), 'file', CASE WHEN a.storage_key <> '' AND a.id <= ?4 THEN 'files/' || a.id || '-' || a.name END) ORDER BY a.id)
