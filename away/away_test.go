@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/parley/parley/away"
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
 )
@@ -258,6 +260,9 @@ func TestPushSubscriptionAuthorization(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("anne holds %d subscriptions after another user's remove", n)
 	}
+	if r := e.GQL(t, e.User(t, "usr_anne"), remove, map[string]any{"e": endpoint + strings.Repeat("x", 2048)}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("overlong endpoint to remove: %+v", r.Errors)
+	}
 	e.GQL(t, e.User(t, "usr_anne"), remove, map[string]any{"e": endpoint}).Decode(t, &out)
 	if !out.RemovePushSubscription {
 		t.Fatal("anne could not remove her own subscription")
@@ -385,6 +390,108 @@ func TestLocaleFromTokenAndBackOffice(t *testing.T) {
 		if r := e.GQL(t, apptest.Office(), upsert, map[string]any{"in": in}); r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != field {
 			t.Errorf("bad %s: %+v", field, r.Errors)
 		}
+	}
+}
+
+// A push service that cannot be reached leaves no endpoint URL in the job's outcome (nor in
+// the log line that reports it): the URL is the subscription's capability (RFC 8030).
+func TestPushFailureHidesTheEndpoint(t *testing.T) {
+	e, p := startPush(t, false)
+	conv := e.ConvOf(t, "tesla3")
+	buyer := e.User(t, "usr_per")
+	ctx := context.Background()
+	w := away.NewPushWorker(e.Store, away.PushSettings{VAPID: p.vapid, Client: &http.Client{Timeout: 5 * time.Second}})
+	for {
+		if n, err := w.RunOnce(ctx); err != nil || n == 0 {
+			break // the seed's notifications
+		}
+	}
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens there any more
+	_, key, secret := p.subscribe("anne")
+	if _, err := e.Store.RegisterPushSubscription(ctx, "usr_anne", gone.URL+"/push/capability-0123", key, secret); err != nil {
+		t.Fatal(err)
+	}
+	sendAs(t, e, buyer, conv, "hei", "cap-1")
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("claimed %d (%v), want 1", n, err)
+	}
+	var outcome string
+	_ = e.Store.DB.NewRaw(`SELECT j.outcome FROM push_jobs AS j JOIN notifications AS n ON n.id = j.notification_id
+		WHERE n.user_id = 'usr_anne' ORDER BY n.id DESC LIMIT 1`).Scan(ctx, &outcome)
+	if !strings.HasPrefix(outcome, "retrying: ") || strings.Contains(outcome, "capability-0123") {
+		t.Fatalf("outcome %q: want a retry that does not show the endpoint", outcome)
+	}
+}
+
+// An endpoint taken over from another user counts as the taker's newest subscription: it is
+// kept, and the taker's oldest goes when that passes the cap.
+func TestTakenOverEndpointIsTheNewest(t *testing.T) {
+	e, p := startPush(t, false)
+	ctx := context.Background()
+	reg := func(user, name string) string {
+		endpoint, key, secret := p.subscribe(name)
+		if _, err := e.Store.RegisterPushSubscription(ctx, user, endpoint, key, secret); err != nil {
+			t.Fatal(err)
+		}
+		return endpoint
+	}
+	shared := reg("usr_per", "shared") // registered first: the lowest id
+	var anne []string
+	for i := range db.MaxPushSubscriptions {
+		anne = append(anne, reg("usr_anne", fmt.Sprintf("anne-%d", i)))
+	}
+	reg("usr_anne", "shared") // the browser changes hands
+	subs, err := e.Store.PushSubscriptionsOf(ctx, "usr_anne")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]bool{}
+	for _, s := range subs {
+		held[s.Endpoint] = true
+	}
+	if len(subs) != db.MaxPushSubscriptions || !held[shared] || held[anne[0]] {
+		t.Fatalf("anne holds %d, shared %t, her oldest %t: want %d, the taken-over one, not her oldest",
+			len(subs), held[shared], held[anne[0]], db.MaxPushSubscriptions)
+	}
+}
+
+// The digests of one claim are mailed together: while the SMTP server holds the first mail,
+// the second is already under way (one after another, the last of a slow batch would be
+// mailed after its lease ran out, and again by another worker).
+func TestDigestsOfAClaimGoOutTogether(t *testing.T) {
+	box := newMailbox(t)
+	box.hold = make(chan struct{})
+	e := apptest.NewWith(t, func(c *server.Config) { c.WebhookWorker = false })
+	conv := e.ConvOf(t, "tesla3") // seller usr_anne, buyer usr_per
+	buyer, seller := e.User(t, "usr_per"), e.User(t, "usr_anne")
+	for _, in := range []map[string]any{{"userId": "usr_anne", "role": "SELLER", "email": "anne@example.no"},
+		{"userId": "usr_per", "role": "BUYER", "email": "per@example.no"}} {
+		mustOK(t, e.GQL(t, apptest.Office(), upsert, map[string]any{"in": in}))
+	}
+	sendAs(t, e, buyer, conv, "til Anne", "t-1")
+	sendAs(t, e, seller, conv, "til Per", "t-2")
+	ctx := context.Background()
+	for _, q := range []string{"UPDATE notifications SET created_at = now() - interval '2 hours'",
+		"UPDATE users SET last_seen_at = now() - interval '2 hours'"} {
+		if _, err := e.Store.DB.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := away.NewDigestWorker(e.Store, away.DigestSettings{SMTPURL: "smtp://" + box.addr, From: "noreply@parley.test",
+		PublicURL: "https://parley.test"})
+	done := make(chan int, 1)
+	go func() {
+		n, err := w.RunOnce(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- n
+	}()
+	waitFor(t, "both digests at the SMTP server at once", func() bool { return box.waiting() == 2 })
+	close(box.hold)
+	if n := <-done; n != 2 || len(box.all()) != 2 {
+		t.Fatalf("mailed %d, the server got %d: want 2", n, len(box.all()))
 	}
 }
 

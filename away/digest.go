@@ -19,6 +19,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -42,7 +44,7 @@ type DigestSettings struct {
 	After time.Duration
 	// Poll is how often the worker looks for users due a digest (30 s).
 	Poll time.Duration
-	// Lease bounds a claim (2 min).
+	// Lease bounds a claim (2 min): past one mail's timeout (mailTimeout).
 	Lease time.Duration
 	// TLSConfig is for the SMTP connection (tests trust their own server with it).
 	TLSConfig *tls.Config
@@ -93,28 +95,41 @@ func (w *DigestWorker) Run(ctx context.Context) {
 }
 
 // RunOnce claims the users due a digest and mails each one; it returns how many it mailed.
+// The mails of a claim go out together, not one after another: each claim's lease has to
+// outlast its own mail (mailTimeout), never a queue of them, or a slow SMTP server would let
+// another worker claim and mail the same digest again.
 func (w *DigestWorker) RunOnce(ctx context.Context) (int, error) {
-	claims, err := w.store.ClaimDigests(ctx, 16, w.s.After, w.s.Lease)
-	if err != nil {
-		return 0, err
-	}
 	key, err := w.store.UnsubscribeKey(ctx)
 	if err != nil {
 		return 0, err
 	}
-	ctx = context.WithoutCancel(ctx)
-	sent := 0
-	for _, c := range claims {
-		ok := w.mail(ctx, key, c)
-		if ok {
-			sent++
-		}
-		if _, err := w.store.FinishDigest(ctx, c, ok, time.Now().Add(5*time.Minute)); err != nil {
-			slog.ErrorContext(ctx, "digest: finish", "user_id", c.UserID, "err", err)
-		}
+	claims, err := w.store.ClaimDigests(ctx, digestBatch, w.s.After, w.s.Lease)
+	if err != nil {
+		return 0, err
 	}
-	return sent, nil
+	ctx = context.WithoutCancel(ctx)
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	for _, c := range claims {
+		wg.Go(func() {
+			ok := w.mail(ctx, key, c)
+			if ok {
+				sent.Add(1)
+			}
+			if _, err := w.store.FinishDigest(ctx, c, ok, time.Now().Add(5*time.Minute)); err != nil {
+				slog.ErrorContext(ctx, "digest: finish", "user_id", c.UserID, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+	return int(sent.Load()), nil
 }
+
+// digestBatch is how many users one pass claims (and mails at once).
+const digestBatch = 16
+
+// mailTimeout bounds the delivery of one digest; DigestSettings.Lease must be longer.
+const mailTimeout = 30 * time.Second
 
 func (w *DigestWorker) mail(ctx context.Context, key []byte, c *db.DigestClaim) bool {
 	entries, err := w.store.DigestEntries(ctx, c, maxEntries)
@@ -177,7 +192,7 @@ func (w *DigestWorker) sendMail(ctx context.Context, to string, msg []byte) erro
 	if err != nil {
 		return errors.New("PARLEY_SMTP_URL is not a URL")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, mailTimeout)
 	defer cancel()
 	host := u.Hostname()
 	tlsCfg := w.s.TLSConfig

@@ -210,6 +210,10 @@ type mailbox struct {
 	addr string
 	mu   sync.Mutex
 	msgs []letter
+	// hold, when set, keeps each message's DATA unanswered until it is closed; held counts
+	// the messages waiting so.
+	hold chan struct{}
+	held int
 }
 
 type letter struct {
@@ -235,6 +239,12 @@ func newMailbox(t *testing.T) *mailbox {
 }
 
 func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{box: m}, nil }
+
+func (m *mailbox) waiting() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.held
+}
 
 func (m *mailbox) all() []letter {
 	m.mu.Lock()
@@ -265,7 +275,14 @@ func (s *session) Data(r io.Reader) error {
 	s.cur.Data = b
 	s.box.mu.Lock()
 	s.box.msgs = append(s.box.msgs, s.cur)
+	hold := s.box.hold
+	if hold != nil {
+		s.box.held++
+	}
 	s.box.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -271,6 +272,12 @@ func (w *PushWorker) send(ctx context.Context, sub *db.PushSubscription, j *db.P
 			Topic: "conv" + strconv.FormatInt(j.ConversationID, 10), TTL: int(stale.Seconds()), Urgency: webpush.UrgencyNormal,
 			RecordSize: 2048})
 	if err != nil {
+		// The endpoint URL is the subscription's capability (RFC 8030): it names no outcome and
+		// no log line, so the request error is given without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s to the push service: %w", ue.Op, ue.Err)
+		}
 		return 0, fmt.Errorf("push: %w", err)
 	}
 	defer resp.Body.Close()

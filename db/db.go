@@ -87,6 +87,9 @@ func OpenPool(ctx context.Context, dsn string, p Pool) (*bun.DB, error) {
 // the Viewer and filters by it.
 type Store struct {
 	DB *bun.DB
+	// SearchRareMatches overrides rareMatches (db/message_search.go) when not zero; tests set
+	// it below zero to take the thread walk on a small database.
+	SearchRareMatches float64
 }
 
 // NewStore wraps an open database.

@@ -132,3 +132,12 @@ func (s *Store) UnsubscribeKey(ctx context.Context) ([]byte, error) {
 	}
 	return []byte(key), nil
 }
+
+// UserLocale is the user's stored language (nb, en), or "" when none is set.
+func (s *Store) UserLocale(ctx context.Context, userID string) (string, error) {
+	var l string
+	if err := s.DB.NewRaw("SELECT coalesce(locale, '') FROM users WHERE id = ?", userID).Scan(ctx, &l); err != nil {
+		return "", fmt.Errorf("read user locale: %w", err)
+	}
+	return l, nil
+}

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -43,4 +45,15 @@ func (s *Store) GoWebhookData(ctx context.Context, msgID int64) (received any, n
 		notes = append(notes, map[string]any{"notification": notificationWire(n)})
 	}
 	return received, notes, nil
+}
+
+// InboxDisplaySQL is the text of InboxDisplay's per-thread statement with the arguments of
+// a page in place, for EXPLAIN.
+func (s *Store) InboxDisplaySQL(party string, threads []*Thread) string {
+	body := threadDisplayStmt.body()
+	args := threadDisplayArgs(party, threads)
+	for i := len(args); i >= 1; i-- {
+		body = strings.ReplaceAll(body, dollar(i), "?"+strconv.Itoa(i-1))
+	}
+	return s.DB.NewRaw(body, args...).String()
 }

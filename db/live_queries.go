@@ -87,10 +87,10 @@ func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationI
 }
 
 // NotificationsAfter lists notifications with ids above after and at most upTo, oldest
-// first, at most limit.
+// first, at most limit; the hub hands each to a subscriber through Notification.For.
 func (s *Store) NotificationsAfter(ctx context.Context, after, upTo int64, limit int) ([]*Notification, error) {
 	var ns []*Notification
-	err := s.DB.NewSelect().Model(&ns).Where("n.id > ? AND n.id <= ?", after, upTo).Order("n.id").Limit(limit).Scan(ctx)
+	err := withReaderText(s.DB.NewSelect().Model(&ns)).Where("n.id > ? AND n.id <= ?", after, upTo).Order("n.id").Limit(limit).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read new notifications: %w", err)
 	}

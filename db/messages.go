@@ -38,7 +38,15 @@ type Message struct {
 	ReadAt *time.Time `bun:"read_at,scanonly"`
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
+	// The generated search document (db/message_search.go); read by `m.*`, never kept.
+	SearchDoc discard `bun:"search_doc,scanonly"`
 }
+
+// discard takes a column a query reads but nobody uses.
+type discard struct{}
+
+// Scan drops the value.
+func (discard) Scan(any) error { return nil }
 
 // Gone reports whether the message's content is gone for everyone (removed by moderation).
 // The one place that says so for quotes: unsending extends it.

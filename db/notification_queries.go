@@ -34,7 +34,7 @@ func (s *Store) Notifications(ctx context.Context, v Viewer, q NotificationQuery
 	if err := s.countNotifications(ctx, v, q, page); err != nil {
 		return nil, fmt.Errorf("count notifications: %w", err)
 	}
-	sel := notificationFilter(s.DB.NewSelect().Model(&page.Notifications), v, q).
+	sel := notificationFilter(withReaderText(s.DB.NewSelect().Model(&page.Notifications)), v, q).
 		OrderExpr("n.created_at DESC, n.id DESC").Limit(q.Limit + 1)
 	if q.After != nil {
 		sel.Where("(n.created_at, n.id) < (?, ?)", q.After.At, q.After.ID)
@@ -47,6 +47,7 @@ func (s *Store) Notifications(ctx context.Context, v Viewer, q NotificationQuery
 	if len(page.Notifications) > q.Limit {
 		page.Notifications, page.HasNext = page.Notifications[:q.Limit], true
 	}
+	forAll(v, page.Notifications)
 	return page, nil
 }
 
@@ -92,14 +93,14 @@ func notificationFilter(q *bun.SelectQuery, v Viewer, f NotificationQuery) *bun.
 // Notification loads one of the viewer's notifications.
 func (s *Store) Notification(ctx context.Context, v Viewer, id int64) (*Notification, error) {
 	n := new(Notification)
-	err := s.DB.NewSelect().Model(n).Where("n.id = ? AND n.user_id = ?", id, v.UserID).Scan(ctx)
+	err := withReaderText(s.DB.NewSelect().Model(n)).Where("n.id = ? AND n.user_id = ?", id, v.UserID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("notification: %w", ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load notification: %w", err)
 	}
-	return n, nil
+	return n.For(v), nil
 }
 
 // NotificationsRead says what marking notifications read did.

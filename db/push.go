@@ -36,9 +36,10 @@ func (s *Store) RegisterPushSubscription(ctx context.Context, userID, endpoint, 
 	if err != nil {
 		return nil, fmt.Errorf("register push subscription: %w", err)
 	}
-	// Each subscription costs the worker a request per push: the oldest beyond the cap go.
+	// Each subscription costs the worker a request per push: the oldest beyond the cap go. By
+	// created_at, not id: an endpoint taken over from another user keeps its old id.
 	_, err = s.DB.NewRaw(`DELETE FROM push_subscriptions WHERE user_id = ?0 AND id NOT IN (
-		SELECT id FROM push_subscriptions WHERE user_id = ?0 ORDER BY id DESC LIMIT ?1)`, userID, MaxPushSubscriptions).Exec(ctx)
+		SELECT id FROM push_subscriptions WHERE user_id = ?0 ORDER BY created_at DESC, id DESC LIMIT ?1)`, userID, MaxPushSubscriptions).Exec(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("trim push subscriptions: %w", err)
 	}

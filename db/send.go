@@ -134,8 +134,8 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 		workshop = in.WorkshopOrgNr
 	}
 	// One title for every recipient, in the default locale: the send writes the rows for all
-	// of them in one statement. Pushes and digests render their own in each recipient's
-	// language (package away).
+	// of them in one statement. Readers see them rendered in their own language
+	// (notification_text.go); pushes and digests render their own (package away).
 	title := i18n.Text(i18n.Default, i18n.NewMessage)
 	if v.Name != "" {
 		title = i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -92,6 +93,9 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 // leaves pinned rows out, so no thread shows on two pages. A page-numbered request (offset)
 // reads the pinned ones first, as it needs their number.
 func (s *Store) Inbox(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, error) {
+	if page, done, err := s.openInboxFirstPage(ctx, v, q); done || err != nil {
+		return page, err
+	}
 	page := &InboxPage{}
 	if err := scanSelect(ctx, s.DB, s.inboxCounts(v, q), &page.TotalCount, &page.UnreadTotal); err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
@@ -159,7 +163,7 @@ func sortPinnedFirst(ts []*Thread) {
 // one reads participants alone (an index-only scan of the party's threads) unless the text
 // filter needs the conversation.
 func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
-	if (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == "" {
+	if isOpenInbox(q) {
 		return s.DB.NewSelect().TableExpr("inbox_totals").
 			ColumnExpr("coalesce(sum(threads), 0), coalesce(sum(unread), 0)").
 			Where("party_id = ? AND kind = ?", v.Party(), v.Kind())
@@ -172,6 +176,11 @@ func (s *Store) inboxCounts(v Viewer, q InboxQuery) *bun.SelectQuery {
 		agg.Join("JOIN conversations AS c ON c.id = p.conversation_id")
 	}
 	return inboxFilter(agg, q)
+}
+
+// isOpenInbox reports whether q asks for the open inbox with no other filter.
+func isOpenInbox(q InboxQuery) bool {
+	return (q.Status == "" || q.Status == StatusAll) && q.Role == "" && q.Kind == "" && strings.TrimSpace(q.Text) == ""
 }
 
 func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
@@ -262,4 +271,66 @@ func (s *Store) Threads(ctx context.Context, v Viewer, ids []int64) ([]*Thread, 
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
 	return ts, nil
+}
+
+// openPageStmt is the first page of the open inbox, the page every client opens, with its
+// totals: one statement, prepared once per connection (its plan cost more than its run).
+// $1 the party, $2 its kind, $3 the rows to read. The page is the party's few pinned threads
+// (participants_pinned_idx) and the keyset index scan of the others bounded by the limit; the
+// totals sum the party's inbox_totals shards. The rows come in no order: sortPinnedFirst.
+var openPageStmt = &prepared{
+	name:   "parley_inbox_open_page",
+	params: "text, text, int",
+	body: sync.OnceValue(func() string {
+		// Columns by name, not c.*: a prepared c.* fails once a column is added (0A000).
+		const open = `FROM participants WHERE party_id = $1 AND kind = $2 AND deleted_at IS NULL AND archived_at IS NULL`
+		const cols = `conversation_id, party_id, role, unread_count, last_read_message_id, last_read_at, archived_at,
+			hidden_up_to, hidden_count, muted_at, muted_until, pinned_at`
+		return `SELECT ` + prefixedColumns("c", "", (*Conversation)(nil)) + `, p.party_id AS viewer_party_id, p.role AS viewer_role,
+			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
+			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
+			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
+			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at,
+			tot.threads AS inbox_threads, tot.unread AS inbox_unread
+		FROM ((SELECT ` + cols + ` ` + open + ` AND pinned_at IS NOT NULL
+				ORDER BY pinned_at, conversation_id LIMIT 100)
+			UNION ALL
+			(SELECT ` + cols + ` ` + open + ` AND pinned_at IS NULL
+				ORDER BY last_activity_at DESC, conversation_id DESC LIMIT $3)) AS p
+		JOIN conversations AS c ON c.id = p.conversation_id
+		CROSS JOIN (SELECT coalesce(sum(threads), 0) AS threads, coalesce(sum(unread), 0) AS unread
+			FROM inbox_totals WHERE party_id = $1 AND kind = $2) AS tot`
+	}),
+}
+
+// threadWithTotals is a row of openPageStmt.
+type threadWithTotals struct {
+	Thread
+	InboxThreads int `bun:"inbox_threads"`
+	InboxUnread  int `bun:"inbox_unread"`
+}
+
+// openInboxFirstPage is Inbox for the first page of the open inbox, in one statement when the
+// page has rows (an empty one reads its totals apart).
+func (s *Store) openInboxFirstPage(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, bool, error) {
+	if !isOpenInbox(q) || q.After != nil || q.Offset > 0 {
+		return nil, false, nil
+	}
+	var rows []*threadWithTotals
+	if err := s.scanPrepared(ctx, openPageStmt, &rows, v.Party(), v.Kind(), q.Limit+1); err != nil {
+		return nil, true, fmt.Errorf("list inbox: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, false, nil
+	}
+	page := &InboxPage{TotalCount: rows[0].InboxThreads, UnreadTotal: rows[0].InboxUnread}
+	page.Threads = make([]*Thread, len(rows))
+	for i, r := range rows {
+		page.Threads[i] = &r.Thread
+	}
+	sortPinnedFirst(page.Threads)
+	if len(page.Threads) > q.Limit {
+		page.Threads, page.HasNext = page.Threads[:q.Limit], true
+	}
+	return page, true, nil
 }

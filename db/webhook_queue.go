@@ -42,7 +42,9 @@ func (j *WebhookJob) Secrets(now time.Time) []string {
 	return e.Secrets(now)
 }
 
-// ClaimWebhookJobs claims up to limit due deliveries of active endpoints for lease.
+// ClaimWebhookJobs claims up to limit due deliveries of active endpoints for lease. A
+// notification.created event's texts are rendered in its recipient's language here, so every
+// attempt (and replay) sends them as the user's current locale reads them.
 func (s *Store) ClaimWebhookJobs(ctx context.Context, limit int, lease time.Duration) ([]*WebhookJob, error) {
 	var jobs []*WebhookJob
 	err := s.DB.NewRaw(`WITH due AS (
@@ -62,6 +64,7 @@ func (s *Store) ClaimWebhookJobs(ctx context.Context, limit int, lease time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)
 	}
+	localizeNotificationEvents(ctx, s.DB, jobs)
 	return jobs, nil
 }
 

@@ -80,3 +80,23 @@ func TestComposeStartsReplicasBehindTheBalancer(t *testing.T) {
 		}
 	}
 }
+
+// The replicas' settings, with compose's ${VAR:-default}s as given, start Parley: in
+// production mode every setting a refused fallback would stand in for is there.
+func TestComposeSettingsPassTheConfiguration(t *testing.T) {
+	b, err := os.ReadFile("../compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	dflt := regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`)
+	for k, v := range c.Services["parley-1"].Environment {
+		t.Setenv(k, dflt.ReplaceAllString(v, "$1"))
+	}
+	if _, err := server.ConfigFromEnv(); err != nil {
+		t.Fatalf("parley-1 would not start:\n%v", err)
+	}
+}

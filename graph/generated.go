@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Conversation() ConversationResolver
 	Listing() ListingResolver
 	Message() MessageResolver
+	MessageSearchHit() MessageSearchHitResolver
 	MessageTemplate() MessageTemplateResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
@@ -201,6 +202,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MessageSearchConnection struct {
+		Edges        func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		TypoTolerant func(childComplexity int) int
+	}
+
+	MessageSearchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MessageSearchHit struct {
+		Conversation func(childComplexity int) int
+		Excerpt      func(childComplexity int) int
+		Highlights   func(childComplexity int) int
+		Message      func(childComplexity int) int
+	}
+
 	MessageTemplate struct {
 		Category   func(childComplexity int) int
 		Content    func(childComplexity int) int
@@ -313,6 +332,7 @@ type ComplexityRoot struct {
 		Notification        func(childComplexity int, id string) int
 		Notifications       func(childComplexity int, first *int, after *string, offset *int, filter *NotificationFilter) int
 		Reports             func(childComplexity int, status *ReportStatus, reason *ReportReason, first *int, after *string) int
+		SearchMessages      func(childComplexity int, query string, first *int, after *string) int
 		SearchWorkshops     func(childComplexity int, query string, near *GeoPoint, first *int) int
 		UnreadCounts        func(childComplexity int) int
 		VapidPublicKey      func(childComplexity int) int
@@ -388,6 +408,11 @@ type ComplexityRoot struct {
 		ReadReceipt         func(childComplexity int, conversationID *string) int
 		Typing              func(childComplexity int, conversationID *string) int
 		UnreadCountsChanged func(childComplexity int) int
+	}
+
+	TextRange struct {
+		Length func(childComplexity int) int
+		Start  func(childComplexity int) int
 	}
 
 	TokenRevocation struct {
@@ -567,6 +592,10 @@ type MessageResolver interface {
 	ReplyTo(ctx context.Context, obj *db.Message) (*db.Message, error)
 	DeliveryState(ctx context.Context, obj *db.Message) (*DeliveryState, error)
 }
+type MessageSearchHitResolver interface {
+	Message(ctx context.Context, obj *db.MessageHit) (*db.Message, error)
+	Conversation(ctx context.Context, obj *db.MessageHit) (*db.Thread, error)
+}
 type MessageTemplateResolver interface {
 	ID(ctx context.Context, obj *db.MessageTemplate) (string, error)
 	TemplateID(ctx context.Context, obj *db.MessageTemplate) (int, error)
@@ -645,6 +674,7 @@ type QueryResolver interface {
 	UnreadCounts(ctx context.Context) (*db.UnreadCounts, error)
 	MessageTemplates(ctx context.Context) ([]*db.MessageTemplate, error)
 	SearchWorkshops(ctx context.Context, query string, near *GeoPoint, first *int) (*WorkshopSearchResults, error)
+	SearchMessages(ctx context.Context, query string, first *int, after *string) (*MessageSearchConnection, error)
 	BlockedUsers(ctx context.Context) ([]*db.User, error)
 	Reports(ctx context.Context, status *ReportStatus, reason *ReportReason, first *int, after *string) (*ReportConnection, error)
 	WebhookEndpoints(ctx context.Context) ([]*WebhookEndpoint, error)
@@ -1305,6 +1335,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageSearchConnection.edges":
+		if e.ComplexityRoot.MessageSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchConnection.Edges(childComplexity), true
+	case "MessageSearchConnection.pageInfo":
+		if e.ComplexityRoot.MessageSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchConnection.PageInfo(childComplexity), true
+	case "MessageSearchConnection.typoTolerant":
+		if e.ComplexityRoot.MessageSearchConnection.TypoTolerant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchConnection.TypoTolerant(childComplexity), true
+
+	case "MessageSearchEdge.cursor":
+		if e.ComplexityRoot.MessageSearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchEdge.Cursor(childComplexity), true
+	case "MessageSearchEdge.node":
+		if e.ComplexityRoot.MessageSearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchEdge.Node(childComplexity), true
+
+	case "MessageSearchHit.conversation":
+		if e.ComplexityRoot.MessageSearchHit.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchHit.Conversation(childComplexity), true
+	case "MessageSearchHit.excerpt":
+		if e.ComplexityRoot.MessageSearchHit.Excerpt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchHit.Excerpt(childComplexity), true
+	case "MessageSearchHit.highlights":
+		if e.ComplexityRoot.MessageSearchHit.Highlights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchHit.Highlights(childComplexity), true
+	case "MessageSearchHit.message":
+		if e.ComplexityRoot.MessageSearchHit.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageSearchHit.Message(childComplexity), true
 
 	case "MessageTemplate.category":
 		if e.ComplexityRoot.MessageTemplate.Category == nil {
@@ -2047,6 +2134,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Reports(childComplexity, args["status"].(*ReportStatus), args["reason"].(*ReportReason), args["first"].(*int), args["after"].(*string)), true
+	case "Query.searchMessages":
+		if e.ComplexityRoot.Query.SearchMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchMessages(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.searchWorkshops":
 		if e.ComplexityRoot.Query.SearchWorkshops == nil {
 			break
@@ -2369,6 +2467,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.UnreadCountsChanged(childComplexity), true
+
+	case "TextRange.length":
+		if e.ComplexityRoot.TextRange.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextRange.Length(childComplexity), true
+	case "TextRange.start":
+		if e.ComplexityRoot.TextRange.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextRange.Start(childComplexity), true
 
 	case "TokenRevocation.revokedBefore":
 		if e.ComplexityRoot.TokenRevocation.RevokedBefore == nil {
@@ -3214,6 +3325,34 @@ type MessageEdge {
   node: Message!
 }
 
+type MessageSearchConnection {
+  edges: [MessageSearchEdge!]!
+  pageInfo: PageInfo!
+  "True when the hits are messages with words like the query's, as no message had them."
+  typoTolerant: Boolean!
+}
+
+type MessageSearchEdge {
+  cursor: String!
+  node: MessageSearchHit!
+}
+
+"A message that matched a search."
+type MessageSearchHit {
+  message: Message!
+  conversation: Conversation!
+  "Plain text from the message's body around the matched words (never markup)."
+  excerpt: String!
+  "Where the matched words are in ` + "`" + `excerpt` + "`" + `, in Unicode code points."
+  highlights: [TextRange!]!
+}
+
+"A run of ` + "`" + `length` + "`" + ` Unicode code points from ` + "`" + `start` + "`" + ` (0-based)."
+type TextRange {
+  start: Int!
+  length: Int!
+}
+
 type MessageConnection {
   edges: [MessageEdge!]!
   "Oldest first within the page."
@@ -3333,6 +3472,14 @@ type Query {
   unreadCounts: UnreadCounts!
   messageTemplates: [MessageTemplate!]!
   searchWorkshops(query: String!, near: GeoPoint, first: Int = 20): WorkshopSearchResults!
+  """
+  The viewer's messages that match ` + "`" + `query` + "`" + `, in every conversation it can see, newest first.
+  Words match in Norwegian and English (stemmed: "bremsekloss" finds "bremseklosser"), without
+  accents ("cafe" finds "café", "Tromso" finds "Tromsø"); when no message matches a first page,
+  similar words are tried instead (typos), and ` + "`" + `typoTolerant` + "`" + ` says so. At most 200 characters
+  and 8 words; ` + "`" + `first` + "`" + ` at most 50 (default 20). Page on with ` + "`" + `after: pageInfo.endCursor` + "`" + `.
+  """
+  searchMessages(query: String!, first: Int = 20, after: String): MessageSearchConnection!
   "The users the viewer blocks."
   blockedUsers: [User!]!
   "Back-office (X-API-Key only): the moderation queue, oldest first."
@@ -4147,6 +4294,42 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MessageSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MessageSearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MessageSearchConnection_pageInfo(ctx, field)
+	case "typoTolerant":
+		return ec.fieldContext_MessageSearchConnection_typoTolerant(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageSearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageSearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MessageSearchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MessageSearchEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageSearchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageSearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_MessageSearchHit_message(ctx, field)
+	case "conversation":
+		return ec.fieldContext_MessageSearchHit_conversation(ctx, field)
+	case "excerpt":
+		return ec.fieldContext_MessageSearchHit_excerpt(ctx, field)
+	case "highlights":
+		return ec.fieldContext_MessageSearchHit_highlights(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageSearchHit", field.Name)
+}
+
 func (ec *executionContext) childFields_MessageTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4387,6 +4570,16 @@ func (ec *executionContext) childFields_StartConversationPayload(ctx context.Con
 		return ec.fieldContext_StartConversationPayload_created(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StartConversationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TextRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TextRange_start(ctx, field)
+	case "length":
+		return ec.fieldContext_TextRange_length(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextRange", field.Name)
 }
 
 func (ec *executionContext) childFields_TokenRevocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5526,6 +5719,36 @@ func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -8051,6 +8274,267 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *MessageSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*MessageSearchEdge) graphql.Marshaler {
+			return ec.marshalNMessageSearchEdge2ᚕᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageSearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *MessageSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchConnection_typoTolerant(ctx context.Context, field graphql.CollectedField, obj *MessageSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchConnection_typoTolerant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TypoTolerant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchConnection_typoTolerant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSearchConnection", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _MessageSearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *MessageSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSearchEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MessageSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *MessageSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.MessageHit) graphql.Marshaler {
+			return ec.marshalNMessageSearchHit2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐMessageHit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageSearchHit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchHit_message(ctx context.Context, field graphql.CollectedField, obj *db.MessageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchHit_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageSearchHit().Message(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchHit_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchHit_conversation(ctx context.Context, field graphql.CollectedField, obj *db.MessageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchHit_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MessageSearchHit().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Thread) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐThread(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchHit_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageSearchHit_excerpt(ctx context.Context, field graphql.CollectedField, obj *db.MessageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchHit_excerpt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Excerpt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchHit_excerpt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageSearchHit", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MessageSearchHit_highlights(ctx context.Context, field graphql.CollectedField, obj *db.MessageHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageSearchHit_highlights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Highlights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.TextRange) graphql.Marshaler {
+			return ec.marshalNTextRange2ᚕgithubᚗcomᚋparleyᚋparleyᚋdbᚐTextRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageSearchHit_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageSearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextRange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11111,6 +11595,50 @@ func (ec *executionContext) fieldContext_Query_searchWorkshops(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_searchMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchMessages(ctx, fc.Args["query"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *MessageSearchConnection) graphql.Marshaler {
+			return ec.marshalNMessageSearchConnection2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_blockedUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12510,6 +13038,52 @@ func (ec *executionContext) fieldContext_Subscription_typing(ctx context.Context
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TextRange_start(ctx context.Context, field graphql.CollectedField, obj *db.TextRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextRange_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextRange_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextRange", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TextRange_length(ctx context.Context, field graphql.CollectedField, obj *db.TextRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextRange_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextRange_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextRange", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _TokenRevocation_userId(ctx context.Context, field graphql.CollectedField, obj *TokenRevocation) (ret graphql.Marshaler) {
@@ -18947,6 +19521,216 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var messageSearchConnectionImplementors = []string{"MessageSearchConnection"}
+
+func (ec *executionContext) _MessageSearchConnection(ctx context.Context, sel ast.SelectionSet, obj *MessageSearchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageSearchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageSearchConnection")
+		case "edges":
+			out.Values[i] = ec._MessageSearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MessageSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "typoTolerant":
+			out.Values[i] = ec._MessageSearchConnection_typoTolerant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var messageSearchEdgeImplementors = []string{"MessageSearchEdge"}
+
+func (ec *executionContext) _MessageSearchEdge(ctx context.Context, sel ast.SelectionSet, obj *MessageSearchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageSearchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageSearchEdge")
+		case "cursor":
+			out.Values[i] = ec._MessageSearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MessageSearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var messageSearchHitImplementors = []string{"MessageSearchHit"}
+
+func (ec *executionContext) _MessageSearchHit(ctx context.Context, sel ast.SelectionSet, obj *db.MessageHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageSearchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageSearchHit")
+		case "message":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MessageSearchHit_message(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "conversation":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MessageSearchHit_conversation(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "excerpt":
+			out.Values[i] = ec._MessageSearchHit_excerpt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "highlights":
+			out.Values[i] = ec._MessageSearchHit_highlights(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var messageTemplateImplementors = []string{"MessageTemplate", "Node"}
 
 func (ec *executionContext) _MessageTemplate(ctx context.Context, sel ast.SelectionSet, obj *db.MessageTemplate) graphql.Marshaler {
@@ -20568,6 +21352,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "searchMessages":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_searchMessages(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "blockedUsers":
 			field := field
 
@@ -21724,6 +22530,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var textRangeImplementors = []string{"TextRange"}
+
+func (ec *executionContext) _TextRange(ctx context.Context, sel ast.SelectionSet, obj *db.TextRange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextRange")
+		case "start":
+			out.Values[i] = ec._TextRange_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "length":
+			out.Values[i] = ec._TextRange_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var tokenRevocationImplementors = []string{"TokenRevocation"}
@@ -23801,6 +24650,52 @@ func (ec *executionContext) marshalNMessageEdge2ᚖgithubᚗcomᚋparleyᚋparle
 	return ec._MessageEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMessageSearchConnection2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchConnection(ctx context.Context, sel ast.SelectionSet, v *MessageSearchConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MessageSearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageSearchEdge2ᚕᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*MessageSearchEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageSearchEdge2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessageSearchEdge2ᚖgithubᚗcomᚋparleyᚋparleyᚋgraphᚐMessageSearchEdge(ctx context.Context, sel ast.SelectionSet, v *MessageSearchEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MessageSearchEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageSearchHit2ᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐMessageHit(ctx context.Context, sel ast.SelectionSet, v *db.MessageHit) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MessageSearchHit(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMessageTemplate2ᚕᚖgithubᚗcomᚋparleyᚋparleyᚋdbᚐMessageTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.MessageTemplate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24147,6 +25042,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTextRange2githubᚗcomᚋparleyᚋparleyᚋdbᚐTextRange(ctx context.Context, sel ast.SelectionSet, v db.TextRange) graphql.Marshaler {
+	return ec._TextRange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTextRange2ᚕgithubᚗcomᚋparleyᚋparleyᚋdbᚐTextRangeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.TextRange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTextRange2githubᚗcomᚋparleyᚋparleyᚋdbᚐTextRange(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {

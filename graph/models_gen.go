@@ -166,6 +166,18 @@ type MessageEdge struct {
 	Node   *db.Message `json:"node"`
 }
 
+type MessageSearchConnection struct {
+	Edges    []*MessageSearchEdge `json:"edges"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+	// True when the hits are messages with words like the query's, as no message had them.
+	TypoTolerant bool `json:"typoTolerant"`
+}
+
+type MessageSearchEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *db.MessageHit `json:"node"`
+}
+
 type Mutation struct {
 }
 

@@ -24,6 +24,9 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.SearchWorkshops = func(child int, _ string, _ *graph.GeoPoint, first *int) int {
 		return perPage(child, first, 20)
 	}
+	c.Query.SearchMessages = func(child int, _ string, first *int, _ *string) int {
+		return perPage(child, first, 20)
+	}
 	c.Query.WebhookDeliveries = func(child int, _ string, _ *graph.WebhookDeliveryStatus, first, _ *int) int {
 		return perPage(child, first, 20)
 	}

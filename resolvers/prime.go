@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -9,111 +10,112 @@ import (
 	"github.com/parley/parley/db"
 )
 
-// primeInbox loads, in one statement per kind, what inbox rows show (subjects, last
-// messages, participants and the people and workshops they name) and primes the loaders with
-// it. Nested fields then read from the loaders without waiting for a batching window, so a
-// page costs the same statements at any size however busy the machine is.
+// primeInbox loads what inbox rows show (subjects, last messages, participants and the people
+// and workshops they name) in two statements (db.InboxDisplay) and primes the loaders with it.
+// Nested fields then read from the loaders without waiting for a batching window, so a page
+// costs the same statements at any size however busy the machine is. A person or workshop the
+// two statements did not name (a participant of neither the subject nor the last message) is
+// loaded here, in one statement per kind.
 func (r *Resolver) primeInbox(ctx context.Context, v db.Viewer, threads []*db.Thread) error {
 	if len(threads) == 0 {
 		return nil
 	}
 	l := r.loaders(ctx)
-	var convIDs, bookingIDs, lastIDs []int64
-	var listingIDs []string
-	for _, t := range threads {
-		convIDs = append(convIDs, t.ID)
-		l.threads.Prime(t.ID, t)
-		if t.BookingID != nil {
-			bookingIDs = append(bookingIDs, *t.BookingID)
-		}
-		if t.ListingID != nil {
-			listingIDs = append(listingIDs, *t.ListingID)
-		}
-		if t.LastMessageID != nil {
-			lastIDs = append(lastIDs, *t.LastMessageID)
-		}
-	}
-	people := map[string]bool{}
-	orgs := map[string]bool{}
-	parts, err := r.Store.Participants(ctx, convIDs)
+	d, err := r.Store.InboxDisplay(ctx, v.Party(), threads)
 	if err != nil {
 		return err
 	}
-	for _, id := range convIDs {
-		l.participants.Prime(id, parts[id])
-		for _, p := range parts[id] {
-			if org := p.OrgNr(); org != "" {
-				orgs[org] = true
-			} else {
-				people[p.PartyID] = true
-			}
-		}
+	for _, t := range threads {
+		l.threads.Prime(t.ID, t)
+		l.participants.Prime(t.ID, d.Participants[t.ID])
 	}
-	if err := r.primeSubjects(ctx, bookingIDs, listingIDs, people, orgs); err != nil {
+	for _, b := range d.Bookings {
+		l.bookings.Prime(b.ID, b)
+	}
+	for _, x := range d.Listings {
+		l.listings.Prime(x.ID, x)
+	}
+	for _, u := range d.Users {
+		l.users.Prime(u.ID, u)
+	}
+	for _, w := range d.Workshops {
+		l.workshops.Prime(w.OrgNr, w)
+	}
+	if err := r.primeAttachments(ctx, d.Messages); err != nil {
 		return err
 	}
-	if err := r.primeMessages(ctx, v, lastIDs, people); err != nil {
-		return err
-	}
+	people, orgs := unnamed(d)
 	return r.primePeople(ctx, people, orgs)
 }
 
-func (r *Resolver) primeSubjects(ctx context.Context, bookingIDs []int64, listingIDs []string, people, orgs map[string]bool) error {
-	l := r.loaders(ctx)
-	if len(bookingIDs) > 0 {
-		bs, err := r.Store.BookingsByID(ctx, bookingIDs)
-		if err != nil {
-			return err
+// unnamed lists the people and workshops the page's rows name that d did not load.
+func unnamed(d *db.InboxDisplay) (people, orgs []string) {
+	loaded := make(map[string]bool, len(d.Users)+len(d.Workshops))
+	for _, u := range d.Users {
+		loaded[u.ID] = true
+	}
+	for _, w := range d.Workshops {
+		loaded["org:"+w.OrgNr] = true
+	}
+	need := func(party string) {
+		if loaded[party] {
+			return
 		}
-		for _, b := range bs {
-			l.bookings.Prime(b.ID, b)
-			people[b.CarOwnerID], orgs[b.WorkshopOrgNr] = true, true
+		loaded[party] = true
+		if org, ok := strings.CutPrefix(party, "org:"); ok {
+			orgs = append(orgs, org)
+		} else {
+			people = append(people, party)
 		}
 	}
-	if len(listingIDs) > 0 {
-		ls, err := r.Store.ListingsByID(ctx, listingIDs)
-		if err != nil {
-			return err
-		}
-		for _, x := range ls {
-			l.listings.Prime(x.ID, x)
-			people[x.SellerID] = true
+	for _, ps := range d.Participants {
+		for _, p := range ps {
+			need(p.PartyID)
 		}
 	}
-	return nil
+	for _, b := range d.Bookings {
+		need(b.CarOwnerID)
+		need("org:" + b.WorkshopOrgNr)
+	}
+	for _, x := range d.Listings {
+		need(x.SellerID)
+	}
+	for _, m := range d.Messages {
+		if m.SenderUserID != nil {
+			need(*m.SenderUserID)
+		}
+	}
+	return people, orgs
 }
 
-func (r *Resolver) primeMessages(ctx context.Context, v db.Viewer, ids []int64, people map[string]bool) error {
-	if len(ids) == 0 {
+// primeAttachments primes the last messages' attachments when the selection asks for them
+// (rarely, of an inbox: else not worth a statement).
+func (r *Resolver) primeAttachments(ctx context.Context, msgs []*db.Message) error {
+	l := r.loaders(ctx)
+	for _, m := range msgs {
+		l.messages.Prime(m.ID, m)
+	}
+	if len(msgs) == 0 || !selects(ctx, "attachments") {
 		return nil
 	}
-	l := r.loaders(ctx)
-	msgs, err := r.Store.MessagesByID(ctx, v.Party(), ids)
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	atts, err := r.Store.AttachmentsByMessage(ctx, ids)
 	if err != nil {
 		return err
 	}
-	var atts map[int64][]*db.Attachment
-	if selects(ctx, "attachments") { // rarely asked of an inbox: else not worth a statement
-		if atts, err = r.Store.AttachmentsByMessage(ctx, ids); err != nil {
-			return err
-		}
-	}
-	for _, m := range msgs {
-		l.messages.Prime(m.ID, m)
-		if atts != nil {
-			l.attachments.Prime(m.ID, orEmpty(atts[m.ID]))
-		}
-		if m.SenderUserID != nil {
-			people[*m.SenderUserID] = true
-		}
+	for _, id := range ids {
+		l.attachments.Prime(id, orEmpty(atts[id]))
 	}
 	return nil
 }
 
-func (r *Resolver) primePeople(ctx context.Context, people, orgs map[string]bool) error {
+func (r *Resolver) primePeople(ctx context.Context, people, orgs []string) error {
 	l := r.loaders(ctx)
 	if len(people) > 0 {
-		us, err := r.Store.UsersByID(ctx, keys(people))
+		us, err := r.Store.UsersByID(ctx, people)
 		if err != nil {
 			return err
 		}
@@ -122,7 +124,7 @@ func (r *Resolver) primePeople(ctx context.Context, people, orgs map[string]bool
 		}
 	}
 	if len(orgs) > 0 {
-		ws, err := r.Store.WorkshopsByOrgNr(ctx, keys(orgs))
+		ws, err := r.Store.WorkshopsByOrgNr(ctx, orgs)
 		if err != nil {
 			return err
 		}
@@ -131,14 +133,6 @@ func (r *Resolver) primePeople(ctx context.Context, people, orgs map[string]bool
 		}
 	}
 	return nil
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func orEmpty[T any](s []T) []T {

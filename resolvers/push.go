@@ -41,8 +41,15 @@ func (r *mutationResolver) RemovePushSubscription(ctx context.Context, endpoint 
 	if err != nil {
 		return false, err
 	}
-	return r.Store.RemovePushSubscription(ctx, v.UserID, strings.TrimSpace(endpoint))
+	endpoint = strings.TrimSpace(endpoint)
+	if len(endpoint) > maxEndpoint { // none is stored longer: bounded before the query
+		return false, db.Invalid("endpoint", "is longer than 2048 characters")
+	}
+	return r.Store.RemovePushSubscription(ctx, v.UserID, endpoint)
 }
+
+// maxEndpoint is the longest endpoint registerPushSubscription takes (webhooks.CheckURL's bound).
+const maxEndpoint = 2048
 
 // decodeKey reads a browser key as getKey() gives it: base64url, padded or not (standard
 // base64 too, as some libraries write it). Keys are short: anything long is refused unread.

@@ -181,9 +181,9 @@ func (a *App) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	_ = unsubPage.Execute(w, map[string]string{"Lang": loc, "Title": i18n.Text(loc, i18n.UnsubDone)})
 }
 
+// localeOf is the user's language for the page; the default when it cannot be read.
 func (a *App) localeOf(r *http.Request, userID string) string {
-	var l string
-	_ = a.Store.DB.NewRaw("SELECT coalesce(locale, '') FROM users WHERE id = ?", userID).Scan(r.Context(), &l)
+	l, _ := a.Store.UserLocale(r.Context(), userID)
 	return i18n.Locale(l)
 }
 

@@ -75,8 +75,9 @@ func (c Config) Settings() []Setting {
 		{"PARLEY_WEBHOOK_TIMEOUT", wh.Timeout.String()}, {"PARLEY_WEBHOOK_DISABLE_AFTER", wh.DisableAfter.String()},
 		{"PARLEY_VAPID_PUBLIC_KEY", orNote(c.VAPID.PublicKey, "(unset: generated and kept in the data folder)")},
 		{"PARLEY_VAPID_PRIVATE_KEY", orNote(c.VAPID.PrivateKey, "(unset: generated and kept in the data folder)")},
-		{"PARLEY_VAPID_SUBJECT", c.VAPID.Subject}, {"PARLEY_SMTP_URL", orNote(c.SMTPURL, "(unset: no e-mail digests)")},
-		{"PARLEY_MAIL_FROM", c.MailFrom}, {"PARLEY_PUBLIC_URL", c.PublicURL},
+		{"PARLEY_VAPID_SUBJECT", orNote(c.VAPID.Subject, "(unset: mailto:parley@localhost in development)")},
+		{"PARLEY_SMTP_URL", orNote(c.SMTPURL, "(unset: no e-mail digests)")},
+		{"PARLEY_MAIL_FROM", c.MailFrom}, {"PARLEY_PUBLIC_URL", c.publicURL()},
 		{"PARLEY_DIGEST_AFTER", orDefault(c.DigestAfter, time.Hour).String()},
 		{"PARLEY_RETENTION", orNote(retentionText(c.Retention), "0 (off)")},
 		{"PARLEY_EXPORT_TTL", orDefault(c.ExportTTL, privacy.DefaultExportKeep).String()},
@@ -128,29 +129,44 @@ func maskValue(name, v string) string {
 		}
 		return masked
 	}
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return maskURL(v) // one URL: a comma may be part of its password
+	}
 	parts := strings.Split(v, ",")
 	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), masked)
-			} else if strings.HasPrefix(u.Scheme, "redis") && u.User.Username() != "" {
-				u.User = url.User(masked) // a lone user part is often a token (redis://token@host)
-			}
-			p = u.String()
-		}
-		if u, err := url.Parse(p); err == nil && u.RawQuery != "" {
-			q := u.Query()
-			for k := range q {
-				if secretName(strings.ToUpper(k)) {
-					q.Set(k, masked)
-				}
-			}
-			u.RawQuery = q.Encode()
-			p = u.String()
-		}
-		parts[i] = strings.ReplaceAll(p, "%2A%2A%2A%2A", masked) // url escapes the stars
+		parts[i] = maskURL(p)
 	}
 	return strings.Join(parts, ",")
+}
+
+// maskURL hides the password (or token) of a URL and the values of its secret-named query
+// parameters. A URL that does not parse (a password with an unescaped #, ? or /) loses its
+// whole user part: the parser's reading of it cannot be trusted to find the password.
+func maskURL(p string) string {
+	u, err := url.Parse(p)
+	if err != nil {
+		if i, j := strings.Index(p, "://"), strings.LastIndex(p, "@"); i >= 0 && j > i {
+			return p[:i+3] + masked + p[j:]
+		}
+		return p
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), masked)
+		} else if strings.HasPrefix(u.Scheme, "redis") && u.User.Username() != "" {
+			u.User = url.User(masked) // a lone user part is often a token (redis://token@host)
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if secretName(strings.ToUpper(k)) {
+				q.Set(k, masked)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return strings.ReplaceAll(u.String(), "%2A%2A%2A%2A", masked) // url escapes the stars
 }
 
 func orNote(v, note string) string {

@@ -137,3 +137,33 @@ func regexpLine(text, name, value, from string) bool {
 	}
 	return false
 }
+
+// A password with characters a URL should escape (",", "#", "?", "/", a lone "%") is still
+// masked: such a URL does not parse, or parses as something else.
+func TestMaskValueOddPasswords(t *testing.T) {
+	for _, v := range []string{"postgres://u:pa,ss1@h/db", "postgres://u:p#ss2@h/db", "smtp://u:p%ss3@h:25",
+		"smtp://u:p/ss4@h:25", "postgres://u:p?ss5@h/db"} {
+		got := maskValue("DATABASE_URL", v)
+		if strings.Contains(got, "ss") || !strings.Contains(got, masked) {
+			t.Errorf("maskValue(%q) = %q, shows the password", v, got)
+		}
+	}
+	if got := maskValue("PARLEY_CORS_ORIGINS", "https://a.example.no,https://b.example.no"); got != "https://a.example.no,https://b.example.no" {
+		t.Errorf("a list of plain URLs changed: %q", got)
+	}
+}
+
+// Settings left unset print what the server runs with, not an empty value.
+func TestSettingsShowEffectiveAwayDefaults(t *testing.T) {
+	c, err := ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range c.Settings() {
+		got[s.Name] = s.Value
+	}
+	if got["PARLEY_PUBLIC_URL"] != "http://localhost"+c.Addr || !strings.Contains(got["PARLEY_VAPID_SUBJECT"], "mailto:parley@localhost") {
+		t.Errorf("PARLEY_PUBLIC_URL %q, PARLEY_VAPID_SUBJECT %q", got["PARLEY_PUBLIC_URL"], got["PARLEY_VAPID_SUBJECT"])
+	}
+}

@@ -138,6 +138,24 @@ func TestBenchReadsReportsEveryRead(t *testing.T) {
 	}
 }
 
+func TestBenchSearchReportsEverySearch(t *testing.T) {
+	out, logs := runBench(t, env(t, "DATABASE_URL="+dbtest.AdminDSN()), "search", "--size", "2k", "--requests", "3")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	timing := regexp.MustCompile(`^(workshop|car owner) [a-z ]+ \([A-Za-z]+\): p50 ([0-9.]+) ms, p99 ([0-9.]+) ms$`)
+	timed := 0
+	for _, line := range lines {
+		if m := timing.FindStringSubmatch(line); m != nil {
+			timed++
+		}
+	}
+	if timed != 8 {
+		t.Errorf("%d timing lines, want 8\n%s%s", timed, out, logs)
+	}
+	if !regexp.MustCompile(`^worst search p99 at 2k: [0-9.]+ ms \(.+\)$`).MatchString(lines[len(lines)-1]) {
+		t.Fatalf("the last line is not the key figure: %q", lines[len(lines)-1])
+	}
+}
+
 func TestBenchReadsRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--sizes", "10"}, {"--sizes", "5M"}, {"--sizes", "ten"}, {"--requests", "0"}} {
 		refusal(t, "--", append([]string{"reads"}, args...)...) // naming the flag

@@ -26,6 +26,7 @@ const benchUsage = `usage: parley-bench live [--subscribers N] [--rate R] [--dur
        parley-bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
        parley-bench send [--senders N] [--sweep] [--duration D]
        parley-bench reads [--sizes 10k,1M] [--requests N]
+       parley-bench search [--size 1M] [--requests N]
        parley-bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--rounds N] [--node-dir DIR]`
 
 func main() {
@@ -64,6 +65,8 @@ func bench(ctx context.Context, cfg server.Config, args []string) error {
 		return benchsend.RunClients(ctx, os.Stdin, os.Stdout)
 	case "reads":
 		return benchReads(ctx, cfg, args[1:])
+	case "search":
+		return benchSearch(ctx, cfg, args[1:])
 	case "postgraphile":
 		return benchPostGraphile(ctx, cfg, args[1:])
 	case "postgraphile-clients":
@@ -136,6 +139,22 @@ func benchReads(ctx context.Context, cfg server.Config, args []string) error {
 		return err
 	}
 	return benchreads.Run(ctx, cfg, o, os.Stdout)
+}
+
+func benchSearch(ctx context.Context, cfg server.Config, args []string) error {
+	fs := flag.NewFlagSet("parley-bench search", flag.ContinueOnError)
+	var o benchreads.SearchOptions
+	size := fs.String("size", "1M", "data set to build, in messages (2k to 2M), as bench reads builds it")
+	fs.IntVar(&o.Requests, "requests", 200, "timed requests per search and viewer, one at a time, after a warm-up")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sizes, err := benchreads.ParseSizes(*size)
+	if err != nil || len(sizes) != 1 {
+		return fmt.Errorf("--size: %q is not one count such as 1M", *size)
+	}
+	o.Size = sizes[0]
+	return benchreads.RunSearch(ctx, cfg, o, os.Stdout)
 }
 
 func benchPostGraphile(ctx context.Context, cfg server.Config, args []string) error {

@@ -60,14 +60,23 @@ func clusterUp(ctx context.Context, cfg server.Config, o devcluster.Options, dbN
 			return err
 		}
 	}
-	// The replicas must sign and accept the same tokens: one secret for all of them.
+	// The replicas must sign and accept the same tokens, and sign pushes with the key browsers
+	// subscribed with: one secret and one VAPID pair for all of them, made before they start
+	// (each would otherwise generate its own at once).
 	if err := server.EnsureSecret(&cfg); err != nil {
 		return err
 	}
-	o.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "PARLEY_JWT_SECRET=") })
-	if cfg.JWTSecret != "" {
-		o.Env = append(o.Env, "PARLEY_JWT_SECRET="+cfg.JWTSecret)
+	if err := server.EnsureVAPID(&cfg); err != nil {
+		return err
 	}
+	shared := []string{"PARLEY_VAPID_PUBLIC_KEY=" + cfg.VAPID.PublicKey, "PARLEY_VAPID_PRIVATE_KEY=" + cfg.VAPID.PrivateKey}
+	if cfg.JWTSecret != "" {
+		shared = append(shared, "PARLEY_JWT_SECRET="+cfg.JWTSecret)
+	}
+	o.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "PARLEY_JWT_SECRET=") || strings.HasPrefix(kv, "PARLEY_VAPID_")
+	})
+	o.Env = append(o.Env, append(shared, "PARLEY_VAPID_SUBJECT="+cfg.VAPID.Subject)...)
 	st, err := devcluster.Up(ctx, o)
 	if err != nil {
 		return err

@@ -111,10 +111,18 @@ func serveParley(t *testing.T, environ []string, addr string, args ...string) (*
 	return nil, nil
 }
 
+// graphql posts a GraphQL query to the server at addr and returns the answer.
 func graphql(t *testing.T, addr, token, query string) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"query": query})
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", bytes.NewReader(body))
+	out, _ := postThrough(t, "http://"+addr, token, query)
+	return out
+}
+
+// postThrough posts a GraphQL query to base and returns the answer and its headers.
+func postThrough(t *testing.T, base, token, query string) (map[string]any, http.Header) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -124,9 +132,9 @@ func graphql(t *testing.T, addr, token, query string) map[string]any {
 	defer resp.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
+		t.Fatalf("status %d: %v", resp.StatusCode, err)
 	}
-	return out
+	return out, resp.Header
 }
 
 func TestServeAnswersTheSeededInboxAndShutsDownCleanly(t *testing.T) {

@@ -131,7 +131,7 @@ func (h *Hub) catchUpNotifications(ctx context.Context) {
 		}
 		h.mu.Lock()
 		for _, n := range ns {
-			h.notes.each(n.UserID, 0, func(s *Sub[*db.Notification]) { s.push(n) })
+			h.notes.each(n.UserID, 0, func(s *Sub[*db.Notification]) { s.push(n.For(s.Viewer)) })
 		}
 		h.notePos = ns[len(ns)-1].ID
 		h.mu.Unlock()

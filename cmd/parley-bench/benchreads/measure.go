@@ -29,7 +29,12 @@ func newClient(gqlURL, apiKey string) *client {
 
 // graphQL posts one operation as token ("" for the back office) and decodes its data into out.
 func (c *client) graphQL(ctx context.Context, token, query string, out any) error {
-	body, _ := json.Marshal(map[string]any{"query": query})
+	return c.graphQLVars(ctx, token, query, nil, out)
+}
+
+// graphQLVars posts one operation with variables.
+func (c *client) graphQLVars(ctx context.Context, token, query string, vars map[string]any, out any) error {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.gql, bytes.NewReader(body))
 	if err != nil {
 		return err
