@@ -51,6 +51,16 @@ func TestEraseUserBlanksTheirMessagesAndKeepsTheThreadCoherent(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readThread(t, e, shop, conv)
+	searchHits := func() int {
+		var out struct {
+			SearchMessages struct{ Edges []struct{ Cursor string } }
+		}
+		e.GQL(t, shop, `{ searchMessages(query: "phone number") { edges { cursor } } }`, nil).Decode(t, &out)
+		return len(out.SearchMessages.Edges)
+	}
+	if searchHits() == 0 {
+		t.Fatal("the workshop's search does not find the message before the erasure")
+	}
 
 	// Only the back office erases.
 	for name, c := range map[string]apptest.Creds{"the workshop": shop, "the user": ola} {
@@ -133,6 +143,9 @@ func TestEraseUserBlanksTheirMessagesAndKeepsTheThreadCoherent(t *testing.T) {
 		} else if m.Body != was.Body || m.Removed != was.Removed {
 			t.Fatalf("someone else's message changed: %+v, was %+v", m, was)
 		}
+	}
+	if n := searchHits(); n != 0 {
+		t.Fatalf("the workshop's search still finds %d erased messages", n)
 	}
 	if blanked < 2 {
 		t.Fatalf("only %d of the erased user's messages in the thread", blanked)
