@@ -18,7 +18,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *User) error {
 	if err := validateUser(u); err != nil {
 		return err
 	}
-	_, err := s.DB.NewInsert().Model(u).
+	res, err := s.DB.NewInsert().Model(u).
 		On("CONFLICT (id) DO UPDATE").
 		Set("role = EXCLUDED.role").
 		Set("name = CASE WHEN EXCLUDED.name = '' THEN u.name ELSE EXCLUDED.name END").
@@ -29,9 +29,16 @@ func (s *Store) UpsertUser(ctx context.Context, u *User) error {
 		Set("locale = coalesce(EXCLUDED.locale, u.locale)").
 		Set("last_seen_at = coalesce(EXCLUDED.last_seen_at, u.last_seen_at)").
 		Set("updated_at = now()").
+		Where("u.erased_at IS NULL"). // an erasure is final: sign-ins do not write the fields back
 		Returning("*").Exec(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("user %q: %w", u.ID, ErrErased)
+	}
 	if err != nil {
 		return fmt.Errorf("upsert user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %q: %w", u.ID, ErrErased)
 	}
 	return nil
 }
@@ -68,7 +75,9 @@ func (s *Store) TouchUser(ctx context.Context, v Viewer) (revokedBefore time.Tim
 	}
 	now := time.Now()
 	u.LastSeenAt = &now
-	if err := s.UpsertUser(ctx, u); err != nil {
+	if err := s.UpsertUser(ctx, u); errors.Is(err, ErrErased) {
+		return ErasedTokensBefore, nil
+	} else if err != nil {
 		return time.Time{}, err
 	}
 	return deref(u.TokensRevokedBefore), nil

@@ -23,6 +23,11 @@ type User struct {
 	Locale *string `bun:"locale"`
 	// TokensRevokedBefore refuses the user's tokens issued before it (nil: none revoked).
 	TokensRevokedBefore *time.Time `bun:"tokens_revoked_before"`
-	CreatedAt           time.Time  `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt           time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+	// ErasedAt is when the back office erased the user (nil: not erased).
+	ErasedAt  *time.Time `bun:"erased_at"`
+	CreatedAt time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
+
+// Deleted says the user was erased.
+func (u *User) Deleted() bool { return u.ErasedAt != nil }

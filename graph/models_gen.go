@@ -22,6 +22,19 @@ type AttachmentInput struct {
 	Size        *int            `json:"size,omitempty"`
 }
 
+// An entry of the back office's audit log.
+type AuditEntry struct {
+	ID string `json:"id"`
+	// user.erased
+	Action string `json:"action"`
+	// The API key that did it (a digest of the key, never the key).
+	ActorKeyID string    `json:"actorKeyId"`
+	UserID     string    `json:"userId"`
+	Reason     string    `json:"reason"`
+	Details    any       `json:"details"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
 type ConversationConnection struct {
 	Edges      []*ConversationEdge `json:"edges"`
 	Nodes      []*db.Thread        `json:"nodes"`
@@ -61,6 +74,19 @@ type CreateWebhookEndpointPayload struct {
 	Endpoint *WebhookEndpoint `json:"endpoint"`
 	// The signing secret (whsec_...). It is shown here only.
 	Secret string `json:"secret"`
+}
+
+// A user's archive of their data.
+type DataExport struct {
+	ID         string           `json:"id"`
+	Status     DataExportStatus `json:"status"`
+	CreatedAt  time.Time        `json:"createdAt"`
+	FinishedAt *time.Time       `json:"finishedAt,omitempty"`
+	// After this the archive is deleted.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	SizeBytes int        `json:"sizeBytes"`
+	// Where the archive downloads with the owner's token (GET), while status is DONE.
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 type DeleteConversationPayload struct {
@@ -326,6 +352,16 @@ type UpsertWorkshopInput struct {
 	Services     []*WorkshopServiceInput `json:"services,omitempty"`
 }
 
+type UserErasure struct {
+	UserID        string    `json:"userId"`
+	ErasedAt      time.Time `json:"erasedAt"`
+	AlreadyErased bool      `json:"alreadyErased"`
+	// Messages blanked and files deleted by this erasure.
+	Messages int         `json:"messages"`
+	Files    int         `json:"files"`
+	Audit    *AuditEntry `json:"audit,omitempty"`
+}
+
 // One HTTP request of a delivery.
 type WebhookAttempt struct {
 	StartedAt  time.Time `json:"startedAt"`
@@ -443,6 +479,65 @@ func (e *ConversationKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConversationKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DataExportStatus string
+
+const (
+	DataExportStatusPending DataExportStatus = "PENDING"
+	DataExportStatusDone    DataExportStatus = "DONE"
+	DataExportStatusFailed  DataExportStatus = "FAILED"
+	DataExportStatusExpired DataExportStatus = "EXPIRED"
+)
+
+var AllDataExportStatus = []DataExportStatus{
+	DataExportStatusPending,
+	DataExportStatusDone,
+	DataExportStatusFailed,
+	DataExportStatusExpired,
+}
+
+func (e DataExportStatus) IsValid() bool {
+	switch e {
+	case DataExportStatusPending, DataExportStatusDone, DataExportStatusFailed, DataExportStatusExpired:
+		return true
+	}
+	return false
+}
+
+func (e DataExportStatus) String() string {
+	return string(e)
+}
+
+func (e *DataExportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DataExportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DataExportStatus", str)
+	}
+	return nil
+}
+
+func (e DataExportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DataExportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DataExportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

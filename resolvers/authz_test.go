@@ -132,6 +132,8 @@ func TestAuthorizationMatrixViewerScoped(t *testing.T) {
 		{name: "messageTemplates", query: `{ messageTemplates { id } }`, want: mine},
 		{name: "searchWorkshops", query: `{ searchWorkshops(query: "oslo") { count } }`, want: mine},
 		{name: "markAllNotificationsRead", query: `mutation { markAllNotificationsRead { updated } }`, want: mine},
+		{name: "requestDataExport", query: `mutation { requestDataExport { status } }`, want: mine},
+		{name: "dataExports", query: `{ dataExports { id } }`, want: mine},
 	}
 	runMatrix(t, e, matrixCreds(t, e, "co-ola", "co-kari", "usr_per"), ops)
 }
@@ -146,7 +148,19 @@ func TestAuthorizationMatrixBackOffice(t *testing.T) {
 		{name: "upsertBooking", query: `mutation { upsertBooking(input: {bookingId: 1001, carOwnerId: "co-ola", workshopOrgNr: "921460929"}) { bookingId } }`, want: office},
 		{name: "upsertListing", query: `mutation { upsertListing(input: {listingId: "golf7", sellerId: "usr_jon", title: "Golf"}) { listingId } }`, want: office},
 		{name: "issueToken", query: `mutation { issueToken(input: {userId: "co-ola", role: CAR_OWNER}) { token } }`, want: office},
+		{name: "eraseUser", query: `mutation { eraseUser(userId: "usr_jon", reason: "matrix") { userId } }`, want: office},
+		{name: "auditLog", query: `{ auditLog { id } }`, want: office},
 	}
+	runMatrix(t, e, matrixCreds(t, e, "co-ola", "co-kari", "usr_per"), ops)
+}
+
+// A data export is its owner's: other users get NOT_FOUND, an API key FORBIDDEN.
+func TestAuthorizationMatrixDataExport(t *testing.T) {
+	e := apptest.New(t)
+	var req struct{ RequestDataExport struct{ ID string } }
+	e.GQL(t, e.User(t, "co-ola"), `mutation { requestDataExport { id } }`, nil).Decode(t, &req)
+	ops := []op{{name: "dataExport", query: `query($id: ID!) { dataExport(id: $id) { status } }`,
+		vars: map[string]any{"id": req.RequestDataExport.ID}}}
 	runMatrix(t, e, matrixCreds(t, e, "co-ola", "co-kari", "usr_per"), ops)
 }
 

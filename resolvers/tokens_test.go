@@ -200,6 +200,25 @@ func TestRevocationEndsOpenSubscriptions(t *testing.T) {
 	}
 }
 
+// An erased user's open subscription ends at once, as a revoked one does.
+func TestErasureEndsOpenSubscriptions(t *testing.T) {
+	e := apptest.New(t)
+	ola, conv := e.User(t, "co-ola"), threadOf(t, e, 1001)
+	c := dial(t, e, ola)
+	subscribe(t, c, "1", messageAddedSub, map[string]any{"c": conv})
+	subscribed(t, e, 1)
+	send(t, e, ola, conv, "Er bilen klar?")
+	var got struct{ MessageAdded struct{ Body string } }
+	next(t, c, 10*time.Second, &got) // the subscription is live
+	e.GQL(t, apptest.Office(), `mutation { eraseUser(userId: "co-ola", reason: "test") { userId } }`, nil).Decode(t, &struct{}{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	m, err := c.Next(ctx)
+	if err != nil || m.Type != "error" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Fatalf("after erasure: %v %s %s", err, m.Type, m.Payload)
+	}
+}
+
 // A revoked user's event stream (SSE) ends and the server lives on: ending a subscription
 // served by neither WebSocket transport once crashed the process.
 func TestRevocationEndsEventStreams(t *testing.T) {

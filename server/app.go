@@ -184,6 +184,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.HandleFunc("GET /attachments/{id}", a.download)
+	mux.HandleFunc("GET "+resolvers.ExportPath+"{id}", a.exportDownload)
 	mux.HandleFunc("GET "+away.UnsubscribePath, a.unsubscribe)
 	mux.HandleFunc("POST "+away.UnsubscribePath, a.unsubscribe)
 	legacy := restcompat.Handler(a.Resolver, callerLimits{a.Limiter}.Limit)
@@ -226,6 +227,10 @@ func (a *App) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer d.Body.Close()
+	serveDownload(w, d)
+}
+
+func serveDownload(w http.ResponseWriter, d *resolvers.Download) {
 	w.Header().Set("Content-Type", d.ContentType)
 	w.Header().Set("Content-Length", strconv.FormatInt(d.Size, 10))
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", d.Name))

@@ -113,6 +113,13 @@ type Config struct {
 	// AwayPoll and PushCollapse tune the workers (tests); zero takes their defaults.
 	AwayPoll     time.Duration
 	PushCollapse time.Duration
+	// Privacy (package privacy): PARLEY_RETENTION (0: off), PARLEY_EXPORT_TTL (7 days),
+	// PARLEY_EXPORT_MAX_FILES_MB (1024). PrivacyPoll tunes the worker (tests; 5 s).
+	Retention          time.Duration
+	ExportTTL          time.Duration
+	ExportMaxFileBytes int64
+	PrivacyPoll        time.Duration
+	RetentionBatch     int // messages per retention step (tests; 200)
 	// GeneratedInbox answers the inbox through gqlgen's generated marshaling only (tests
 	// compare it with the inbox writer; see server.Options).
 	GeneratedInbox bool
@@ -176,6 +183,7 @@ func ConfigFromEnv() (Config, error) {
 	c.LiveBuffer = p.envInt("PARLEY_LIVE_BUFFER", 256, 1, 100000, "a whole number from 1 to 100000")
 	tokenConfig(&c, &p)
 	webhookConfig(&c, &p)
+	privacyConfig(&c, &p)
 	awayConfig(&c, &p)
 	httpConfig(&c, &p)
 	c.MaxQueryDepth = p.envInt("PARLEY_MAX_QUERY_DEPTH", 0, 2, 100, "a whole number from 2 to 100")

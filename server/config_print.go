@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/parley/parley/privacy"
 	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/webhooks"
 )
@@ -79,7 +80,10 @@ func (c Config) Settings() []Setting {
 		{"PARLEY_VAPID_SUBJECT", orNote(c.VAPID.Subject, "(unset: mailto:parley@localhost in development)")},
 		{"PARLEY_SMTP_URL", orNote(c.SMTPURL, "(unset: no e-mail digests)")},
 		{"PARLEY_MAIL_FROM", c.MailFrom}, {"PARLEY_PUBLIC_URL", c.publicURL()},
-		{"PARLEY_DIGEST_AFTER", orDefault(c.DigestAfter, time.Hour).String()}}...)
+		{"PARLEY_DIGEST_AFTER", orDefault(c.DigestAfter, time.Hour).String()},
+		{"PARLEY_RETENTION", orNote(retentionText(c.Retention), "0 (off)")},
+		{"PARLEY_EXPORT_TTL", orDefault(c.ExportTTL, privacy.DefaultExportKeep).String()},
+		{"PARLEY_EXPORT_MAX_FILES_MB", strconv.FormatInt(orInt64(c.ExportMaxFileBytes, privacy.DefaultExportFileBytes)>>20, 10)}}...)
 	out := make([]Setting, len(rows))
 	for i, r := range rows {
 		out[i] = Setting{Name: r[0], Value: maskValue(r[0], r[1]), Set: os.Getenv(r[0]) != ""}

@@ -31,6 +31,9 @@ func TestEveryMistakeIsReported(t *testing.T) {
 		"PARLEY_JWKS_URL":                  "id.example.no/jwks.json",
 		"DATABASE_URL":                     "mysql://root:hunter2@db/parley",
 		"PARLEY_REDIS_URL":                 "memcache://cache:11211",
+		"PARLEY_RETENTION":                 "a year",
+		"PARLEY_EXPORT_TTL":                "a week",
+		"PARLEY_EXPORT_MAX_FILES_MB":       "lots",
 	}
 	for k, v := range bad {
 		t.Setenv(k, v)

@@ -73,8 +73,9 @@ func clusterUp(ctx context.Context, cfg server.Config, o devcluster.Options, dbN
 	if cfg.JWTSecret != "" {
 		shared = append(shared, "PARLEY_JWT_SECRET="+cfg.JWTSecret)
 	}
+	replaced := []string{"PARLEY_JWT_SECRET=", "PARLEY_VAPID_PUBLIC_KEY=", "PARLEY_VAPID_PRIVATE_KEY=", "PARLEY_VAPID_SUBJECT="}
 	o.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "PARLEY_JWT_SECRET=") || strings.HasPrefix(kv, "PARLEY_VAPID_")
+		return slices.ContainsFunc(replaced, func(p string) bool { return strings.HasPrefix(kv, p) })
 	})
 	o.Env = append(o.Env, append(shared, "PARLEY_VAPID_SUBJECT="+cfg.VAPID.Subject)...)
 	st, err := devcluster.Up(ctx, o)

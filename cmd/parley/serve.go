@@ -59,7 +59,8 @@ func serve(ctx context.Context, cfg server.Config, args []string) error {
 	}
 	webhooksDone := a.StartWebhooks(runCtx)
 	awayDone := a.StartAway(runCtx)
-	defer func() { cancel(); _ = <-hubDone; <-webhooksDone; <-awayDone }()
+	privacyDone := a.StartPrivacy(runCtx)
+	defer func() { cancel(); _ = <-hubDone; <-webhooksDone; <-awayDone; <-privacyDone }()
 	if *doSeed {
 		data, err := server.Seed(runCtx, a)
 		if err != nil {

@@ -127,6 +127,7 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 	}
 	webhooksDone := a.StartWebhooks(ctx)
 	awayDone := a.StartAway(ctx) // only when the test configures VAPID keys or SMTP
+	privacyDone := a.StartPrivacy(ctx)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Config = a.HTTPServer() // the timeouts `parley serve` has
 	srv.Start()
@@ -138,6 +139,7 @@ func serveOn(t testing.TB, dsn string, change func(*server.Config)) *Env {
 		_ = <-done
 		<-webhooksDone
 		<-awayDone
+		<-privacyDone
 		admin.Close()
 	})
 	t.Cleanup(stop)

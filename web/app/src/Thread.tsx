@@ -377,7 +377,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
           {ordered.map((m) => (
             <li key={m.messageId} class={`msg ${m.isMine ? 'mine' : 'theirs'} ${m.type === 'SYSTEM' ? 'system' : ''}`} data-message={m.messageId}>
               <div class="bubble">
-                {!m.isMine && m.sender && <span class="who">{m.sender.name}</span>}
+                {!m.isMine && m.sender && <span class="who">{m.sender.deleted ? i.t('deletedUser') : m.sender.name}</span>}
                 {m.replyTo && (
                   <blockquote class="quote" data-testid="quote">
                     <strong>{m.replyTo.senderName}</strong>

@@ -29,7 +29,7 @@ export const MessageFields = graphql(`
   fragment Msg on Message {
     id messageId conversationId type body isMine isRead readAt clientMessageId removed createdAt senderRole
     editedAt unsentAt reactions { emoji count reactedByMe }
-    sender { id userId name }
+    sender { id userId name deleted }
     attachments { id name contentType size url }
     deliveryState
     replyTo { id messageId senderName excerpt removed }

@@ -1,0 +1,176 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/parley/parley/i18n"
+)
+
+// Erasure (issue 15, privacy). An erased user keeps their row, so that threads, message ids,
+// order and counts stay as the other participants knew them, but every personal field is
+// cleared, their messages are blanked ("deleted user"), their files are queued for deletion
+// from storage, and every token of theirs is refused from then on.
+
+// ErasedTokensBefore is the token revocation of an erased user: no token is ever accepted
+// again (the identity is gone; a returning person signs up under a new id).
+var ErasedTokensBefore = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// ErrErased refuses to write a user that was erased.
+var ErrErased = fmt.Errorf("the user was erased: %w", ErrConflict)
+
+// AuditEntry is one row of the audit log.
+type AuditEntry struct {
+	ID            int64           `bun:"id"`
+	Action        string          `bun:"action"`
+	ActorKeyID    string          `bun:"actor_key_id"`
+	SubjectUserID string          `bun:"subject_user_id"`
+	Reason        string          `bun:"reason"`
+	Details       json.RawMessage `bun:"details,type:jsonb"`
+	CreatedAt     time.Time       `bun:"created_at"`
+}
+
+// Erasure is what an erasure did; Already is set when the user had been erased before (and
+// nothing changed).
+type Erasure struct {
+	UserID   string
+	ErasedAt time.Time
+	Already  bool
+	Messages int
+	Files    int
+	Audit    *AuditEntry
+	// Keys are the stored files to delete now that the transaction committed.
+	Keys []string
+}
+
+// EraseUser erases a user in one transaction, recording who (actorKeyID) and why in the
+// audit log. The stored files it unlinks are listed in blob_deletions and returned in Keys:
+// the caller deletes them after the commit (DeleteBlobs), the privacy worker retries leftovers.
+func (s *Store) EraseUser(ctx context.Context, userID, actorKeyID, reason string) (*Erasure, error) {
+	out := &Erasure{UserID: userID}
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var erased sql.NullTime
+		err := tx.NewRaw("SELECT erased_at FROM users WHERE id = ? FOR UPDATE", userID).Scan(ctx, &erased)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("user %q: %w", userID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("lock user: %w", err)
+		}
+		if erased.Valid {
+			out.Already, out.ErasedAt = true, erased.Time
+			return nil
+		}
+		return eraseInTx(ctx, tx, out, actorKeyID, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason string) error {
+	id := out.UserID
+	// Files of their messages and their exports: unlinked here, deleted after the commit.
+	err := tx.NewRaw(`WITH gone AS (
+			DELETE FROM attachments AS a USING messages AS m
+			WHERE m.id = a.message_id AND m.sender_user_id = ?0 RETURNING a.storage_key
+		), exports AS (
+			DELETE FROM data_exports WHERE user_id = ?0 RETURNING storage_key
+		), keys AS (
+			SELECT storage_key FROM gone WHERE storage_key <> '' UNION SELECT storage_key FROM exports WHERE storage_key <> ''
+		), queued AS (
+			INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM keys ON CONFLICT DO NOTHING
+		)
+		SELECT storage_key FROM keys`, id).Scan(ctx, &out.Keys)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("unlink files: %w", err)
+	}
+	out.Files = len(out.Keys)
+	// Others' notifications about their messages carry the text and the sender's name.
+	_, err = tx.NewRaw(`UPDATE notifications SET title = ?, body = ''
+		WHERE message_id IN (SELECT id FROM messages WHERE sender_user_id = ?)`, i18n.Text(i18n.Default, i18n.NewMessage), id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("blank notifications: %w", err)
+	}
+	var convs []int64
+	err = tx.NewRaw(`UPDATE messages SET body = '', client_message_id = NULL, template_id = NULL,
+			removed_at = coalesce(removed_at, now())
+		WHERE sender_user_id = ? RETURNING conversation_id`, id).Scan(ctx, &convs)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("blank messages: %w", err)
+	}
+	out.Messages = len(convs)
+	for _, q := range eraseStatements {
+		if _, err := tx.NewRaw(q, id).Exec(ctx); err != nil {
+			return fmt.Errorf("erase user: %w", err)
+		}
+	}
+	err = tx.NewRaw(`UPDATE users SET name = '', avatar_url = '', email = NULL, locale = NULL, verified = false,
+			last_seen_at = NULL, erased_at = now(), tokens_revoked_before = ?, updated_at = now()
+		WHERE id = ? RETURNING erased_at`, ErasedTokensBefore, id).Scan(ctx, &out.ErasedAt)
+	if err != nil {
+		return fmt.Errorf("clear user: %w", err)
+	}
+	details, _ := json.Marshal(map[string]int{"messages": out.Messages, "files": out.Files})
+	out.Audit = &AuditEntry{Action: "user.erased", ActorKeyID: actorKeyID, SubjectUserID: id, Reason: reason, Details: details}
+	err = tx.NewRaw(`INSERT INTO audit_log (action, actor_key_id, subject_user_id, reason, details)
+		VALUES (?, ?, ?, ?, ?) RETURNING id, created_at`, out.Audit.Action, actorKeyID, id, reason, string(details)).
+		Scan(ctx, &out.Audit.ID, &out.Audit.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	for _, c := range distinct(convs) {
+		if err := emit(ctx, tx, ChannelState, "c", c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eraseStatements remove or clear the rest of what Parley holds about the user (?0). Reports
+// they filed stay for moderation, without their own words.
+var eraseStatements = []string{
+	`DELETE FROM notifications WHERE user_id = ?0`,
+	`DELETE FROM push_subscriptions WHERE user_id = ?0`,
+	`DELETE FROM push_sent WHERE user_id = ?0`,
+	`DELETE FROM digest_state WHERE user_id = ?0`,
+	`DELETE FROM presence WHERE user_id = ?0`,
+	`DELETE FROM blocks WHERE blocked_user_id = ?0 OR blocker_party = ?0`,
+	`DELETE FROM message_templates WHERE owner_id = ?0`,
+	`UPDATE reports SET details = '' WHERE reporter_id = ?0`,
+	// Outbox payloads still waiting to go out carry the message text: blank it.
+	`UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')
+		WHERE data #>> '{message,sender_id}' IN (?0, 'usr_' || ?0) AND data #> '{message,content}' IS NOT NULL`,
+}
+
+func distinct(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	var out []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// AuditLog lists audit entries, newest first; userID narrows to one subject.
+func (s *Store) AuditLog(ctx context.Context, userID string, limit int) ([]*AuditEntry, error) {
+	var out []*AuditEntry
+	q := s.DB.NewSelect().TableExpr("audit_log").Column("*").OrderExpr("created_at DESC, id DESC").Limit(limit)
+	if userID != "" {
+		q.Where("subject_user_id = ?", userID)
+	}
+	if err := q.Scan(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list audit log: %w", err)
+	}
+	return out, nil
+}
