@@ -12,6 +12,8 @@ import { Inbox } from './Inbox';
 import { Thread } from './Thread';
 import { Notifications } from './Notifications';
 import { Start } from './Start';
+import { Search } from './Search';
+import { Settings } from './Settings';
 
 export interface Live {
   session: Session;
@@ -129,11 +131,12 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
   const route = useRoute();
   const threadId = route.startsWith('c/') ? decodeURIComponent(route.slice(2)) : '';
   const showNotifications = route === 'notifications';
+  const panel = route === 'search' || route === 'settings' ? route : '';
   const start = /^start\/(listing|booking)\/(.+)$/.exec(route);
   const counts = viewer.data?.unreadCounts;
   const me = viewer.data?.viewer;
   return (
-    <div class={`shell ${threadId || showNotifications || start ? 'has-detail' : 'no-detail'}`}>
+    <div class={`shell ${threadId || showNotifications || start || panel ? 'has-detail' : 'no-detail'}`}>
       <header class="top">
         <h1 class="brand">
           <a href="#/">{i.t('appName')}</a>
@@ -144,6 +147,9 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
           </span>
         )}
         <span class="spacer" />
+        <a class="notif-button" href="#/search" aria-label={i.t('searchMessages')} title={i.t('searchMessages')}>
+          <Icon name="search" />
+        </a>
         <a class="notif-button" href="#/notifications" aria-label={`${i.t('notifications')} (${counts?.notifications ?? 0})`}>
           <Icon name="bell" />
           {!!counts?.notifications && (
@@ -151,6 +157,9 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
               {i.num(counts.notifications)}
             </span>
           )}
+        </a>
+        <a class="notif-button" href="#/settings" aria-label={i.t('settings')} title={i.t('settings')}>
+          <Icon name="gear" />
         </a>
         <LangSwitch lang={lang} setLang={setLang} />
         {me && (
@@ -165,8 +174,12 @@ function Shell({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
       <ConnectionBanner connection={live.connection} />
       <main class="panes">
         <Inbox selected={threadId} nonce={inboxNonce} known={known.current} />
-        <section class="detail" aria-label={showNotifications ? i.t('notifications') : i.t('messages')}>
-          {start ? (
+        <section class="detail" aria-label={showNotifications ? i.t('notifications') : panel ? i.t(panel === 'search' ? 'searchMessages' : 'settings') : i.t('messages')}>
+          {panel === 'search' ? (
+            <Search />
+          ) : panel === 'settings' ? (
+            <Settings />
+          ) : start ? (
             <Start kind={start[1]} subject={decodeURIComponent(start[2])} />
           ) : showNotifications ? (
             <Notifications />

@@ -59,17 +59,7 @@ export function AttachmentView({ a }: { a: Att }) {
       .catch(() => setSrc(''));
     return () => url && URL.revokeObjectURL(url);
   }, [a.url]);
-  const download = async () => {
-    const b = await authedBlob(session.token, a.url);
-    const url = URL.createObjectURL(b);
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = a.name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  };
+  const download = () => downloadAuthed(session.token, a.url, a.name);
   return (
     <div class="attachment" data-attachment={a.name}>
       {image && src && <img src={src} alt={a.name} class="preview" />}
@@ -84,4 +74,18 @@ export function AttachmentView({ a }: { a: Att }) {
       )}
     </div>
   );
+}
+
+// downloadAuthed saves a same-origin file fetched with the token (a plain link would carry
+// none) through a short-lived blob URL.
+export async function downloadAuthed(token: string, href: string, name: string): Promise<void> {
+  const b = await authedBlob(token, href);
+  const url = URL.createObjectURL(b);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }

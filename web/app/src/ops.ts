@@ -198,3 +198,41 @@ export const RemoveReactionMutation = graphql(`
 export const ReactionEmojiQuery = graphql(`
   query ReactionEmoji { reactionEmoji }
 `);
+
+export const SearchMessagesQuery = graphql(`
+  query SearchMessages($query: String!, $first: Int!, $after: String) {
+    searchMessages(query: $query, first: $first, after: $after) {
+      typoTolerant
+      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node {
+          excerpt
+          highlights { start length }
+          message { id messageId createdAt isMine sender { id name } }
+          conversation { ...ConvRow }
+        }
+      }
+    }
+  }
+`);
+
+export const VapidKeyQuery = graphql(`
+  query VapidKey { vapidPublicKey }
+`);
+
+export const RegisterPushMutation = graphql(`
+  mutation RegisterPush($input: RegisterPushSubscriptionInput!) { registerPushSubscription(input: $input) { endpoint } }
+`);
+
+export const RemovePushMutation = graphql(`
+  mutation RemovePush($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }
+`);
+
+export const DataExportsQuery = graphql(`
+  query DataExports { dataExports { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }
+`);
+
+export const RequestDataExportMutation = graphql(`
+  mutation RequestDataExport { requestDataExport { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }
+`);

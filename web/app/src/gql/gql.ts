@@ -50,6 +50,12 @@ type Documents = {
     "\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": typeof types.AddReactionDocument,
     "\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": typeof types.RemoveReactionDocument,
     "\n  query ReactionEmoji { reactionEmoji }\n": typeof types.ReactionEmojiDocument,
+    "\n  query SearchMessages($query: String!, $first: Int!, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      typoTolerant\n      pageInfo { hasNextPage endCursor }\n      edges {\n        cursor\n        node {\n          excerpt\n          highlights { start length }\n          message { id messageId createdAt isMine sender { id name } }\n          conversation { ...ConvRow }\n        }\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
+    "\n  query VapidKey { vapidPublicKey }\n": typeof types.VapidKeyDocument,
+    "\n  mutation RegisterPush($input: RegisterPushSubscriptionInput!) { registerPushSubscription(input: $input) { endpoint } }\n": typeof types.RegisterPushDocument,
+    "\n  mutation RemovePush($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }\n": typeof types.RemovePushDocument,
+    "\n  query DataExports { dataExports { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n": typeof types.DataExportsDocument,
+    "\n  mutation RequestDataExport { requestDataExport { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n": typeof types.RequestDataExportDocument,
 };
 const documents: Documents = {
     "\n  fragment ConvRow on Conversation {\n    id\n    conversationId\n    kind\n    viewerRole\n    unreadCount\n    archived\n    muted\n    mutedUntil\n    pinnedAt\n    lastActivityAt\n    lastMessage { id messageId body type isMine createdAt }\n    booking { id bookingId carOwner { id name } workshop { id name city } }\n    listing { id listingId title price status seller { id name } }\n    participants {\n      name role isViewer online lastSeenAt lastReadMessageId lastReadAt\n      user { id userId name }\n      workshop { id orgNr name }\n    }\n  }\n": types.ConvRowFragmentDoc,
@@ -88,6 +94,12 @@ const documents: Documents = {
     "\n  mutation AddReaction($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": types.AddReactionDocument,
     "\n  mutation RemoveReaction($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ...Msg } }\n": types.RemoveReactionDocument,
     "\n  query ReactionEmoji { reactionEmoji }\n": types.ReactionEmojiDocument,
+    "\n  query SearchMessages($query: String!, $first: Int!, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      typoTolerant\n      pageInfo { hasNextPage endCursor }\n      edges {\n        cursor\n        node {\n          excerpt\n          highlights { start length }\n          message { id messageId createdAt isMine sender { id name } }\n          conversation { ...ConvRow }\n        }\n      }\n    }\n  }\n": types.SearchMessagesDocument,
+    "\n  query VapidKey { vapidPublicKey }\n": types.VapidKeyDocument,
+    "\n  mutation RegisterPush($input: RegisterPushSubscriptionInput!) { registerPushSubscription(input: $input) { endpoint } }\n": types.RegisterPushDocument,
+    "\n  mutation RemovePush($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }\n": types.RemovePushDocument,
+    "\n  query DataExports { dataExports { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n": types.DataExportsDocument,
+    "\n  mutation RequestDataExport { requestDataExport { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n": types.RequestDataExportDocument,
 };
 
 /**
@@ -248,6 +260,30 @@ export function graphql(source: "\n  mutation RemoveReaction($id: ID!, $emoji: S
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ReactionEmoji { reactionEmoji }\n"): (typeof documents)["\n  query ReactionEmoji { reactionEmoji }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchMessages($query: String!, $first: Int!, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      typoTolerant\n      pageInfo { hasNextPage endCursor }\n      edges {\n        cursor\n        node {\n          excerpt\n          highlights { start length }\n          message { id messageId createdAt isMine sender { id name } }\n          conversation { ...ConvRow }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SearchMessages($query: String!, $first: Int!, $after: String) {\n    searchMessages(query: $query, first: $first, after: $after) {\n      typoTolerant\n      pageInfo { hasNextPage endCursor }\n      edges {\n        cursor\n        node {\n          excerpt\n          highlights { start length }\n          message { id messageId createdAt isMine sender { id name } }\n          conversation { ...ConvRow }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query VapidKey { vapidPublicKey }\n"): (typeof documents)["\n  query VapidKey { vapidPublicKey }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterPush($input: RegisterPushSubscriptionInput!) { registerPushSubscription(input: $input) { endpoint } }\n"): (typeof documents)["\n  mutation RegisterPush($input: RegisterPushSubscriptionInput!) { registerPushSubscription(input: $input) { endpoint } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemovePush($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }\n"): (typeof documents)["\n  mutation RemovePush($endpoint: String!) { removePushSubscription(endpoint: $endpoint) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DataExports { dataExports { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n"): (typeof documents)["\n  query DataExports { dataExports { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestDataExport { requestDataExport { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n"): (typeof documents)["\n  mutation RequestDataExport { requestDataExport { id status createdAt finishedAt expiresAt sizeBytes downloadUrl } }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
