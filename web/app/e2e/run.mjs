@@ -543,6 +543,54 @@ async function suite() {
     await ctx.close();
   });
 
+  await check('search: a distinctive word sent is found, its words marked, and the hit opens the thread', async () => {
+    const ctx = await newContext('search');
+    const page = await signIn(ctx, 'co-ola');
+    await openThread(page, booking);
+    const word = `fjellvann${stamp}`;
+    await send(page, `Møtes vi ved ${word} i morgen?`);
+    await page.getByRole('link', { name: 'Search messages' }).click();
+    const box = page.getByRole('searchbox', { name: 'Search messages' });
+    await box.waitFor({ timeout: WAIT });
+    await box.fill(word);
+    const hit = page.getByTestId('search-hits').locator('.hit', { hasText: word });
+    await until('the hit is listed', async () => {
+      await box.press('Enter');
+      await page.locator('.search-status').filter({ hasNotText: 'Loading' }).waitFor({ state: 'attached', timeout: WAIT });
+      return hit.count();
+    });
+    const marked = (await hit.first().locator('mark').allInnerTexts()).join(' ');
+    if (!marked.toLowerCase().includes(word)) problems.push(`search: the marked words are "${marked}", not ${word}`);
+    if (await hit.first().locator('.hit-text').evaluate((el) => el.querySelector('script, img, b, i'))) problems.push('search: the excerpt holds markup');
+    await axe(page, 'message search');
+    await hit.first().click();
+    await until('thread opened', async () => (await page.evaluate(() => location.hash)) === `#/c/${encodeURIComponent(booking)}`);
+    await page.locator('.msg', { hasText: word }).waitFor({ timeout: WAIT });
+    await page.screenshot({ path: join(out, 'search.png') });
+    await ctx.close();
+  });
+
+  await check('settings: the push toggle shows and the service worker registers; a data export downloads', async () => {
+    const sw = await fetch(`${base}/app/sw.js`);
+    if (!/javascript/.test(sw.headers.get('content-type') ?? '')) problems.push(`/app/sw.js is served as ${sw.headers.get('content-type')}`);
+    if (!sw.headers.get('content-security-policy')) problems.push('/app/sw.js has no Content-Security-Policy');
+    const ctx = await newContext('settings');
+    const page = await signIn(ctx, 'usr_per');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('switch', { name: 'Notify me on this device' }).waitFor({ timeout: WAIT });
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    if (scope !== `${base}/app/`) problems.push(`the service worker's scope is ${scope}`);
+    await axe(page, 'settings');
+    await page.getByRole('button', { name: 'Download my data' }).click();
+    const ready = page.getByTestId('exports').locator('li[data-status="DONE"]').first();
+    await ready.waitFor({ timeout: WAIT });
+    const [download] = await Promise.all([page.waitForEvent('download'), ready.getByRole('button', { name: /^Download/ }).click()]);
+    const got = readFileSync(await download.path());
+    if (got.subarray(0, 2).toString() !== 'PK') problems.push(`the export download is not a zip (${got.length} bytes)`);
+    await page.screenshot({ path: join(out, 'settings.png') });
+    await ctx.close();
+  });
+
   if (process.env.MANY_TOKEN) {
     await check('5,000 threads: the list keeps only the rows in view and scrolls to the last one', async () => {
       const ctx = await newContext('many');
