@@ -54,6 +54,9 @@ func Handler() http.Handler {
 		if strings.HasPrefix(name, "assets/") { // named by content hash
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}
+		if name == "sw.js" { // the service worker keeps its name: browsers must see a new one
+			w.Header().Set("Cache-Control", "no-cache")
+		}
 		if zipped.Serve(w, r, name) {
 			return
 		}

@@ -20,6 +20,9 @@ self.addEventListener('push', (event) => {
   );
 });
 
+// Take over the app's open pages at once, so a click can move one of them to the thread.
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const url = safeURL(event.notification.data && event.notification.data.url);
@@ -28,8 +31,9 @@ self.addEventListener('notificationclick', (event) => {
       const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
       for (const c of open) {
         if (new URL(c.url).pathname.startsWith('/app/')) {
-          await c.focus();
-          return c.navigate(url).catch(() => undefined);
+          const moved = await c.navigate(url).catch(() => null);
+          if (moved) return moved.focus();
+          break;
         }
       }
       return self.clients.openWindow(url);
