@@ -5,7 +5,8 @@
 // reports an error (a refused Content-Security-Policy included).
 //
 // Env: PARLEY_URL (http://host:port), EXPIRED_TOKEN (a signed token already expired),
-// OUT (folder for screenshots; default e2e/out), BENCH=1 to print timings instead.
+// OUT (folder for screenshots; default e2e/out), BENCH=1 to print timings instead, ONLY=regexp
+// to run only the checks it matches, STACK=1 to print page errors with their stack.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ function watch(page, name) {
     // the socket's reconnection attempts fail on purpose.
     if (msg.type() === 'error' && !/status of 40[13]|ERR_INTERNET_DISCONNECTED/.test(msg.text())) problems.push(`${name}: console error: ${msg.text()}`);
   });
-  page.on('pageerror', (err) => problems.push(`${name}: page error: ${err.message}`));
+  page.on('pageerror', (err) => problems.push(`${name}: page error: ${err.message} ${process.env.STACK ? err.stack : ''}`));
 }
 
 async function signIn(ctx, userId) {
@@ -543,7 +544,12 @@ async function suite() {
     await ctx.close();
   });
 
-  await check('search: a distinctive word sent is found, its words marked, and the hit opens the thread', async () => {
+  await check('search: a distinctive word sent is found, its words marked; 21 hits page by "Load more"; the hit opens the thread', async () => {
+    const many = `sidevis${stamp}`;
+    for (let k = 1; k <= 21; k++) {
+      await gql(token('co-ola'), 'mutation($c: ID!, $b: String!) { sendMessage(input: { conversationId: $c, body: $b }) { created } }',
+        { c: booking, b: `Nummer ${k}: ${many}` });
+    }
     const ctx = await newContext('search');
     const page = await signIn(ctx, 'co-ola');
     await openThread(page, booking);
@@ -563,6 +569,19 @@ async function suite() {
     if (!marked.toLowerCase().includes(word)) problems.push(`search: the marked words are "${marked}", not ${word}`);
     if (await hit.first().locator('.hit-text').evaluate((el) => el.querySelector('script, img, b, i'))) problems.push('search: the excerpt holds markup');
     await axe(page, 'message search');
+    // 21 messages with another word: a page of 20, then "Load more" brings the last, none twice.
+    await box.fill(many);
+    await box.press('Enter');
+    const hits = page.getByTestId('search-hits').locator('.hit', { hasText: many });
+    await until('a first page of 20', async () => (await hits.count()) === 20);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await until('21 after load more', async () => (await hits.count()) === 21);
+    const texts = await hits.locator('.hit-text').allInnerTexts();
+    if (new Set(texts).size !== 21) problems.push(`search: load more shows ${new Set(texts).size} different hits of 21`);
+    if (await page.getByRole('button', { name: 'Load more' }).count()) problems.push('search: "Load more" is offered after the last hit');
+    await box.fill(word);
+    await box.press('Enter');
+    await until('back to the first word', async () => (await hits.count()) === 0 && (await hit.count()) === 1);
     await hit.first().click();
     await until('thread opened', async () => (await page.evaluate(() => location.hash)) === `#/c/${encodeURIComponent(booking)}`);
     await page.locator('.msg', { hasText: word }).waitFor({ timeout: WAIT });

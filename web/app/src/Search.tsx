@@ -1,12 +1,13 @@
 // Message search: the viewer's messages in every thread, newest first, each with its excerpt
 // and the matched words marked. The marks are built from the server's code-point ranges as
 // elements (the excerpt is plain text, never markup); a hit opens its thread.
-import { useClient } from '@urql/preact';
+import { stringifyDocument } from '@urql/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
+import { useLiveContext } from './App';
 import { SearchMessagesQuery } from './ops';
 import { titleOf } from './Inbox';
-import type { SearchMessagesQuery as Result } from './gql/graphql';
+import type { SearchMessagesQuery as Result, SearchMessagesQueryVariables as Vars } from './gql/graphql';
 
 const PAGE = 20;
 
@@ -15,7 +16,7 @@ type Range = Edge['node']['highlights'][number];
 
 export function Search() {
   const i = useI18n();
-  const client = useClient();
+  const { session, signOut } = useLiveContext();
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
   const [edges, setEdges] = useState<Edge[]>([]);
@@ -32,11 +33,12 @@ export function Search() {
     asked.current = q;
     setBusy(true);
     setError('');
-    const r = await client.query(SearchMessagesQuery, { query: q, first: PAGE, after }, { requestPolicy: 'network-only' }).toPromise();
+    const r = await search(session.token, { query: q, first: PAGE, after });
     if (asked.current !== q) return;
     setBusy(false);
-    if (r.error || !r.data) {
-      setError(r.error?.graphQLErrors[0]?.message ?? r.error?.message ?? '');
+    if (r.auth) return signOut('expired');
+    if (!r.data) {
+      setError(r.error);
       return;
     }
     const s = r.data.searchMessages;
@@ -121,4 +123,23 @@ export function Marked({ text, ranges }: { text: string; ranges: readonly Range[
   }
   if (at < cps.length) parts.push(cps.slice(at).join(''));
   return <>{parts}</>;
+}
+
+// search asks the server directly, past the client's normalised cache: hits are read once and
+// never updated live, and writing pages of them into the cache would re-run every query that
+// shows the same conversations and messages.
+async function search(token: string, variables: Vars): Promise<{ data?: Result; error: string; auth?: boolean }> {
+  try {
+    const r = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: stringifyDocument(SearchMessagesQuery), variables }),
+    });
+    if (r.status === 401) return { error: '', auth: true };
+    const body = (await r.json()) as { data?: Result; errors?: { message: string }[] };
+    if (body.errors?.length) return { error: body.errors[0].message };
+    return body.data ? { data: body.data, error: '' } : { error: `HTTP ${r.status}` };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
