@@ -130,6 +130,9 @@ func (s *Store) EditMessage(ctx context.Context, v Viewer, id int64, body string
 		if change, err = addChange(ctx, tx, m, ChangeEdited, v.Party()); err != nil {
 			return err
 		}
+		if err := wakeInboxIfLast(ctx, tx, m); err != nil {
+			return err
+		}
 		return changeWebhook(ctx, tx, EventMessageUpdated, m, "edited_at", *m.EditedAt)
 	})
 	if err != nil {
@@ -167,6 +170,9 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 			return err
 		}
 		if change, err = addChange(ctx, tx, m, ChangeUnsent, v.Party()); err != nil {
+			return err
+		}
+		if err := wakeInboxIfLast(ctx, tx, m); err != nil {
 			return err
 		}
 		return changeWebhook(ctx, tx, EventMessageDeleted, m, "deleted_at", *m.UnsentAt)
@@ -284,6 +290,17 @@ func (s *Store) wakeChange(ctx context.Context, change, conv int64) {
 	if err := emit(wakeCtx, s.DB, ChannelMessages, "e", change, conv); err != nil {
 		slog.Warn("wake the live hubs after a message change", "change", change, "err", err)
 	}
+}
+
+// wakeInboxIfLast tells the inboxes (conversationUpdated) when the changed message is the one
+// their row shows; a change of an older message leaves the row as it was.
+func wakeInboxIfLast(ctx context.Context, tx bun.Tx, m *Message) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_notify(?, 'c ' || c.id) FROM conversations AS c WHERE c.id = ? AND c.last_message_id = ?",
+		ChannelState, m.ConversationID, m.ID)
+	if err != nil {
+		return fmt.Errorf("notify the inboxes: %w", err)
+	}
+	return nil
 }
 
 // changeWebhook writes message.updated or message.deleted, to endpoints of every participant.

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parley/parley/i18n"
 )
@@ -120,6 +122,25 @@ func sendError(err error) error {
 // sendSQL calls parley_send; its arguments are in the function's order.
 const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// sendSQLTraced is sendSQL for a traced request: in the same statement, and so the same
+// transaction, it sets parley.traceparent, which the webhook events the send queues record
+// (migration 20261201000100). The title argument names t.tp (adding nothing) so that
+// parley_send runs after set_config: a function in FROM that refers to an earlier item runs
+// once per row of it, after it.
+const sendSQLTraced = `SELECT s.* FROM (SELECT set_config('parley.traceparent', ?18, true) AS tp) AS t,
+	parley_send(?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 || left(t.tp, 0), ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) AS s`
+
+// traceparent is the W3C trace context of ctx's span when it is sampled: the parent of the
+// webhook deliveries a send queues.
+func traceparent(ctx context.Context) (string, bool) {
+	if !trace.SpanContextFromContext(ctx).IsSampled() {
+		return "", false
+	}
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, c)
+	return c["traceparent"], true
+}
+
 // send writes a validated message through idb: the database, or a transaction that sends a
 // first message with the conversation it opens. The caller wakes the hubs (sendRow.wake).
 func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow, error) {
@@ -140,9 +161,14 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if v.Name != "" {
 		title = i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)
 	}
-	row := idb.QueryRowContext(ctx, sendSQL, in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
+	args := []any{in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
-		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID)
+		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID}
+	query := sendSQL
+	if tp, ok := traceparent(ctx); ok {
+		query, args = sendSQLTraced, append(args, tp)
+	}
+	row := idb.QueryRowContext(ctx, query, args...)
 	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)

@@ -34,6 +34,8 @@ type WebhookJob struct {
 	Secret            string          `bun:"secret"`
 	PreviousSecret    *string         `bun:"previous_secret"`
 	PreviousExpiresAt *time.Time      `bun:"previous_secret_expires_at"`
+	// Traceparent is the W3C trace context of the request that queued the event, if traced.
+	Traceparent *string `bun:"event_traceparent"`
 }
 
 // Secrets are the secrets that sign the job at now.
@@ -59,7 +61,7 @@ func (s *Store) ClaimWebhookJobs(ctx context.Context, limit int, lease time.Dura
 		WHERE d.id = due.id AND ev.id = d.event_id AND e.id = d.endpoint_id
 		RETURNING d.id AS delivery_id, d.lease_token, d.step,
 			ev.id AS event_id, ev.type AS event_type, ev.data AS event_data, ev.created_at AS event_created_at,
-			e.id AS endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`,
+			ev.traceparent AS event_traceparent, e.id AS endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at`,
 		limit, lease.Seconds(), rand.Int64()).Scan(ctx, &jobs)
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)

@@ -293,3 +293,31 @@ func TestMessageChangedWaitsForALowerIdStillUncommitted(t *testing.T) {
 func changeCursorOf(id int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("e:" + strconv.Itoa(id)))
 }
+
+// Editing or unsending the message an inbox row shows updates that row live.
+func TestEditAndUnsendOfTheLastMessageUpdateTheInboxRow(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1002)
+	kari, shop := e.User(t, "co-kari"), e.User(t, "ws-dekk")
+	c := dial(t, e, shop)
+	subscribe(t, c, "inbox", `subscription { conversationUpdated { conversationId lastMessage { body } } }`, nil)
+	holding(t, e, map[string]int{"inbox": 1})
+	m := send(t, e, kari, conv, "Er bilen klar?").SendMessage.Message
+	waitInbox := func(want string) {
+		t.Helper()
+		for {
+			var ev struct {
+				ConversationUpdated struct{ LastMessage struct{ Body string } }
+			}
+			next(t, c, 30*time.Second, &ev)
+			if ev.ConversationUpdated.LastMessage.Body == want {
+				return
+			}
+		}
+	}
+	waitInbox("Er bilen klar?")
+	e.GQL(t, kari, editMutation, map[string]any{"id": m.ID, "body": "Er bilen ferdig?"}).Decode(t, &struct{}{})
+	waitInbox("Er bilen ferdig?")
+	e.GQL(t, kari, unsendMutation, map[string]any{"id": m.ID}).Decode(t, &struct{}{})
+	waitInbox("")
+}

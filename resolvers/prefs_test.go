@@ -418,6 +418,30 @@ func TestDeliveryStatesLive(t *testing.T) {
 	}
 }
 
+// A message the recipient's device gets by resuming (messageAdded with after) is delivered too.
+func TestReplayMarksDelivered(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	sent := send(t, e, ola, conv, "sent while the shop was away").SendMessage.Message
+	receipts := dial(t, e, ola)
+	subscribe(t, receipts, "r", receiptSub, map[string]any{"c": conv})
+	holding(t, e, map[string]int{"receipts": 1})
+	shopConn := dial(t, e, shop)
+	subscribe(t, shopConn, "m", messageAddedSub, map[string]any{"c": conv, "after": "0"})
+	var got added
+	for got.MessageAdded.MessageID != sent.MessageID {
+		next(t, shopConn, 30*time.Second, &got)
+	}
+	var rc receipt
+	for rc.ReadReceipt.LastDeliveredMessageID == nil || !strings.HasSuffix(decodeID(*rc.ReadReceipt.LastDeliveredMessageID), strconv.Itoa(sent.MessageID)) {
+		next(t, receipts, 30*time.Second, &rc)
+	}
+	if s := deliveryStates(t, e, ola, conv)[sent.MessageID]; s != "DELIVERED" {
+		t.Fatalf("after the replay: %s", s)
+	}
+}
+
 // decodeID is the key of a global id ("TYPE:key", base64), or the id itself when plain.
 func decodeID(id string) string {
 	raw, err := base64.RawURLEncoding.DecodeString(id)

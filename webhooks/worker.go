@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -45,8 +46,8 @@ type Settings struct {
 	RequireHTTPS bool
 	// Batch is how many deliveries a worker claims at once and sends concurrently (16).
 	Batch int
-	// Tracer makes a span per delivery attempt (nil: none). The attempt's trace is its own:
-	// the send that queued the event committed long before, maybe on another replica.
+	// Tracer makes a span per delivery attempt (nil: none), in the trace of the request that
+	// queued the event when that was traced (its traceparent is kept with the event).
 	Tracer trace.Tracer
 	// OnAttempt, when set, is told each attempt's outcome (one of Outcomes) and duration.
 	OnAttempt func(outcome string, took time.Duration)
@@ -159,6 +160,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, j *db.WebhookJob) {
+	if j.Traceparent != nil { // the delivery joins the trace of the request that queued it
+		ctx = propagation.TraceContext{}.Extract(ctx, propagation.MapCarrier{"traceparent": *j.Traceparent})
+	}
 	ctx, span := w.s.Tracer.Start(ctx, "webhook.deliver", trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
 	a := w.attempt(ctx, j)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"time"
@@ -91,7 +92,7 @@ func startTracing(ctx context.Context, cfg *server.Config) (stop func(), err err
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	otel.SetTracerProvider(tp)
 	cfg.TracerProvider = tp
-	slog.Info("tracing: exporting spans over OTLP", "endpoint", cfg.OTLPEndpoint, "protocol", telemetry.TracesProtocol())
+	slog.Info("tracing: exporting spans over OTLP", "endpoint", redactURL(cfg.OTLPEndpoint), "protocol", telemetry.TracesProtocol())
 	return func() {
 		shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -182,4 +183,14 @@ func portOf(addr string) string {
 		return ":" + port
 	}
 	return addr
+}
+
+// redactURL hides a URL's password (an endpoint may carry credentials); a value that does not
+// parse is hidden whole.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

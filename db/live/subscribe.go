@@ -31,7 +31,14 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 	h.track(ctx, v, s, func() { h.messages.remove(v.Party(), conv, s) })
 	if replay {
 		go replayInto(ctx, h, s, func() int64 { return h.msgPos }, func(cursor, upTo int64) ([]*db.Message, error) {
-			return h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, upTo, batch)
+			msgs, err := h.store.ViewerMessagesAfter(ctx, s.Viewer, s.Conv, cursor, upTo, batch)
+			party := s.Viewer.Party()
+			for _, m := range msgs { // a replay reaches a device of the party too
+				if m.SenderPartyID != party {
+					h.delivered.add(m.ConversationID, party, m.ID)
+				}
+			}
+			return msgs, err
 		})
 	}
 	return s
