@@ -27,8 +27,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/webhooks"
 	"github.com/parley/parley/i18n"
+	"github.com/parley/parley/webhooks"
 )
 
 // DigestSettings tune the digest worker.

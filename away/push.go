@@ -22,8 +22,8 @@ import (
 	webpush "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/parley/parley/db"
-	"github.com/parley/parley/webhooks"
 	"github.com/parley/parley/i18n"
+	"github.com/parley/parley/webhooks"
 )
 
 // VAPID is the application server's key pair (RFC 8292), base64url as webpush-go makes them,
