@@ -28,6 +28,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/i18n"
+	"github.com/parley/parley/webhooks"
 )
 
 // DigestSettings tune the digest worker.
@@ -80,18 +81,12 @@ func NewDigestWorker(store *db.Store, s DigestSettings) *DigestWorker {
 
 // Run mails digests until ctx ends.
 func (w *DigestWorker) Run(ctx context.Context) {
-	for {
+	webhooks.Poll(ctx, w.s.Poll, func(ctx context.Context) bool {
 		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "digest: pass failed", "err", err)
 		}
-		t := time.NewTimer(w.s.Poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }
 
 // RunOnce claims the users due a digest and mails each one; it returns how many it mailed.

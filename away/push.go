@@ -23,6 +23,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/i18n"
+	"github.com/parley/parley/webhooks"
 )
 
 // VAPID is the application server's key pair (RFC 8292), base64url as webpush-go makes them,
@@ -111,7 +112,7 @@ func NewPushWorker(store *db.Store, s PushSettings) *PushWorker {
 // Run pushes until ctx ends.
 func (w *PushWorker) Run(ctx context.Context) {
 	tidy := time.Now()
-	for {
+	webhooks.Poll(ctx, w.s.Poll, func(ctx context.Context) bool {
 		n, err := w.pass(ctx)
 		if err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "push: pass failed", "err", err)
@@ -122,17 +123,8 @@ func (w *PushWorker) Run(ctx context.Context) {
 				slog.WarnContext(ctx, "push: tidy failed", "err", err)
 			}
 		}
-		if n == w.s.Batch && err == nil {
-			continue
-		}
-		t := time.NewTimer(w.s.Poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+		return n == w.s.Batch && err == nil
+	})
 }
 
 // fullScanEvery is how often a worker also looks below the newest queued notification, for

@@ -99,16 +99,16 @@ func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason 
 	if err != nil {
 		return fmt.Errorf("blank notifications: %w", err)
 	}
-	var convs []int64
+	var ids, convs []int64
 	err = tx.NewRaw(`UPDATE messages SET body = '', client_message_id = NULL, template_id = NULL,
 			removed_at = coalesce(removed_at, now())
-		WHERE sender_user_id = ? RETURNING conversation_id`, id).Scan(ctx, &convs)
+		WHERE sender_user_id = ? RETURNING id, conversation_id`, id).Scan(ctx, &ids, &convs)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("blank messages: %w", err)
 	}
-	out.Messages = len(convs)
+	out.Messages = len(ids)
 	for _, q := range eraseStatements {
-		if _, err := tx.NewRaw(q, id).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw(q, id, pgArray(ids)).Exec(ctx); err != nil {
 			return fmt.Errorf("erase user: %w", err)
 		}
 	}
@@ -134,8 +134,10 @@ func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason 
 	return nil
 }
 
-// eraseStatements remove or clear the rest of what Parley holds about the user (?0). Reports
-// they filed stay for moderation, without their own words.
+// eraseStatements remove or clear the rest of what Parley holds about the user (?0), whose
+// blanked messages are ?1 (an array of ids: messages has no index by sender, so the one
+// UPDATE that blanked them found them). Reports they filed stay for moderation, without their
+// own words.
 var eraseStatements = []string{
 	`DELETE FROM notifications WHERE user_id = ?0`,
 	`DELETE FROM push_subscriptions WHERE user_id = ?0`,
@@ -144,6 +146,14 @@ var eraseStatements = []string{
 	`DELETE FROM presence WHERE user_id = ?0`,
 	`DELETE FROM blocks WHERE blocked_user_id = ?0 OR blocker_party = ?0`,
 	`DELETE FROM message_templates WHERE owner_id = ?0`,
+	// The bodies their messages had before each edit are their text too. Reactions go as an
+	// unsent message's do: all reactions to their blanked messages, and their own elsewhere (a
+	// car owner's party is their user id; a workshop user reacts as the workshop, which stays).
+	// Their deletes-for-me go with them. message_events rows stay: they hold no text, only
+	// which message changed, and they are others' positions in the messageChanged stream.
+	`DELETE FROM message_edits WHERE message_id = ANY(?1::bigint[])`,
+	`DELETE FROM message_reactions WHERE message_id = ANY(?1::bigint[]) OR party_id = ?0`,
+	`DELETE FROM message_hides WHERE party_id = ?0`,
 	`UPDATE reports SET details = '' WHERE reporter_id = ?0`,
 	// Outbox payloads still waiting to go out carry the message text: blank it.
 	`UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')

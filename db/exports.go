@@ -161,13 +161,30 @@ var ExportSections = []ExportSection{
 			'pinned_at', p.pinned_at) AS doc
 		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
 		WHERE p.party_id = ?3 AND p.conversation_id > ?0 ORDER BY p.conversation_id LIMIT ?1`},
+	// An unsent message is there without its text or history (unsending deleted them; the
+	// CASE keeps it so should a row still hold one). edits are the bodies before each edit.
 	{"messages", `SELECT m.id AS key, jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'type', m.type,
-			'body', m.body, 'client_message_id', m.client_message_id, 'reply_to_id', m.reply_to_id, 'removed', m.removed_at IS NOT NULL,
-			'created_at', m.created_at, 'attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id,
+			'body', CASE WHEN m.unsent_at IS NULL THEN m.body ELSE '' END, 'client_message_id', m.client_message_id,
+			'reply_to_id', m.reply_to_id, 'removed', m.removed_at IS NOT NULL, 'created_at', m.created_at,
+			'edited_at', m.edited_at, 'unsent_at', m.unsent_at,
+			'edits', coalesce((SELECT jsonb_agg(jsonb_build_object('previous_body', e.previous_body, 'edited_at', e.edited_at) ORDER BY e.id)
+				FROM message_edits AS e WHERE e.message_id = m.id AND m.unsent_at IS NULL), '[]'),
+			'attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id,
 				'name', a.name, 'content_type', a.content_type, 'size_bytes', a.size_bytes, 'sha256', a.sha256,
 				'url', nullif(a.url, ''), 'file', CASE WHEN a.storage_key <> '' AND a.id <= ?4 THEN 'files/' || a.id || '-' || a.name END) ORDER BY a.id)
 				FROM attachments AS a WHERE a.message_id = m.id), '[]')) AS doc
 		FROM messages AS m WHERE m.sender_user_id = ?2 AND m.id > ?0 ORDER BY m.id LIMIT ?1`},
+	// Their party's reactions, a message at a time (the key must be one number).
+	{"reactions", `SELECT r.message_id AS key, jsonb_build_object('message_id', r.message_id,
+			'conversation_id', m.conversation_id, 'reactions', jsonb_agg(jsonb_build_object('emoji', r.emoji,
+				'created_at', r.created_at) ORDER BY r.created_at, r.emoji)) AS doc
+		FROM message_reactions AS r JOIN messages AS m ON m.id = r.message_id
+		WHERE r.party_id = ?3 AND r.message_id > ?0 GROUP BY r.message_id, m.conversation_id ORDER BY r.message_id LIMIT ?1`},
+	// Messages their party deleted for itself only (deleteMessageForMe).
+	{"hidden_messages", `SELECT h.message_id AS key, jsonb_build_object('message_id', h.message_id,
+			'conversation_id', m.conversation_id, 'hidden_at', h.hidden_at) AS doc
+		FROM message_hides AS h JOIN messages AS m ON m.id = h.message_id
+		WHERE h.party_id = ?3 AND h.message_id > ?0 ORDER BY h.message_id LIMIT ?1`},
 	{"reads", `SELECT r.message_id AS key, jsonb_build_object('message_id', r.message_id, 'conversation_id', m.conversation_id,
 			'read_at', r.read_at) AS doc
 		FROM message_reads AS r JOIN messages AS m ON m.id = r.message_id

@@ -124,19 +124,28 @@ func (w *Worker) lease() time.Duration { return max(4*w.s.Timeout, 30*time.Secon
 
 // Run delivers until ctx ends; deliveries in flight then finish (within Timeout).
 func (w *Worker) Run(ctx context.Context) error {
-	for {
+	Poll(ctx, w.s.Poll, func(ctx context.Context) bool {
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "webhooks: claim failed", "err", err)
 		}
-		if n == w.s.Batch && err == nil {
-			continue // more may be due
+		return n == w.s.Batch && err == nil // more may be due
+	})
+	return nil
+}
+
+// Poll runs pass until ctx ends: again at once while it reports more work, else after every.
+// The outbox workers (webhooks, pushes, digests) share it.
+func Poll(ctx context.Context, every time.Duration, pass func(context.Context) (busy bool)) {
+	for {
+		if pass(ctx) && ctx.Err() == nil {
+			continue
 		}
-		t := time.NewTimer(w.s.Poll)
+		t := time.NewTimer(every)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-t.C:
 		}
 	}

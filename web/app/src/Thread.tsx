@@ -380,7 +380,7 @@ export function Thread({ id, viewerId }: { id: string; viewerId: string }) {
                 {!m.isMine && m.sender && <span class="who">{m.sender.deleted ? i.t('deletedUser') : m.sender.name}</span>}
                 {m.replyTo && (
                   <blockquote class="quote" data-testid="quote">
-                    <strong>{m.replyTo.senderName}</strong>
+                    <strong>{m.replyTo.sender?.deleted ? i.t('deletedUser') : m.replyTo.senderName}</strong>
                     {m.replyTo.removed ? <em>{i.t('quoteRemoved')}</em> : <span>{m.replyTo.excerpt}</span>}
                   </blockquote>
                 )}

@@ -32,7 +32,7 @@ export const MessageFields = graphql(`
     sender { id userId name deleted }
     attachments { id name contentType size url }
     deliveryState
-    replyTo { id messageId senderName excerpt removed }
+    replyTo { id messageId senderName excerpt removed sender { id deleted } }
   }
 `);
 
