@@ -2,12 +2,13 @@
 // notifications, with a banner while the live connection is down.
 import { Icon } from './icons';
 import { Provider, useQuery, useSubscription } from '@urql/preact';
-import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { createContext } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { I18n, I18nContext, initialLang, saveLang, useI18n, type Lang } from './i18n';
 import { ConversationUpdatedSubscription, UnreadSubscription, ViewerQuery } from './ops';
 import { isAuthError, openSession, savedToken, saveToken, type Connection, type Session } from './session';
 import { SignIn } from './SignIn';
+import { LangSwitch } from './LangSwitch';
+import { LiveContext, useLiveContext } from './live';
 import { Inbox } from './Inbox';
 import { Thread } from './Thread';
 import { Notifications } from './Notifications';
@@ -15,15 +16,6 @@ import { Start } from './Start';
 import { Search } from './Search';
 import { Settings } from './Settings';
 
-export interface Live {
-  session: Session;
-  connection: Connection;
-  // Counts the socket's comebacks after a drop; subscriptions with a cursor resume on a change.
-  reconnects: number;
-  signOut(reason?: string): void;
-}
-
-export const LiveContext = createContext<Live>(null as unknown as Live);
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
@@ -83,19 +75,6 @@ export function App() {
         <SignIn lang={lang} setLang={changeLang} notice={notice} onToken={signIn} />
       )}
     </I18nContext.Provider>
-  );
-}
-
-export function LangSwitch({ lang, setLang }: { lang: Lang; setLang(l: Lang): void }) {
-  const i = useI18n();
-  return (
-    <label class="lang">
-      <span class="sr-only">{i.t('language')}</span>
-      <select value={lang} onChange={(e) => setLang((e.target as HTMLSelectElement).value as Lang)}>
-        <option value="nb" lang="nb">Norsk (bokmål)</option>
-        <option value="en" lang="en">English</option>
-      </select>
-    </label>
   );
 }
 
@@ -204,4 +183,3 @@ function ConnectionBanner({ connection }: { connection: Connection }) {
   );
 }
 
-export const useLiveContext = () => useContext(LiveContext);

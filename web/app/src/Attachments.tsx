@@ -3,7 +3,7 @@
 import { stringifyDocument } from '@urql/core';
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
-import { useLiveContext } from './App';
+import { useLiveContext } from './live';
 import { authedBlob } from './session';
 import { SendMutation } from './ops';
 import type { MsgFragment, SendMessageInput } from './gql/graphql';

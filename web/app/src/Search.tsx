@@ -4,7 +4,7 @@
 import { stringifyDocument } from '@urql/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
-import { useLiveContext } from './App';
+import { useLiveContext } from './live';
 import { SearchMessagesQuery } from './ops';
 import { titleOf } from './Inbox';
 import type { SearchMessagesQuery as Result, SearchMessagesQueryVariables as Vars } from './gql/graphql';

@@ -2,7 +2,7 @@
 import { useMutation, useQuery } from '@urql/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
-import { useLiveContext } from './App';
+import { useLiveContext } from './live';
 import { downloadAuthed } from './Attachments';
 import { DataExportsQuery, RegisterPushMutation, RemovePushMutation, RequestDataExportMutation, VapidKeyQuery } from './ops';
 

@@ -2,7 +2,7 @@
 // --seed` without an operator's secret) pick a demo user.
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n, type Lang } from './i18n';
-import { LangSwitch } from './App';
+import { LangSwitch } from './LangSwitch';
 
 interface DemoUser {
   id: string;

@@ -6,7 +6,7 @@ import { Icon } from './icons';
 import { useClient, useMutation, useQuery } from '@urql/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from './i18n';
-import { useLiveContext } from './App';
+import { useLiveContext } from './live';
 import { isAuthError, newClientMessageId } from './session';
 import { numericId } from './ids';
 import {
