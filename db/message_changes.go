@@ -197,10 +197,28 @@ func eraseMessageText(ctx context.Context, tx bun.Tx, m *Message) error {
 			return fmt.Errorf("erase unsent message: %w", err)
 		}
 	}
+	if err := blankWebhookText(ctx, tx, m); err != nil {
+		return err
+	}
 	err := tx.NewUpdate().Model(m).Set("body = '', unsent_at = now()").WherePK().
 		Returning("body, unsent_at").Scan(ctx, &m.Body, &m.UnsentAt)
 	if err != nil {
 		return fmt.Errorf("unsend message: %w", err)
+	}
+	return nil
+}
+
+// blankWebhookText blanks the message's text in the webhook outbox (message.received and
+// message.updated events), which a pending or replayed delivery would otherwise still send.
+// Its events were all written after it was sent, so the scan walks back by id only to the
+// last event older than that by sendSkew, never over the whole outbox.
+func blankWebhookText(ctx context.Context, tx bun.Tx, m *Message) error {
+	_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')
+		WHERE id > coalesce((SELECT id FROM webhook_events WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)
+		AND data #>> '{message,id}' = ? AND data #>> '{message,content}' <> ''`,
+		m.CreatedAt.Add(-sendSkew), wireID("msg_", m.ID))
+	if err != nil {
+		return fmt.Errorf("blank webhook text: %w", err)
 	}
 	return nil
 }

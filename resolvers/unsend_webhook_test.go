@@ -1,0 +1,30 @@
+package resolvers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/parley/parley/server/apptest"
+)
+
+// Unsending a message blanks its text in the webhook outbox too: a message.received or
+// message.updated event still pending (or replayed later) must not deliver the unsent text.
+func TestUnsendBlanksTheTextInWebhookEvents(t *testing.T) {
+	e := apptest.New(t)
+	rcv := newReceiver(t, always(http.StatusServiceUnavailable)) // deliveries stay pending
+	createHook(t, e, rcv.URL, []string{"message.received", "message.updated", "message.deleted"}, nil)
+	conv := convOf(t, e, "tesla3")
+	per := e.User(t, "usr_per")
+	m := send(t, e, per, conv, "Kode 4711 til porten").SendMessage.Message
+	e.GQL(t, per, editMutation, map[string]any{"id": m.ID, "body": "Kode 4712 til porten"}).Decode(t, new(any))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%til porten%'"); n != 2 {
+		t.Fatalf("%d events carry the text before the unsend, want 2", n)
+	}
+	e.GQL(t, per, unsendMutation, map[string]any{"id": m.ID}).Decode(t, new(any))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%til porten%'"); n != 0 {
+		t.Errorf("%d webhook events still carry the unsent text", n)
+	}
+	if n := count(t, e, "webhook_events"); n != 3 {
+		t.Errorf("%d webhook events, want 3 (received, updated, deleted)", n)
+	}
+}
