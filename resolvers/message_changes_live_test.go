@@ -221,7 +221,8 @@ func TestWebhooksForEditAndUnsend(t *testing.T) {
 	m := send(t, e, per, conv, "Er prisen fast?").SendMessage.Message
 	e.GQL(t, per, editMutation, map[string]any{"id": m.ID, "body": "Er prisen forhandlingsbar?"}).Decode(t, new(any))
 	e.GQL(t, per, reactMutation, map[string]any{"id": m.ID, "e": "👍"}).Decode(t, new(any)) // no webhook
-	rcv.waitFor(t, 1, 10*time.Second) // delivered before the unsend, which blanks pending text
+	// Delivered before the unsend, which blanks the text of pending deliveries.
+	rcv.waitFor(t, 1, 10*time.Second)
 	e.GQL(t, per, unsendMutation, map[string]any{"id": m.ID}).Decode(t, new(any))
 	hooks := rcv.waitFor(t, 2, 10*time.Second)
 	byType := map[string]map[string]any{}
