@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley/parley/auth"
 	"github.com/parley/parley/db"
@@ -73,11 +74,17 @@ func exportID(id string) (int64, error) {
 func exportOut(e *db.DataExport) *graph.DataExport {
 	out := &graph.DataExport{ID: strconv.FormatInt(e.ID, 10), Status: graph.DataExportStatus(strings.ToUpper(e.Status)),
 		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt, ExpiresAt: e.ExpiresAt, SizeBytes: int(e.SizeBytes)}
-	if e.Status == "done" {
+	if downloadable(e) {
 		u := ExportPath + out.ID
 		out.DownloadURL = &u
 	}
 	return out
+}
+
+// downloadable: finished and not past its expiry (the sweep that marks it expired and deletes
+// the archive runs only now and then).
+func downloadable(e *db.DataExport) bool {
+	return e.Status == "done" && (e.ExpiresAt == nil || e.ExpiresAt.After(time.Now()))
 }
 
 // OpenExport opens the viewer's finished archive id; anyone else's, and one not finished or
@@ -95,7 +102,7 @@ func (r *Resolver) OpenExport(ctx context.Context, id string) (*Download, error)
 	if err != nil {
 		return nil, err
 	}
-	if e.Status != "done" || e.StorageKey == "" {
+	if !downloadable(e) || e.StorageKey == "" {
 		return nil, fmt.Errorf("data export archive: %w", db.ErrNotFound)
 	}
 	f, err := r.Files.Open(ctx, e.StorageKey)
