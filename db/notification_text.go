@@ -33,7 +33,7 @@ func (v Viewer) TextLocale(stored string) string {
 func withReaderText(q *bun.SelectQuery) *bun.SelectQuery {
 	return q.ColumnExpr("n.*").
 		ColumnExpr("coalesce(ru.locale, '') AS user_locale, coalesce(su.name, '') AS sender_name").
-		ColumnExpr("coalesce(m.body = '' AND m.removed_at IS NULL, false) AS attachment_only").
+		ColumnExpr("coalesce(m.body = '' AND m.removed_at IS NULL AND m.unsent_at IS NULL, false) AS attachment_only").
 		ColumnExpr("m.id IS NOT NULL AS has_message").
 		Join("LEFT JOIN users AS ru ON ru.id = n.user_id").
 		Join("LEFT JOIN messages AS m ON m.id = n.message_id").

@@ -28,3 +28,34 @@ func TestUnsendBlanksTheTextInWebhookEvents(t *testing.T) {
 		t.Errorf("%d webhook events, want 3 (received, updated, deleted)", n)
 	}
 }
+
+// The notification about an unsent text message shows no text, and does not claim an
+// attachment was sent (its body is empty like an attachment-only message's).
+func TestUnsentMessageNotificationIsNoAttachment(t *testing.T) {
+	e := apptest.New(t)
+	conv := convOf(t, e, "tesla3")
+	per, anne := e.User(t, "usr_per"), e.User(t, "usr_anne")
+	m := send(t, e, per, conv, "Kode 4711 til porten").SendMessage.Message
+	e.GQL(t, per, unsendMutation, map[string]any{"id": m.ID}).Decode(t, new(any))
+	var list struct {
+		Notifications struct {
+			Nodes []struct {
+				Body    string
+				Message *struct{ MessageID int }
+			}
+		}
+	}
+	e.GQL(t, anne, `{ notifications(filter: {type: "message.received"}) { nodes { body message { messageId } } } }`, nil).Decode(t, &list)
+	found := false
+	for _, n := range list.Notifications.Nodes {
+		if n.Message != nil && n.Message.MessageID == m.MessageID {
+			found = true
+			if n.Body != "" {
+				t.Errorf("unsent message's notification body = %q, want empty", n.Body)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no notification about the message: %+v", list.Notifications.Nodes)
+	}
+}
