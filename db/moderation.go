@@ -121,15 +121,22 @@ func (s *Store) ResolveReport(ctx context.Context, id int64, remove bool, note s
 	return r, err
 }
 
-// removeMessage blanks a message for everyone and drops its files from view.
+// removeMessage blanks a message for everyone and drops its files from view. Its earlier
+// texts (edit history) and the text in queued webhook events go too.
 func removeMessage(ctx context.Context, tx bun.Tx, messageID int64) error {
-	var conv int64
+	m := &Message{ID: messageID}
 	err := tx.NewUpdate().Table("messages").Set("removed_at = coalesce(removed_at, now()), body = ''").
-		Where("id = ?", messageID).Returning("conversation_id").Scan(ctx, &conv)
+		Where("id = ?", messageID).Returning("conversation_id, created_at").Scan(ctx, &m.ConversationID, &m.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("remove message: %w", err)
 	}
-	return emit(ctx, tx, ChannelState, "c", conv)
+	if _, err := tx.ExecContext(ctx, "DELETE FROM message_edits WHERE message_id = ?", messageID); err != nil {
+		return fmt.Errorf("remove message history: %w", err)
+	}
+	if err := blankWebhookText(ctx, tx, m); err != nil {
+		return err
+	}
+	return emit(ctx, tx, ChannelState, "c", m.ConversationID)
 }
 
 // Report loads one report, for the back office.

@@ -59,3 +59,26 @@ func TestUnsentMessageNotificationIsNoAttachment(t *testing.T) {
 		t.Fatalf("no notification about the message: %+v", list.Notifications.Nodes)
 	}
 }
+
+// A message the back office removes loses its edit history and the text of its queued webhook
+// events, as an unsent one does.
+func TestModerationRemovalBlanksHistoryAndWebhookText(t *testing.T) {
+	e := apptest.New(t)
+	rcv := newReceiver(t, always(http.StatusServiceUnavailable)) // deliveries stay pending
+	createHook(t, e, rcv.URL, []string{"message.received", "message.updated"}, nil)
+	conv := convOf(t, e, "tesla3")
+	per, anne := e.User(t, "usr_per"), e.User(t, "usr_anne")
+	m := send(t, e, per, conv, "Betal til konto 1234").SendMessage.Message
+	e.GQL(t, per, editMutation, map[string]any{"id": m.ID, "body": "Betal til konto 5678"}).Decode(t, new(any))
+	var rep struct{ ReportMessage struct{ ID string } }
+	e.GQL(t, anne, `mutation($m: ID!) { reportMessage(input: {messageId: $m, reason: FRAUD}) { id } }`,
+		map[string]any{"m": m.ID}).Decode(t, &rep)
+	e.GQL(t, apptest.Office(), `mutation($id: ID!) { resolveReport(input: {reportId: $id, action: REMOVE_MESSAGE}) { status } }`,
+		map[string]any{"id": rep.ReportMessage.ID}).Decode(t, new(any))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%til konto%'"); n != 0 {
+		t.Errorf("%d webhook events still carry the removed text", n)
+	}
+	if n := count(t, e, "message_edits"); n != 0 {
+		t.Errorf("%d edit history rows of the removed message are left", n)
+	}
+}
