@@ -127,13 +127,8 @@ func (s *Store) EditMessage(ctx context.Context, v Viewer, id int64, body string
 		if err != nil {
 			return fmt.Errorf("edit message: %w", err)
 		}
-		if change, err = addChange(ctx, tx, m, ChangeEdited, v.Party()); err != nil {
-			return err
-		}
-		if err := wakeInboxIfLast(ctx, tx, m); err != nil {
-			return err
-		}
-		return changeWebhook(ctx, tx, EventMessageUpdated, m, "edited_at", *m.EditedAt)
+		change, err = textChanged(ctx, tx, m, ChangeEdited, v.Party(), EventMessageUpdated, "edited_at", *m.EditedAt)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -169,13 +164,8 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		if err := eraseMessageText(ctx, tx, m); err != nil {
 			return err
 		}
-		if change, err = addChange(ctx, tx, m, ChangeUnsent, v.Party()); err != nil {
-			return err
-		}
-		if err := wakeInboxIfLast(ctx, tx, m); err != nil {
-			return err
-		}
-		return changeWebhook(ctx, tx, EventMessageDeleted, m, "deleted_at", *m.UnsentAt)
+		change, err = textChanged(ctx, tx, m, ChangeUnsent, v.Party(), EventMessageDeleted, "deleted_at", *m.UnsentAt)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
@@ -308,6 +298,19 @@ func (s *Store) wakeChange(ctx context.Context, change, conv int64) {
 	if err := emit(wakeCtx, s.DB, ChannelMessages, "e", change, conv); err != nil {
 		slog.Warn("wake the live hubs after a message change", "change", change, "err", err)
 	}
+}
+
+// textChanged records an edit or unsend of m's text: its change event, the inbox rows that show
+// it, and its webhook event. It returns the change's id, for the wake-up after the commit.
+func textChanged(ctx context.Context, tx bun.Tx, m *Message, kind, party, event, atKey string, at time.Time) (int64, error) {
+	change, err := addChange(ctx, tx, m, kind, party)
+	if err != nil {
+		return 0, err
+	}
+	if err := wakeInboxIfLast(ctx, tx, m); err != nil {
+		return 0, err
+	}
+	return change, changeWebhook(ctx, tx, event, m, atKey, at)
 }
 
 // wakeInboxIfLast tells the inboxes (conversationUpdated) when the changed message is the one

@@ -20,6 +20,15 @@ import (
 const ExportPath = "/exports/"
 
 func (r *queryResolver) DataExport(ctx context.Context, id string) (*graph.DataExport, error) {
+	e, err := r.viewerExport(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return exportOut(e), nil
+}
+
+// viewerExport loads the viewer's data export id; anyone else's is not found.
+func (r *Resolver) viewerExport(ctx context.Context, id string) (*db.DataExport, error) {
 	v, err := viewer(ctx)
 	if err != nil {
 		return nil, err
@@ -28,11 +37,7 @@ func (r *queryResolver) DataExport(ctx context.Context, id string) (*graph.DataE
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.Store.DataExport(ctx, v.UserID, n)
-	if err != nil {
-		return nil, err
-	}
-	return exportOut(e), nil
+	return r.Store.DataExport(ctx, v.UserID, n)
 }
 
 func (r *queryResolver) DataExports(ctx context.Context) ([]*graph.DataExport, error) {
@@ -90,15 +95,7 @@ func downloadable(e *db.DataExport) bool {
 // OpenExport opens the viewer's finished archive id; anyone else's, and one not finished or
 // expired, is not found. The caller closes Body.
 func (r *Resolver) OpenExport(ctx context.Context, id string) (*Download, error) {
-	v, err := viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := exportID(id)
-	if err != nil {
-		return nil, err
-	}
-	e, err := r.Store.DataExport(ctx, v.UserID, n)
+	e, err := r.viewerExport(ctx, id)
 	if err != nil {
 		return nil, err
 	}
