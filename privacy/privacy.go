@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley/parley/db"
+	"github.com/parley/parley/webhooks"
 )
 
 // Files is where attachment bytes and archives live.
@@ -80,19 +81,7 @@ func NewWorker(store *db.Store, files Files, s Settings) *Worker {
 
 // Run works until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
-	for {
-		busy := w.RunOnce(ctx)
-		if busy && ctx.Err() == nil {
-			continue
-		}
-		t := time.NewTimer(w.s.Poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	webhooks.Poll(ctx, w.s.Poll, w.RunOnce)
 }
 
 // RunOnce does one round of each kind of work; true when there may be more waiting.

@@ -135,7 +135,7 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // Poll runs pass until ctx ends: again at once while it reports more work, else after every.
-// The outbox workers (webhooks, pushes, digests) share it.
+// The outbox workers (webhooks, pushes, digests, privacy) share it.
 func Poll(ctx context.Context, every time.Duration, pass func(context.Context) (busy bool)) {
 	for {
 		if pass(ctx) && ctx.Err() == nil {
