@@ -3,7 +3,7 @@
 // the retention job. Its workers run on the replicas that run the webhook worker and claim
 // work as that worker does (lease and token, FOR UPDATE SKIP LOCKED), so any number of
 // replicas share it and a replica that dies leaves its claims to the others.
-// It imports db and db/blobs (to tell a missing file) and nothing that serves requests.
+// It imports db, db/blobs (to tell a missing file) and webhooks (its poll loop), and nothing that serves requests.
 package privacy
 
 import (
