@@ -141,10 +141,13 @@ func TestEraseUserDeletesEditHistoryReactionsHidesAndQuotedText(t *testing.T) {
 			t.Errorf("%s: %d rows left", what, n)
 		}
 	}
-	// message_events keep the stream's positions; they must never hold text. A new column
-	// there has to be looked at here (and in eraseUser).
-	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID); n != events {
-		t.Errorf("message_events: %d rows, were %d", n, events)
+	// message_events keep the stream's positions (plus one 'erased' change for their message);
+	// they must never hold text. A new column there has to be looked at here (and in eraseUser).
+	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID); n != events+1 {
+		t.Errorf("message_events: %d rows, were %d before the erasure", n, events)
+	}
+	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id = ? AND kind = 'erased' AND actor = 'backoffice'", mine.MessageID); n != 1 {
+		t.Errorf("%d erased changes of the erased message, want 1", n)
 	}
 	var cols []string
 	if err := e.Store.DB.NewRaw(`SELECT column_name FROM information_schema.columns
