@@ -34,8 +34,8 @@ type AuditEntry struct {
 	CreatedAt     time.Time       `bun:"created_at"`
 }
 
-// Erasure is what an erasure did; Already is set when the user had been erased before (and
-// nothing changed).
+// Erasure is what an erasure did; Already is set when the user had been erased before (then
+// Messages and Files count only what an interrupted erasure had left).
 type Erasure struct {
 	UserID   string
 	ErasedAt time.Time
@@ -43,12 +43,12 @@ type Erasure struct {
 	Messages int
 	Files    int
 	Audit    *AuditEntry
-	// Keys are the stored files to delete now that the transaction committed.
+	// Keys are the stored files to delete now that the transactions committed.
 	Keys []string
 }
 
 // EraseUser erases a user, recording who (actorKeyID) and why in the audit log. The user row
-// and what hangs off it go in one transaction; their messages then go eraseBatch at a time,
+// and what hangs off it go in one transaction; their messages then go EraseBatch at a time,
 // each batch its own transaction (a long one would hold back the id horizon, and with it every
 // live stream). Each blanked message records an 'erased' change (messageChanged). The stored
 // files it unlinks are listed in blob_deletions and returned in Keys: the caller deletes them
