@@ -158,7 +158,17 @@ var eraseStatements = []string{
 	`DELETE FROM blocks WHERE blocked_user_id = ?0 OR blocker_party = ?0`,
 	`DELETE FROM message_templates WHERE owner_id = ?0`,
 	`DELETE FROM message_reactions WHERE party_id = ?0`,
-	`DELETE FROM message_hides WHERE party_id = ?0`,
+	// Their deletes-for-me leave their hidden counts (those after the thread's hidden_up_to
+	// were counted one by one).
+	`WITH gone AS (
+		DELETE FROM message_hides AS h USING messages AS m WHERE h.party_id = ?0 AND m.id = h.message_id
+		RETURNING m.conversation_id, m.id
+	), per AS (
+		SELECT g.conversation_id, count(*) FILTER (WHERE g.id > p.hidden_up_to) AS n FROM gone AS g
+		JOIN participants AS p ON p.conversation_id = g.conversation_id AND p.party_id = ?0 GROUP BY g.conversation_id
+	)
+	UPDATE participants AS p SET hidden_count = greatest(0, p.hidden_count - per.n), last_hidden_message_id = 0
+	FROM per WHERE p.conversation_id = per.conversation_id AND p.party_id = ?0`,
 	`UPDATE reports SET details = '' WHERE reporter_id = ?0`,
 }
 

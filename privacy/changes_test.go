@@ -122,6 +122,11 @@ func TestEraseUserDeletesEditHistoryReactionsHidesAndQuotedText(t *testing.T) {
 	if q := view(t, e, shop, reply.ID).ReplyTo; q == nil || q.Excerpt != "see you at the workshop" || q.SenderName != "Ola Nordmann" {
 		t.Fatalf("before the erasure the quote = %+v", q)
 	}
+	const hiddenCount = `SELECT hidden_count FROM participants WHERE party_id = 'co-ola'
+		AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)`
+	if n := count(t, e, hiddenCount, other.MessageID); n != 1 {
+		t.Fatalf("before the erasure their hidden count is %d, want 1", n)
+	}
 	events := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID)
 	if events == 0 {
 		t.Fatal("no message_events rows before the erasure")
@@ -140,6 +145,9 @@ func TestEraseUserDeletesEditHistoryReactionsHidesAndQuotedText(t *testing.T) {
 		if n := count(t, e, q); n != 0 {
 			t.Errorf("%s: %d rows left", what, n)
 		}
+	}
+	if n := count(t, e, hiddenCount, other.MessageID); n != 0 {
+		t.Errorf("their hidden count is %d with their deletes-for-me gone", n)
 	}
 	// message_events keep the stream's positions (plus one 'erased' change for their message);
 	// they must never hold text. A new column there has to be looked at here (and in eraseUser).
