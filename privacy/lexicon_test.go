@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
 )
 
@@ -140,5 +142,39 @@ func TestEraseUserAgainFinishesAnInterruptedErasure(t *testing.T) {
 	e.GQL(t, apptest.Office(), erase, map[string]any{"u": "co-ola", "r": "and again"}).Decode(t, &out)
 	if !out.EraseUser.AlreadyErased || out.EraseUser.Messages != 0 {
 		t.Fatalf("a third erasure = %+v, want nothing done", out.EraseUser)
+	}
+}
+
+// Retention drops the words only the deleted messages had; a word another thread still has
+// stays.
+func TestRetentionDropsWordsOnlyTheDeletedMessagesHad(t *testing.T) {
+	e := apptest.NewWith(t, func(c *server.Config) {
+		c.WebhookWorker, c.Retention, c.RetentionBatch = false, 30*24*time.Hour, 2
+	})
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	closed, active := e.ThreadOf(t, 1001), e.ThreadOf(t, 1003)
+	send(t, e, ola, closed, "the car is at Ormhaugveien")
+	send(t, e, shop, closed, "ask for Mjaurud at the desk")
+	send(t, e, ola, closed, "fine")
+	send(t, e, ola, active, "is Mjaurud there too")
+	ctx := context.Background()
+	if _, err := e.Store.DB.NewRaw("UPDATE conversations SET last_activity_at = now() - interval '40 days' WHERE id = ?", closed).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := lexicon(t, e, "ormhaugveien", "mjaurud"); len(got) != 2 {
+		t.Fatalf("before retention the lexicon holds %v", got)
+	}
+	w := e.App.PrivacyWorker()
+	for steps := 0; ; steps++ {
+		b, err := w.RetainOnce(ctx)
+		if err != nil || steps > 50 {
+			t.Fatalf("retention step %d: %v", steps, err)
+		}
+		if b == nil {
+			break
+		}
+	}
+	if got := lexicon(t, e, "ormhaugveien", "mjaurud"); got["ormhaugveien"] || !got["mjaurud"] {
+		t.Fatalf("after retention the lexicon holds %v, want only mjaurud", got)
 	}
 }
