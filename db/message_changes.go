@@ -11,7 +11,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Changes to messages after they were sent: edit, unsend, delete-for-me and reactions. Each
+// Changes to messages after they were sent: edit, unsend, delete-for-me, reactions and the
+// sender's erasure. Each
 // change others must see writes a message_events row (the messageChanged stream) in the same
 // transaction, and wakes the live hubs after the commit, as a send does.
 
@@ -20,6 +21,9 @@ const (
 	ChangeEdited    = "edited"
 	ChangeUnsent    = "unsent"
 	ChangeReactions = "reactions"
+	// ChangeErased: the back office erased the sender (EraseUser); the message is blanked,
+	// removed, and from a deleted user.
+	ChangeErased = "erased"
 )
 
 // MessageChange is one change to a message, in the order of the messageChanged stream.
@@ -144,7 +148,7 @@ func (s *Store) EditMessage(ctx context.Context, v Viewer, id int64, body string
 // Unsending it again changes nothing.
 func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window time.Duration) (*Message, []string, error) {
 	var m *Message
-	var keys []string
+	var keys, words []string
 	var change int64
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -161,6 +165,9 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("delete attachments: %w", err)
 		}
+		if words, err = messageWords(ctx, tx, []int64{m.ID}); err != nil {
+			return err
+		}
 		if err := eraseMessageText(ctx, tx, m); err != nil {
 			return err
 		}
@@ -171,6 +178,7 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		return nil, nil, err
 	}
 	s.wakeChange(ctx, change, m.ConversationID)
+	s.pruneSearchWords(ctx, words) // a few probes: the typo lexicon forgets words only it had
 	return m, keys, nil
 }
 
