@@ -90,6 +90,9 @@ type Store struct {
 	// SearchRareMatches overrides rareMatches (db/message_search.go) when not zero; tests set
 	// it below zero to take the thread walk on a small database.
 	SearchRareMatches float64
+	// ReplayWalkIDs overrides replayWalkIDs (db/live_replay.go) when not zero; tests set it
+	// below zero to read a small database's replays conversation by conversation.
+	ReplayWalkIDs int64
 }
 
 // NewStore wraps an open database.
