@@ -55,6 +55,7 @@ export type ListingStatus =
 
 export type MessageChangeKind =
   | 'EDITED'
+  | 'ERASED'
   | 'REACTIONS'
   | 'UNSENT';
 
