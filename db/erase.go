@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/parley/parley/i18n"
 )
 
 // Erasure (issue 15, privacy). An erased user keeps their row, so that threads, message ids,
@@ -122,13 +124,21 @@ func eraseUserRow(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reas
 	return nil
 }
 
-// finishErasure blanks the text of the user's webhook events still in the outbox (after the
+// finishErasure blanks the texts and files of the user's webhook events (and the previews in
+// the notification events about their messages) still in the outbox (after the
 // batches, so that an event a send wrote meanwhile is among them) and fills in the audit
 // entry's counts.
 func (s *Store) finishErasure(ctx context.Context, out *Erasure) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewRaw(`UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')
-			WHERE data #>> '{message,sender_id}' IN (?0, 'usr_' || ?0) AND data #>> '{message,content}' <> ''`, out.UserID).Exec(ctx)
+		// A notification event's title names the sender too: it gets the title the erased
+		// notifications got.
+		_, err := tx.NewRaw(`UPDATE webhook_events SET data = CASE WHEN data #> '{notification}' IS NOT NULL
+				THEN jsonb_set(jsonb_set(data, '{notification,body}', '""'), '{notification,title}', to_jsonb(?1::text))
+				ELSE `+blankedEventData+` END
+			WHERE (data #>> '{message,sender_id}' IN (?0, 'usr_' || ?0)
+				OR data #>> '{notification,data,message_id}' IN (SELECT 'msg_' || m.id FROM messages AS m WHERE m.sender_user_id = ?0))
+			AND (`+eventCarriesText+` OR data #>> '{notification,title}' <> ?1)`,
+			out.UserID, i18n.Text(i18n.Default, i18n.NewMessage)).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("blank webhook text: %w", err)
 		}

@@ -220,17 +220,26 @@ func eraseMessageText(ctx context.Context, tx bun.Tx, m *Message) error {
 // Its events were all written after it was sent, so the scan walks back by id only to the
 // last event older than that by sendSkew, never over the whole outbox.
 func blankWebhookText(ctx context.Context, tx bun.Tx, m *Message) error {
-	_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET data = jsonb_set(jsonb_set(data, '{message,content}', '""'),
-			'{message,attachments}', '[]', data #> '{message,attachments}' IS NOT NULL)
-		WHERE id > coalesce((SELECT id FROM webhook_events WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)
-		AND data #>> '{message,id}' = ?
-		AND (data #>> '{message,content}' <> '' OR data #> '{message,attachments}' <> '[]')`,
+	_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET data = `+blankedEventData+`
+		WHERE id > coalesce((SELECT id FROM webhook_events WHERE created_at < ?0 ORDER BY id DESC LIMIT 1), 0)
+		AND (data #>> '{message,id}' = ?1 OR data #>> '{notification,data,message_id}' = ?1)
+		AND `+eventCarriesText,
 		m.CreatedAt.Add(-sendSkew), wireID("msg_", m.ID))
 	if err != nil {
 		return fmt.Errorf("blank webhook text: %w", err)
 	}
 	return nil
 }
+
+// blankedEventData is a webhook event's data without the message's text and files (a
+// message event) or the notification's preview of it (a notification event).
+const blankedEventData = `CASE WHEN data #> '{message}' IS NOT NULL
+	THEN jsonb_set(jsonb_set(data, '{message,content}', '""'), '{message,attachments}', '[]', data #> '{message,attachments}' IS NOT NULL)
+	ELSE jsonb_set(data, '{notification,body}', '""') END`
+
+// eventCarriesText keeps blankedEventData from rewriting events that are blank already.
+const eventCarriesText = `(data #>> '{message,content}' <> '' OR data #> '{message,attachments}' <> '[]'
+	OR data #>> '{notification,body}' <> '')`
 
 // HideMessage deletes a message for the viewer only (any message of a thread of theirs); it
 // counts as read, and no longer in the viewer's totalMessages nor as their inbox preview.
