@@ -278,7 +278,11 @@ func (r *notificationResolver) Message(ctx context.Context, n *db.Notification) 
 	if t == nil || err != nil || *n.MessageID <= t.HiddenUpTo {
 		return nil, err
 	}
-	return optional(loadOne(ctx, r.loaders(ctx).messages, *n.MessageID))
+	m, err := optional(loadOne(ctx, r.loaders(ctx).messages, *n.MessageID))
+	if m == nil || err != nil || m.HiddenFromViewer { // deleted for themselves: gone for them
+		return nil, err
+	}
+	return m, nil
 }
 
 // optional turns "not found" into an absent value.

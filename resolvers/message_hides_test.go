@@ -193,3 +193,40 @@ func TestQuoteOfAMessageDeletedForMeShowsAsRemovedToThem(t *testing.T) {
 		t.Errorf("the hider's live quote: %+v", q)
 	}
 }
+
+// A notification about a message the recipient deleted for themselves no longer leads to it:
+// its message is null (the message itself stays, for the sender).
+func TestNotificationOfAMessageDeletedForMeHasNoMessage(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	m := send(t, e, shop, conv, "private words").SendMessage.Message
+	notes := func() (withMessage, about int) {
+		t.Helper()
+		var out struct {
+			Notifications struct {
+				Nodes []struct {
+					Data    map[string]any
+					Message *struct{ MessageID int }
+				}
+			}
+		}
+		e.GQL(t, ola, `{ notifications(first: 50) { nodes { data message { messageId } } } }`, nil).Decode(t, &out)
+		for _, n := range out.Notifications.Nodes {
+			if n.Data["message_id"] == m.ID || n.Data["message_id"] == float64(m.MessageID) {
+				about++
+				if n.Message != nil {
+					withMessage++
+				}
+			}
+		}
+		return withMessage, about
+	}
+	if with, about := notes(); about != 1 || with != 1 {
+		t.Fatalf("before: %d notifications about the message, %d with it; want 1 and 1", about, with)
+	}
+	hideForMe(t, e, ola, m.ID)
+	if with, about := notes(); about != 1 || with != 0 {
+		t.Fatalf("after deleting it for me: %d notifications about it, %d with the message; want 1 and 0", about, with)
+	}
+}
