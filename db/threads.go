@@ -230,7 +230,8 @@ func inboxFilter(q *bun.SelectQuery, f InboxQuery) *bun.SelectQuery {
 			OR EXISTS (SELECT 1 FROM listings l JOIN users s ON s.id = l.seller_id JOIN users bu ON bu.id = c.buyer_id
 				WHERE l.id = c.listing_id AND (l.title ILIKE ?0 OR s.name ILIKE ?0 OR bu.name ILIKE ?0))
 			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.id > p.hidden_up_to
-				AND m.removed_at IS NULL AND m.body ILIKE ?0))`, like, text)
+				AND m.removed_at IS NULL AND m.body ILIKE ?0
+				AND NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = p.party_id AND h.message_id = m.id)))`, like, text)
 	}
 	return q
 }

@@ -230,3 +230,28 @@ func TestNotificationOfAMessageDeletedForMeHasNoMessage(t *testing.T) {
 		t.Fatalf("after deleting it for me: %d notifications about it, %d with the message; want 1 and 0", about, with)
 	}
 }
+
+// The inbox's free-text filter does not find a thread by the words of a message the caller
+// deleted for themselves (the sender still finds it by them).
+func TestInboxQueryIgnoresMessagesDeletedForMe(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	m := send(t, e, ola, conv, "the door code is zebrafink").SendMessage.Message
+	found := func(c apptest.Creds) bool {
+		t.Helper()
+		var out struct{ Inbox struct{ Nodes []struct{ ConversationID string } } }
+		e.GQL(t, c, `{ inbox(first: 20, filter: {query: "zebrafink"}) { nodes { conversationId } } }`, nil).Decode(t, &out)
+		return len(out.Inbox.Nodes) == 1 && out.Inbox.Nodes[0].ConversationID == conv
+	}
+	if !found(shop) {
+		t.Fatalf("the recipient does not find the thread by the message's words")
+	}
+	hideForMe(t, e, shop, m.ID)
+	if found(shop) {
+		t.Errorf("the recipient finds the thread by the words of a message they deleted for themselves")
+	}
+	if !found(ola) {
+		t.Errorf("the sender no longer finds the thread by their message's words")
+	}
+}
