@@ -32,6 +32,9 @@ type Thread struct {
 	// ViewerLastMessageID is the newest message the viewer did not delete for itself
 	// (viewerLastExpr); see LastVisibleMessageID.
 	ViewerLastMessageID *int64 `bun:"viewer_last_message_id"`
+	// PreviewUnread: ViewerLastMessageID was not read (a retried send's thread); read the
+	// thread again for it.
+	PreviewUnread bool `bun:"-"`
 }
 
 // Muted reports whether the viewer's mute holds at now (a mute lapses by itself).

@@ -170,6 +170,12 @@ func (r *conversationResolver) ViewerRole(_ context.Context, t *db.Thread) (grap
 	return graph.Role(strings.ToUpper(t.ViewerRole)), nil
 }
 func (r *conversationResolver) LastMessage(ctx context.Context, t *db.Thread) (*db.Message, error) {
+	if t.PreviewUnread { // read only when asked for: a retried send stays one statement
+		var err error
+		if t, err = loadOne(ctx, r.loaders(ctx).threads, t.ID); err != nil {
+			return nil, err
+		}
+	}
 	id, ok := t.LastVisibleMessageID()
 	if !ok {
 		return nil, nil

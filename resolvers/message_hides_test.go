@@ -240,7 +240,11 @@ func TestInboxQueryIgnoresMessagesDeletedForMe(t *testing.T) {
 	m := send(t, e, ola, conv, "the door code is zebrafink").SendMessage.Message
 	found := func(c apptest.Creds) bool {
 		t.Helper()
-		var out struct{ Inbox struct{ Nodes []struct{ ConversationID string } } }
+		var out struct {
+			Inbox struct {
+				Nodes []struct{ ConversationID string }
+			}
+		}
 		e.GQL(t, c, `{ inbox(first: 20, filter: {query: "zebrafink"}) { nodes { conversationId } } }`, nil).Decode(t, &out)
 		return len(out.Inbox.Nodes) == 1 && out.Inbox.Nodes[0].ConversationID == conv
 	}
@@ -253,5 +257,36 @@ func TestInboxQueryIgnoresMessagesDeletedForMe(t *testing.T) {
 	}
 	if !found(ola) {
 		t.Errorf("the sender no longer finds the thread by their message's words")
+	}
+}
+
+// A retried send (same clientMessageId) answers with the thread as the sender sees it: its
+// preview is not a message they deleted for themselves since the first send.
+func TestRetriedSendPreviewLeavesOutMessagesDeletedForMe(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	sendWithID := func() (body string) {
+		t.Helper()
+		var out struct {
+			SendMessage struct {
+				Created      bool
+				Conversation struct{ LastMessage *struct{ Body string } }
+			}
+		}
+		e.GQL(t, ola, `mutation($in: SendMessageInput!) { sendMessage(input: $in) { created conversation { lastMessage { body } } } }`,
+			map[string]any{"in": map[string]any{"conversationId": conv, "body": "mine", "clientMessageId": "retry-1"}}).Decode(t, &out)
+		if out.SendMessage.Conversation.LastMessage == nil {
+			return ""
+		}
+		return out.SendMessage.Conversation.LastMessage.Body
+	}
+	if got := sendWithID(); got != "mine" {
+		t.Fatalf("first send's preview %q", got)
+	}
+	m := send(t, e, shop, conv, "deleted for ola").SendMessage.Message
+	hideForMe(t, e, ola, m.ID)
+	if got := sendWithID(); got != "mine" {
+		t.Errorf("the retry's preview is %q, want %q (the newest message ola did not delete)", got, "mine")
 	}
 }
