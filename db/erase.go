@@ -76,6 +76,8 @@ func (s *Store) EraseUser(ctx context.Context, userID, actorKeyID, reason string
 	if err != nil {
 		return nil, err
 	}
+	// The user is erased now: their messages follow even if the caller goes away.
+	ctx = context.WithoutCancel(ctx)
 	words, err := s.eraseMessages(ctx, out)
 	if err != nil {
 		return nil, err
