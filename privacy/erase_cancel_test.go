@@ -4,9 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/parley/parley/server"
 	"github.com/parley/parley/server/apptest"
 )
 
@@ -43,5 +45,29 @@ func TestEraseUserFinishesWhenTheCallerLeaves(t *testing.T) {
 	}
 	if n := count(t, e, "SELECT count(*) FROM messages WHERE sender_user_id = 'co-ola' AND (body <> '' OR removed_at IS NULL)"); n != 0 {
 		t.Fatalf("%d of their messages left with text", n)
+	}
+}
+
+// Erasing again a user whose erasure was interrupted (the user row committed, the call failed
+// before this replica heard of it) refuses their tokens on this replica at once, as the first
+// erasure does, not only after its recheck period.
+func TestEraseUserAgainRefusesTheirTokensAtOnce(t *testing.T) {
+	e := apptest.NewWith(t, func(c *server.Config) { c.TokenRecheck = time.Hour })
+	ola := e.User(t, "co-ola")
+	const me = `{ inbox(first: 1) { totalCount } }`
+	if r := e.GQL(t, ola, me, nil); r.Code() != "" {
+		t.Fatalf("before: %+v", r.Errors)
+	}
+	// What the first step of an erasure commits, without the rest of the call.
+	if _, err := e.Store.DB.NewRaw("UPDATE users SET name = '', erased_at = now() WHERE id = 'co-ola'").Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var out erasure
+	e.GQL(t, apptest.Office(), erase, map[string]any{"u": "co-ola", "r": "again"}).Decode(t, &out)
+	if !out.EraseUser.AlreadyErased {
+		t.Fatalf("the erasure again = %+v, want alreadyErased", out.EraseUser)
+	}
+	if r := e.GQL(t, ola, me, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("the erased user's token after erasing again: code %q, errors %+v", r.Code(), r.Errors)
 	}
 }

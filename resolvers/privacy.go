@@ -130,9 +130,9 @@ func (r *mutationResolver) EraseUser(ctx context.Context, userID, reason string)
 	}
 	// Files go after the commit; what fails here stays queued for the privacy worker.
 	privacy.DeleteBlobs(context.WithoutCancel(ctx), r.Store, r.Files, er.Keys)
-	if !er.Already {
-		r.Tokens.Revoked(userID, db.ErasedTokensBefore) // this replica's open subscriptions end now
-	}
+	// This replica's open subscriptions end now; again after an interrupted erasure too, whose
+	// failed call told no one.
+	r.Tokens.Revoked(userID, db.ErasedTokensBefore)
 	out := &graph.UserErasure{UserID: userID, ErasedAt: er.ErasedAt, AlreadyErased: er.Already, Messages: er.Messages, Files: er.Files}
 	if er.Audit != nil {
 		out.Audit = auditOut(er.Audit)
