@@ -90,14 +90,7 @@ func (s *Store) eraseBatch(ctx context.Context, ids []int64) (*erasedBatch, erro
 		if b.words, err = messageWords(ctx, tx, ids); err != nil {
 			return err
 		}
-		err = tx.NewRaw(`WITH gone AS (
-				DELETE FROM attachments WHERE message_id = ANY(?::bigint[]) RETURNING storage_key
-			), keys AS (
-				SELECT DISTINCT storage_key FROM gone WHERE storage_key <> ''
-			), queued AS (
-				INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM keys ON CONFLICT DO NOTHING
-			)
-			SELECT storage_key FROM keys`, pgArray(ids)).Scan(ctx, &b.keys)
+		err = tx.NewRaw(unlinkFiles, pgArray(ids)).Scan(ctx, &b.keys)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("unlink files: %w", err)
 		}

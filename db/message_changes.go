@@ -161,7 +161,7 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		if err := ownWithin(v, m, window, "unsent", "; after that use deleteMessageForMe"); err != nil {
 			return err
 		}
-		err = tx.NewRaw(unlinkFiles, m.ID).Scan(ctx, &keys)
+		err = tx.NewRaw(unlinkFiles, pgArray([]int64{m.ID})).Scan(ctx, &keys)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("delete attachments: %w", err)
 		}
@@ -182,19 +182,21 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 	return m, keys, nil
 }
 
-// unlinkFiles deletes message ?0's stored attachments and queues their files for deletion.
+// unlinkFiles deletes the attachment rows of the messages ?0 (an array of ids), links
+// elsewhere included, queues their stored files in blob_deletions and returns their keys.
 const unlinkFiles = `WITH gone AS (
-		DELETE FROM attachments WHERE message_id = ?0 AND storage_key <> '' RETURNING storage_key
+		DELETE FROM attachments WHERE message_id = ANY(?0::bigint[]) RETURNING storage_key
+	), keys AS (
+		SELECT DISTINCT storage_key FROM gone WHERE storage_key <> ''
 	), queued AS (
-		INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM gone ON CONFLICT DO NOTHING
+		INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM keys ON CONFLICT DO NOTHING
 	)
-	SELECT storage_key FROM gone`
+	SELECT storage_key FROM keys`
 
-// eraseMessageText deletes what an unsent message said: its body, history, reactions, the
-// remaining attachment rows (links elsewhere) and the preview in notifications about it.
+// eraseMessageText deletes what an unsent message said (its files went with unlinkFiles): its
+// body, history, reactions and the preview in notifications about it.
 func eraseMessageText(ctx context.Context, tx bun.Tx, m *Message) error {
 	for _, q := range []string{
-		"DELETE FROM attachments WHERE message_id = ?",
 		"DELETE FROM message_edits WHERE message_id = ?",
 		"DELETE FROM message_reactions WHERE message_id = ?",
 		"UPDATE notifications SET body = '' WHERE message_id = ?",
