@@ -263,13 +263,14 @@ func (s *Store) HideMessage(ctx context.Context, v Viewer, id int64) error {
 			return err
 		}
 		// It leaves the party's count of the thread's messages; the newest it hid tells the
-		// inbox when its preview must look past the thread's last message.
+		// inbox when its preview must look past the thread's last message. A deletion of the
+		// thread that committed since counted it already (hidden_up_to, rechecked on update).
 		_, err = tx.NewRaw(`WITH hid AS (
 				INSERT INTO message_hides (party_id, message_id) VALUES (?0, ?1) ON CONFLICT DO NOTHING RETURNING message_id
 			)
 			UPDATE participants SET hidden_count = hidden_count + 1,
 				last_hidden_message_id = greatest(last_hidden_message_id, ?1)
-			WHERE conversation_id = ?2 AND party_id = ?0 AND EXISTS (SELECT 1 FROM hid)`,
+			WHERE conversation_id = ?2 AND party_id = ?0 AND hidden_up_to < ?1 AND EXISTS (SELECT 1 FROM hid)`,
 			v.Party(), m.ID, m.ConversationID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("hide message: %w", err)
