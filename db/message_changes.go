@@ -78,7 +78,9 @@ func lockVisibleMessage(ctx context.Context, tx bun.Tx, v Viewer, id int64) (*Me
 		Join("JOIN conversations AS c ON c.id = m.conversation_id").
 		Where("m.id = ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", id, v.Kind()).
 		Where("NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = m.id)", v.Party()).
-		For("UPDATE OF m").Scan(ctx)
+		// The thread's key share lock lets sends through but keeps a retention step out
+		// (it skips a locked thread), whose counts would miss this change.
+		For("UPDATE OF m FOR KEY SHARE OF c").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("message: %w", ErrNotFound)
 	}
