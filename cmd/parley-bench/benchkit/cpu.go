@@ -40,8 +40,8 @@ type BackendCPU struct {
 	name string
 	mu   sync.Mutex
 	pids map[int]*[2]float64 // first seen (0 for backends started since reset) and last
-	// others are processes that are not PostgreSQL's: skipped, since the sampler's own CPU
-	// time counts as the caller's.
+	// others are processes that are not this database's backends: skipped, since the
+	// sampler's own CPU time counts as the caller's.
 	others map[int]bool
 }
 
@@ -72,13 +72,13 @@ func (b *BackendCPU) sample() {
 		if b.others[pid] {
 			continue
 		}
-		cpu, ok := b.backendTime(dir, pid)
-		if !ok {
+		if p := b.pids[pid]; p != nil { // known to be ours: only its time is read again
+			if cpu, err := statCPU(dir); err == nil {
+				p[1] = cpu
+			}
 			continue
 		}
-		if p := b.pids[pid]; p != nil {
-			p[1] = cpu
-		} else {
+		if cpu, ok := b.backendTime(dir, pid); ok {
 			b.pids[pid] = &[2]float64{0, cpu}
 		}
 	}
@@ -94,7 +94,11 @@ func (b *BackendCPU) backendTime(dir string, pid int) (float64, bool) {
 	cmdline, err := os.ReadFile(dir + "/cmdline")
 	f := strings.Fields(strings.ReplaceAll(string(cmdline), "\x00", " "))
 	// "postgres: [cluster name: ]user database host(port) activity"
-	if err != nil || len(f) < 4 || f[0] != "postgres:" || (f[2] != b.name && f[3] != b.name) {
+	if err != nil || len(f) == 0 || f[0] != "postgres:" {
+		return 0, false // not titled yet: looked at again next time
+	}
+	if len(f) < 4 || (f[2] != b.name && f[3] != b.name) {
+		b.others[pid] = true // a titled process of another database, or none, stays so
 		return 0, false
 	}
 	cpu, err := statCPU(dir)
