@@ -90,10 +90,11 @@ type Store struct {
 	// SearchRareMatches overrides rareMatches (db/message_search.go) when not zero; tests set
 	// it below zero to take the thread walk on a small database.
 	SearchRareMatches float64
+	wakes             *waker // sends' wake-ups (nil: each its own statement)
 }
 
 // NewStore wraps an open database.
-func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb} }
+func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: &waker{}} }
 
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return s.DB.RunInTx(ctx, nil, fn)

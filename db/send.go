@@ -104,7 +104,7 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 	// process dies first) only delays delivery: the hubs also read every second.
 	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := r.wake(wakeCtx, s.DB); err != nil {
+	if err := r.wakeWith(wakeCtx, s.DB, s.wakes); err != nil {
 		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
 	return &r.res, nil
@@ -185,8 +185,11 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 }
 
 // wake tells the live hubs of every replica about a new message and its notifications, in
-// one statement (nothing for a retry: its events went out with the first send).
-func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
+// one statement of its own (nothing for a retry: its events went out with the first send).
+func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error { return r.wakeWith(ctx, idb, nil) }
+
+// wakeWith is wake through w, with other sends' wake-ups (w nil: on its own).
+func (r *sendRow) wakeWith(ctx context.Context, idb bun.IConn, w *waker) error {
 	if !r.res.Created {
 		return nil
 	}
@@ -198,12 +201,10 @@ func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
 		channels = append(channels, ChannelState)
 		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
 	}
-	_, err := idb.ExecContext(ctx, "SELECT pg_notify(x.c, x.p) FROM unnest(?::text[], ?::text[]) AS x (c, p)",
-		pgArray(channels), pgArray(payloads))
-	if err != nil {
-		return fmt.Errorf("wake live hubs: %w", err)
+	if w != nil {
+		return w.wake(ctx, idb, channels, payloads)
 	}
-	return nil
+	return notify(ctx, idb, channels, payloads)
 }
 
 // sendRow is parley_send's row: a code ("" when sent or replayed) and what was sent.
