@@ -85,3 +85,28 @@ func TestConcurrentSendsWakeTheHubsTogether(t *testing.T) {
 		delete(want, payload)
 	}
 }
+
+// The send statement is prepared once per connection: a connection that lost it (DEALLOCATE)
+// or runs a parley_send created again since (as a migration does) prepares it again.
+func TestSendPreparesAgainAfterDeallocate(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	s := f.store
+	s.DB.SetMaxOpenConns(1) // one connection: the DEALLOCATE reaches the one sends use
+	ola := viewer("co-ola", db.RoleCarOwner, "")
+	sendOK := func(body string) {
+		t.Helper()
+		m, created, err := s.SendMessage(ctx, ola, db.SendInput{ConversationID: f.bookingConv, Body: body})
+		if err != nil || !created || m.Body != body {
+			t.Fatalf("send %q: %+v %v %v", body, m, created, err)
+		}
+	}
+	sendOK("first")
+	exec(t, s, "DEALLOCATE ALL")
+	sendOK("after DEALLOCATE")
+	var def string
+	must(t, s.DB.QueryRowContext(ctx, "SELECT pg_get_functiondef('parley_send'::regproc)").Scan(&def))
+	exec(t, s, "DROP FUNCTION parley_send")
+	exec(t, s, def)
+	sendOK("after the function was created again")
+}
