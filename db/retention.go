@@ -28,8 +28,10 @@ type RetentionBatch struct {
 // PurgeClosedThread deletes up to limit of the oldest messages of one thread that has been
 // inactive since before cutoff; nil when there is none. The thread row is locked, so a send
 // into it waits, and a send that got there first makes it active again (skipped).
+// The typo lexicon then forgets the words only the deleted texts had (pruneSearchWords).
 func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit int) (*RetentionBatch, error) {
 	var out *RetentionBatch
+	var words []string
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var conv int64
 		err := tx.NewRaw(`SELECT id FROM conversations WHERE message_count > 0 AND last_activity_at < ?
@@ -41,6 +43,9 @@ func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit i
 			return fmt.Errorf("find closed thread: %w", err)
 		}
 		out = &RetentionBatch{ConversationID: conv}
+		if words, err = purgeWords(ctx, tx, conv, limit); err != nil {
+			return err
+		}
 		var row struct {
 			N    int      `bun:"n"`
 			Keys []string `bun:"keys,array"`
@@ -51,12 +56,28 @@ func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit i
 		out.Messages, out.Keys = row.N, row.Keys
 		return emit(ctx, tx, ChannelState, "c", conv)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.pruneSearchWords(ctx, words)
+	return out, nil
+}
+
+// purgeWords lists the words of the messages purgeBatch is about to delete (the same oldest
+// limit of the locked thread).
+func purgeWords(ctx context.Context, tx bun.Tx, conv int64, limit int) ([]string, error) {
+	var ids []int64
+	err := tx.NewRaw("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT ?", conv, limit).Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list messages to purge: %w", err)
+	}
+	return messageWords(ctx, tx, ids)
 }
 
 // purgeBatch deletes the oldest ?1 messages of thread ?0 and keeps the counters true: each
 // party's unread count loses the deleted messages it had not read, its hidden count those it
-// had hidden, the thread its message count and, with the last message, its last_message_id.
+// had hidden (with the thread or one by one), the thread its message count and, with the last
+// message, its last_message_id.
 // Files are queued in blob_deletions in the same statement. (Foreign keys are checked at the
 // end of the statement, after last_message_id moved.)
 const purgeBatch = `WITH doomed AS (
@@ -69,7 +90,8 @@ const purgeBatch = `WITH doomed AS (
 		SELECT p.party_id,
 			count(*) FILTER (WHERE d.sender_party_id <> p.party_id AND d.id > p.hidden_up_to AND NOT EXISTS (
 				SELECT 1 FROM message_reads AS r WHERE r.message_id = d.id AND r.party_id = p.party_id)) AS unread,
-			count(*) FILTER (WHERE d.id <= p.hidden_up_to) AS hidden
+			count(*) FILTER (WHERE d.id <= p.hidden_up_to OR EXISTS (
+				SELECT 1 FROM message_hides AS h WHERE h.party_id = p.party_id AND h.message_id = d.id)) AS hidden
 		FROM participants AS p CROSS JOIN doomed AS d WHERE p.conversation_id = ?0 GROUP BY p.party_id
 	), parts AS (
 		UPDATE participants AS p SET unread_count = greatest(0, p.unread_count - per.unread),
