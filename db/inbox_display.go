@@ -167,7 +167,8 @@ func threadDisplayArgs(party string, threads []*Thread) []any {
 	n := len(threads)
 	bookings, listings, lasts := make([]int64, n), make([]string, n), make([]int64, n)
 	for i, t := range threads {
-		bookings[i], listings[i], lasts[i] = deref(t.BookingID), deref(t.ListingID), deref(t.LastMessageID)
+		bookings[i], listings[i] = deref(t.BookingID), deref(t.ListingID)
+		lasts[i], _ = t.LastVisibleMessageID()
 	}
 	return []any{pgdialect.Array(bookings), pgdialect.Array(listings), pgdialect.Array(lasts), party}
 }

@@ -214,7 +214,8 @@ func blankWebhookText(ctx context.Context, tx bun.Tx, m *Message) error {
 }
 
 // HideMessage deletes a message for the viewer only (any message of a thread of theirs); it
-// counts as read. Hiding it again changes nothing.
+// counts as read, and no longer in the viewer's totalMessages nor as their inbox preview.
+// Hiding it again changes nothing.
 func (s *Store) HideMessage(ctx context.Context, v Viewer, id int64) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		m, err := lockVisibleMessage(ctx, tx, v, id)
@@ -231,7 +232,15 @@ func (s *Store) HideMessage(ctx context.Context, v Viewer, id int64) error {
 		if _, err := markRead(ctx, tx, v.Party(), "m.id = ?", m.ID); err != nil {
 			return err
 		}
-		_, err = tx.NewRaw("INSERT INTO message_hides (party_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING", v.Party(), m.ID).Exec(ctx)
+		// It leaves the party's count of the thread's messages; the newest it hid tells the
+		// inbox when its preview must look past the thread's last message.
+		_, err = tx.NewRaw(`WITH hid AS (
+				INSERT INTO message_hides (party_id, message_id) VALUES (?0, ?1) ON CONFLICT DO NOTHING RETURNING message_id
+			)
+			UPDATE participants SET hidden_count = hidden_count + 1,
+				last_hidden_message_id = greatest(last_hidden_message_id, ?1)
+			WHERE conversation_id = ?2 AND party_id = ?0 AND EXISTS (SELECT 1 FROM hid)`,
+			v.Party(), m.ID, m.ConversationID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("hide message: %w", err)
 		}

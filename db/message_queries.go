@@ -74,11 +74,19 @@ func (s *Store) Messages(ctx context.Context, v Viewer, t *Thread, p MessagePage
 	return list, nil
 }
 
-// MessagesByID loads messages by id with read state relative to party. Callers must have
+// viewerHiddenExpr tells whether party ?0 deleted the message (m) for itself, alone or with
+// the thread: two primary-key probes.
+const viewerHiddenExpr = `(EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ?0 AND h.message_id = m.id)
+	OR EXISTS (SELECT 1 FROM participants AS p WHERE p.conversation_id = m.conversation_id AND p.party_id = ?0
+		AND m.id <= p.hidden_up_to)) AS viewer_hidden`
+
+// MessagesByID loads messages by id with read state relative to party, and whether party
+// hid them (a quote of a message the viewer deleted must not show its text). Callers must have
 // authorised access to them (they come from threads the viewer takes part in).
 func (s *Store) MessagesByID(ctx context.Context, party string, ids []int64) ([]*Message, error) {
 	var msgs []*Message
-	if err := scanSelect(ctx, s.DB, s.messageQuery(party, &msgs).Where("m.id IN (?)", bun.In(ids)), &msgs); err != nil {
+	q := s.messageQuery(party, &msgs).ColumnExpr(viewerHiddenExpr, party).Where("m.id IN (?)", bun.In(ids))
+	if err := scanSelect(ctx, s.DB, q, &msgs); err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
 	setViewer(msgs, party)

@@ -41,6 +41,9 @@ type Message struct {
 	ReadAt *time.Time `bun:"read_at,scanonly"`
 	// The party the read state above is relative to.
 	ViewerParty string `bun:"-"`
+	// HiddenFromViewer: that party deleted it for itself or with the thread (set by
+	// MessagesByID only; lists leave such messages out).
+	HiddenFromViewer bool `bun:"viewer_hidden,scanonly"`
 	// The generated search document (db/message_search.go); read by `m.*`, never kept.
 	SearchDoc discard `bun:"search_doc,scanonly"`
 }

@@ -21,8 +21,10 @@ type Participant struct {
 	DeletedAt         *time.Time `bun:"deleted_at"`
 	HiddenUpTo        int64      `bun:"hidden_up_to,notnull"`
 	HiddenCount       int        `bun:"hidden_count,notnull"`
-	LastActivityAt    time.Time  `bun:"last_activity_at,notnull,default:current_timestamp"`
-	JoinedAt          time.Time  `bun:"joined_at,notnull,default:current_timestamp"`
+	// LastHiddenMessageID is the newest message the party deleted for itself (message_hides).
+	LastHiddenMessageID int64     `bun:"last_hidden_message_id,notnull"`
+	LastActivityAt      time.Time `bun:"last_activity_at,notnull,default:current_timestamp"`
+	JoinedAt            time.Time `bun:"joined_at,notnull,default:current_timestamp"`
 	// MutedAt set: muted until MutedUntil (nil: forever). See Muted.
 	MutedAt    *time.Time `bun:"muted_at"`
 	MutedUntil *time.Time `bun:"muted_until"`

@@ -63,7 +63,8 @@ const findClosedThread = `SELECT id FROM conversations
 
 // purgeBatch deletes the oldest ?1 messages of thread ?0 and keeps the counters true: each
 // party's unread count loses the deleted messages it had not read, its hidden count those it
-// had hidden, the thread its message count and, with the last message, its last_message_id.
+// had hidden (with the thread or one by one), the thread its message count and, with the last
+// message, its last_message_id.
 // Files are queued in blob_deletions in the same statement. (Foreign keys are checked at the
 // end of the statement, after last_message_id moved.)
 const purgeBatch = `WITH doomed AS (
@@ -76,7 +77,8 @@ const purgeBatch = `WITH doomed AS (
 		SELECT p.party_id,
 			count(*) FILTER (WHERE d.sender_party_id <> p.party_id AND d.id > p.hidden_up_to AND NOT EXISTS (
 				SELECT 1 FROM message_reads AS r WHERE r.message_id = d.id AND r.party_id = p.party_id)) AS unread,
-			count(*) FILTER (WHERE d.id <= p.hidden_up_to) AS hidden
+			count(*) FILTER (WHERE d.id <= p.hidden_up_to OR EXISTS (
+				SELECT 1 FROM message_hides AS h WHERE h.party_id = p.party_id AND h.message_id = d.id)) AS hidden
 		FROM participants AS p CROSS JOIN doomed AS d WHERE p.conversation_id = ?0 GROUP BY p.party_id
 	), parts AS (
 		UPDATE participants AS p SET unread_count = greatest(0, p.unread_count - per.unread),

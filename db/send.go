@@ -241,6 +241,7 @@ func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
 	m.ID, m.SenderPartyID, m.SenderRole, m.Type, m.Body, m.CreatedAt = msgID.V, sender.V, senderRole.V, typ.V, body.V, sentAt.V
 	t.Kind, t.MessageCount, t.LastActivityAt, t.CreatedAt = kind.V, count.V, activity.V, convCreated.V
 	t.ViewerRole, t.UnreadCount, t.LastReadMessageID, t.HiddenUpTo, t.HiddenCount = role.V, unread.V, lastRead.V, hiddenUpTo.V, hiddenCount.V
+	t.ViewerLastMessageID = t.LastMessageID // the sender's own new message (a replay: the last one)
 	if len(noteUsers) != len(noteIDs) {
 		return nil, fmt.Errorf("%d notification users for %d ids", len(noteUsers), len(noteIDs))
 	}

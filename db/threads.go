@@ -29,12 +29,33 @@ type Thread struct {
 	MutedAt           *time.Time `bun:"viewer_muted_at"`
 	MutedUntil        *time.Time `bun:"viewer_muted_until"`
 	PinnedAt          *time.Time `bun:"viewer_pinned_at"`
+	// ViewerLastMessageID is the newest message the viewer did not delete for itself
+	// (viewerLastExpr); see LastVisibleMessageID.
+	ViewerLastMessageID *int64 `bun:"viewer_last_message_id"`
 }
 
 // Muted reports whether the viewer's mute holds at now (a mute lapses by itself).
 func (t *Thread) Muted(now time.Time) bool {
 	return t.MutedAt != nil && (t.MutedUntil == nil || t.MutedUntil.After(now))
 }
+
+// LastVisibleMessageID is the newest message of the thread the viewer can see, if any: the
+// inbox's preview. Deleting the thread hides everything up to HiddenUpTo.
+func (t *Thread) LastVisibleMessageID() (int64, bool) {
+	if t.ViewerLastMessageID == nil || *t.ViewerLastMessageID <= t.HiddenUpTo {
+		return 0, false
+	}
+	return *t.ViewerLastMessageID, true
+}
+
+// viewerLastExpr is the newest message of thread c that party p did not delete for itself:
+// the thread's last message, unless p's newest delete-for-me reaches it; then the newest
+// other, looked up backwards along the thread's index. A party that did not hide the last
+// message pays one comparison.
+const viewerLastExpr = `CASE WHEN c.last_message_id IS NULL OR c.last_message_id > p.last_hidden_message_id THEN c.last_message_id
+	ELSE (SELECT m.id FROM messages AS m WHERE m.conversation_id = c.id AND m.id > p.hidden_up_to
+		AND NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = p.party_id AND h.message_id = m.id)
+		ORDER BY m.id DESC LIMIT 1) END AS viewer_last_message_id`
 
 // VisibleMessages is how many of the thread's messages the viewer can still see.
 func (t *Thread) VisibleMessages() int { return t.MessageCount - t.HiddenCount }
@@ -85,6 +106,7 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
 			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
 			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at`).
+		ColumnExpr(viewerLastExpr).
 		Where("p.party_id = ? AND p.kind = ?", v.Party(), v.Kind())
 }
 
@@ -286,13 +308,13 @@ var openPageStmt = &prepared{
 		// Columns by name, not c.*: a prepared c.* fails once a column is added (0A000).
 		const open = `FROM participants WHERE party_id = $1 AND kind = $2 AND deleted_at IS NULL AND archived_at IS NULL`
 		const cols = `conversation_id, party_id, role, unread_count, last_read_message_id, last_read_at, archived_at,
-			hidden_up_to, hidden_count, muted_at, muted_until, pinned_at`
+			hidden_up_to, hidden_count, last_hidden_message_id, muted_at, muted_until, pinned_at`
 		return `SELECT ` + prefixedColumns("c", "", (*Conversation)(nil)) + `, p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,
 			p.hidden_up_to AS viewer_hidden_up_to, p.hidden_count AS viewer_hidden_count,
 			p.muted_at AS viewer_muted_at, p.muted_until AS viewer_muted_until, p.pinned_at AS viewer_pinned_at,
-			tot.threads AS inbox_threads, tot.unread AS inbox_unread
+			` + viewerLastExpr + `, tot.threads AS inbox_threads, tot.unread AS inbox_unread
 		FROM ((SELECT ` + cols + ` ` + open + ` AND pinned_at IS NOT NULL
 				ORDER BY pinned_at, conversation_id LIMIT 100)
 			UNION ALL

@@ -23,8 +23,12 @@ func TestRetentionDeletesClosedThreadsInBatches(t *testing.T) {
 	send(t, e, ola, closed, "one")
 	_, fileMsg := upload(t, e, ola, closed, "old.png", pngBytes)
 	keys := storageKeys(t, e, fileMsg)
-	send(t, e, shop, closed, "two")
+	two := send(t, e, shop, closed, "two")
 	send(t, e, ola, closed, "three")
+	// Deleted for one side: its hidden count loses it with the message.
+	if r := e.GQL(t, ola, `mutation($id: ID!) { deleteMessageForMe(id: $id) }`, map[string]any{"id": two}); r.Code() != "" {
+		t.Fatalf("deleteMessageForMe: %+v", r.Errors)
+	}
 	_, keptFile := upload(t, e, ola, active, "new.png", pngBytes)
 	keptKeys := storageKeys(t, e, keptFile)
 	setActivity := func(conv string, ago time.Duration) {
@@ -114,6 +118,22 @@ func checkCounters(t *testing.T, e *apptest.Env, conv string) {
 	for _, b := range bad {
 		if b.Kept != b.Actual {
 			t.Fatalf("party %s: unread_count %d, %d unread messages", b.Party, b.Kept, b.Actual)
+		}
+	}
+	var hidden []struct {
+		Party  string `bun:"party_id"`
+		Kept   int    `bun:"hidden_count"`
+		Actual int    `bun:"actual"`
+	}
+	err = e.Store.DB.NewRaw(`SELECT p.party_id, p.hidden_count, (SELECT count(*) FROM messages AS m WHERE m.conversation_id = p.conversation_id
+			AND (m.id <= p.hidden_up_to OR EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = p.party_id AND h.message_id = m.id))) AS actual
+		FROM participants AS p WHERE p.conversation_id = ?`, conv).Scan(context.Background(), &hidden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hidden {
+		if h.Kept != h.Actual {
+			t.Fatalf("party %s: hidden_count %d, %d hidden messages", h.Party, h.Kept, h.Actual)
 		}
 	}
 	var kept, actual int

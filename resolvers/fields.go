@@ -170,10 +170,11 @@ func (r *conversationResolver) ViewerRole(_ context.Context, t *db.Thread) (grap
 	return graph.Role(strings.ToUpper(t.ViewerRole)), nil
 }
 func (r *conversationResolver) LastMessage(ctx context.Context, t *db.Thread) (*db.Message, error) {
-	if t.LastMessageID == nil || *t.LastMessageID <= t.HiddenUpTo {
+	id, ok := t.LastVisibleMessageID()
+	if !ok {
 		return nil, nil
 	}
-	return loadOne(ctx, r.loaders(ctx).messages, *t.LastMessageID)
+	return loadOne(ctx, r.loaders(ctx).messages, id)
 }
 func (r *conversationResolver) UnreadCount(_ context.Context, t *db.Thread) (int, error) {
 	return t.UnreadCount, nil

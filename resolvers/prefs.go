@@ -72,9 +72,13 @@ func (r *messageResolver) ReplyTo(ctx context.Context, m *db.Message) (*db.Messa
 	if err != nil {
 		return nil, err
 	}
-	if q == nil { // deleted since: a removed quote
-		gone := time.Time{}
+	gone := time.Time{}
+	switch {
+	case q == nil: // deleted since: a removed quote
 		q = &db.Message{ID: *m.ReplyToID, ConversationID: m.ConversationID, RemovedAt: &gone}
+	case q.HiddenFromViewer: // the viewer deleted it for themselves: removed for them alone
+		q = &db.Message{ID: q.ID, ConversationID: q.ConversationID, SenderPartyID: q.SenderPartyID,
+			SenderUserID: q.SenderUserID, SenderRole: q.SenderRole, Type: q.Type, CreatedAt: q.CreatedAt, RemovedAt: &gone}
 	}
 	return q, nil
 }

@@ -33,8 +33,8 @@ func (a *api) loadDisplay(ctx context.Context, party string, threads []*resolver
 		if t.ListingID != nil {
 			listingIDs = append(listingIDs, *t.ListingID)
 		}
-		if t.LastMessageID != nil && *t.LastMessageID > t.HiddenUpTo {
-			lastIDs = append(lastIDs, *t.LastMessageID)
+		if id, ok := t.LastVisibleMessageID(); ok {
+			lastIDs = append(lastIDs, id)
 		}
 	}
 	if err := d.loadSubjects(ctx, a.res, bookingIDs, listingIDs); err != nil {
