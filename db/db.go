@@ -90,6 +90,12 @@ type Store struct {
 	// SearchRareMatches overrides rareMatches (db/message_search.go) when not zero; tests set
 	// it below zero to take the thread walk on a small database.
 	SearchRareMatches float64
+	// ReplayWalkIDs overrides replayWalkIDs (db/live_replay.go) when not zero; tests set it
+	// below zero to read a small database's replays conversation by conversation.
+	ReplayWalkIDs int64
+	// EraseBatch is how many messages one step of an erasure blanks (0: 200); tests make it
+	// small to erase over several steps.
+	EraseBatch int
 }
 
 // NewStore wraps an open database.

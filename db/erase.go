@@ -36,8 +36,8 @@ type AuditEntry struct {
 	CreatedAt     time.Time       `bun:"created_at"`
 }
 
-// Erasure is what an erasure did; Already is set when the user had been erased before (and
-// nothing changed).
+// Erasure is what an erasure did; Already is set when the user had been erased before (then
+// Messages and Files count only what an interrupted erasure had left).
 type Erasure struct {
 	UserID   string
 	ErasedAt time.Time
@@ -45,13 +45,17 @@ type Erasure struct {
 	Messages int
 	Files    int
 	Audit    *AuditEntry
-	// Keys are the stored files to delete now that the transaction committed.
+	// Keys are the stored files to delete now that the transactions committed.
 	Keys []string
 }
 
-// EraseUser erases a user in one transaction, recording who (actorKeyID) and why in the
-// audit log. The stored files it unlinks are listed in blob_deletions and returned in Keys:
-// the caller deletes them after the commit (DeleteBlobs), the privacy worker retries leftovers.
+// EraseUser erases a user, recording who (actorKeyID) and why in the audit log. The user row
+// and what hangs off it go in one transaction; their messages then go EraseBatch at a time,
+// each batch its own transaction (a long one would hold back the id horizon, and with it every
+// live stream). Each blanked message records an 'erased' change (messageChanged). The stored
+// files it unlinks are listed in blob_deletions and returned in Keys: the caller deletes them
+// after the commit (DeleteBlobs), the privacy worker retries leftovers. Erasing an erased user
+// again blanks only what an interrupted erasure left (Already).
 func (s *Store) EraseUser(ctx context.Context, userID, actorKeyID, reason string) (*Erasure, error) {
 	out := &Erasure{UserID: userID}
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -67,48 +71,40 @@ func (s *Store) EraseUser(ctx context.Context, userID, actorKeyID, reason string
 			out.Already, out.ErasedAt = true, erased.Time
 			return nil
 		}
-		return eraseInTx(ctx, tx, out, actorKeyID, reason)
+		return eraseUserRow(ctx, tx, out, actorKeyID, reason)
 	})
 	if err != nil {
 		return nil, err
 	}
+	words, err := s.eraseMessages(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.finishErasure(ctx, out); err != nil {
+		return nil, err
+	}
+	s.pruneSearchWords(ctx, words)
 	return out, nil
 }
 
-func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason string) error {
+// eraseUserRow clears the user and what they own, and writes the audit entry (its counts are
+// filled in by finishErasure).
+func eraseUserRow(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason string) error {
 	id := out.UserID
-	// Files of their messages and their exports: unlinked here, deleted after the commit.
+	// Their exports' files: unlinked here, deleted after the commit.
 	err := tx.NewRaw(`WITH gone AS (
-			DELETE FROM attachments AS a USING messages AS m
-			WHERE m.id = a.message_id AND m.sender_user_id = ?0 RETURNING a.storage_key
-		), exports AS (
-			DELETE FROM data_exports WHERE user_id = ?0 RETURNING storage_key
+			DELETE FROM data_exports WHERE user_id = ? RETURNING storage_key
 		), keys AS (
-			SELECT storage_key FROM gone WHERE storage_key <> '' UNION SELECT storage_key FROM exports WHERE storage_key <> ''
+			SELECT storage_key FROM gone WHERE storage_key <> ''
 		), queued AS (
 			INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM keys ON CONFLICT DO NOTHING
 		)
 		SELECT storage_key FROM keys`, id).Scan(ctx, &out.Keys)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("unlink files: %w", err)
+		return fmt.Errorf("unlink exports: %w", err)
 	}
-	out.Files = len(out.Keys)
-	// Others' notifications about their messages carry the text and the sender's name.
-	_, err = tx.NewRaw(`UPDATE notifications SET title = ?, body = ''
-		WHERE message_id IN (SELECT id FROM messages WHERE sender_user_id = ?)`, i18n.Text(i18n.Default, i18n.NewMessage), id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("blank notifications: %w", err)
-	}
-	var ids, convs []int64
-	err = tx.NewRaw(`UPDATE messages SET body = '', client_message_id = NULL, template_id = NULL,
-			removed_at = coalesce(removed_at, now())
-		WHERE sender_user_id = ? RETURNING id, conversation_id`, id).Scan(ctx, &ids, &convs)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("blank messages: %w", err)
-	}
-	out.Messages = len(ids)
 	for _, q := range eraseStatements {
-		if _, err := tx.NewRaw(q, id, pgArray(ids)).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw(q, id).Exec(ctx); err != nil {
 			return fmt.Errorf("erase user: %w", err)
 		}
 	}
@@ -118,26 +114,51 @@ func eraseInTx(ctx context.Context, tx bun.Tx, out *Erasure, actorKeyID, reason 
 	if err != nil {
 		return fmt.Errorf("clear user: %w", err)
 	}
-	details, _ := json.Marshal(map[string]int{"messages": out.Messages, "files": out.Files})
-	out.Audit = &AuditEntry{Action: "user.erased", ActorKeyID: actorKeyID, SubjectUserID: id, Reason: reason, Details: details}
+	out.Audit = &AuditEntry{Action: "user.erased", ActorKeyID: actorKeyID, SubjectUserID: id, Reason: reason}
 	err = tx.NewRaw(`INSERT INTO audit_log (action, actor_key_id, subject_user_id, reason, details)
-		VALUES (?, ?, ?, ?, ?) RETURNING id, created_at`, out.Audit.Action, actorKeyID, id, reason, string(details)).
+		VALUES (?, ?, ?, ?, '{}') RETURNING id, created_at`, out.Audit.Action, actorKeyID, id, reason).
 		Scan(ctx, &out.Audit.ID, &out.Audit.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
 	}
-	for _, c := range distinct(convs) {
-		if err := emit(ctx, tx, ChannelState, "c", c); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-// eraseStatements remove or clear the rest of what Parley holds about the user (?0), whose
-// blanked messages are ?1 (an array of ids: messages has no index by sender, so the one
-// UPDATE that blanked them found them). Reports they filed stay for moderation, without their
-// own words.
+// finishErasure blanks the texts and files of the user's webhook events (and the previews in
+// the notification events about their messages) still in the outbox (after the
+// batches, so that an event a send wrote meanwhile is among them) and fills in the audit
+// entry's counts.
+func (s *Store) finishErasure(ctx context.Context, out *Erasure) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// A notification event's title names the sender too: it gets the title the erased
+		// notifications got.
+		_, err := tx.NewRaw(`UPDATE webhook_events SET data = CASE WHEN data #> '{notification}' IS NOT NULL
+				THEN jsonb_set(jsonb_set(data, '{notification,body}', '""'), '{notification,title}', to_jsonb(?1::text))
+				ELSE `+blankedEventData+` END
+			WHERE (data #>> '{message,sender_id}' IN (?0, 'usr_' || ?0)
+				OR data #>> '{notification,data,message_id}' IN (SELECT 'msg_' || m.id FROM messages AS m WHERE m.sender_user_id = ?0))
+			AND (`+eventCarriesText+` OR data #>> '{notification,title}' <> ?1)`,
+			out.UserID, i18n.Text(i18n.Default, i18n.NewMessage)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("blank webhook text: %w", err)
+		}
+		if out.Audit == nil {
+			return nil
+		}
+		out.Audit.Details, _ = json.Marshal(map[string]int{"messages": out.Messages, "files": out.Files})
+		_, err = tx.NewRaw("UPDATE audit_log SET details = ? WHERE id = ?", string(out.Audit.Details), out.Audit.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("write audit counts: %w", err)
+		}
+		return nil
+	})
+}
+
+// eraseStatements remove or clear the rest of what Parley holds about the user (?0) outside
+// their messages (eraseBatchStatements). Reactions of theirs elsewhere go as an unsent
+// message's do (a car owner's party is their user id; a workshop user reacts as the workshop,
+// which stays); their deletes-for-me go with them. Reports they filed stay for moderation,
+// without their own words.
 var eraseStatements = []string{
 	`DELETE FROM notifications WHERE user_id = ?0`,
 	`DELETE FROM push_subscriptions WHERE user_id = ?0`,
@@ -146,18 +167,19 @@ var eraseStatements = []string{
 	`DELETE FROM presence WHERE user_id = ?0`,
 	`DELETE FROM blocks WHERE blocked_user_id = ?0 OR blocker_party = ?0`,
 	`DELETE FROM message_templates WHERE owner_id = ?0`,
-	// The bodies their messages had before each edit are their text too. Reactions go as an
-	// unsent message's do: all reactions to their blanked messages, and their own elsewhere (a
-	// car owner's party is their user id; a workshop user reacts as the workshop, which stays).
-	// Their deletes-for-me go with them. message_events rows stay: they hold no text, only
-	// which message changed, and they are others' positions in the messageChanged stream.
-	`DELETE FROM message_edits WHERE message_id = ANY(?1::bigint[])`,
-	`DELETE FROM message_reactions WHERE message_id = ANY(?1::bigint[]) OR party_id = ?0`,
-	`DELETE FROM message_hides WHERE party_id = ?0`,
+	`DELETE FROM message_reactions WHERE party_id = ?0`,
+	// Their deletes-for-me leave their hidden counts (those after the thread's hidden_up_to
+	// were counted one by one).
+	`WITH gone AS (
+		DELETE FROM message_hides AS h USING messages AS m WHERE h.party_id = ?0 AND m.id = h.message_id
+		RETURNING m.conversation_id, m.id
+	), per AS (
+		SELECT g.conversation_id, count(*) FILTER (WHERE g.id > p.hidden_up_to) AS n FROM gone AS g
+		JOIN participants AS p ON p.conversation_id = g.conversation_id AND p.party_id = ?0 GROUP BY g.conversation_id
+	)
+	UPDATE participants AS p SET hidden_count = greatest(0, p.hidden_count - per.n), last_hidden_message_id = 0
+	FROM per WHERE p.conversation_id = per.conversation_id AND p.party_id = ?0`,
 	`UPDATE reports SET details = '' WHERE reporter_id = ?0`,
-	// Outbox payloads still waiting to go out carry the message text: blank it.
-	`UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')
-		WHERE data #>> '{message,sender_id}' IN (?0, 'usr_' || ?0) AND data #> '{message,content}' IS NOT NULL`,
 }
 
 func distinct(ids []int64) []int64 {

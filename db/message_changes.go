@@ -11,7 +11,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Changes to messages after they were sent: edit, unsend, delete-for-me and reactions. Each
+// Changes to messages after they were sent: edit, unsend, delete-for-me, reactions and the
+// sender's erasure. Each
 // change others must see writes a message_events row (the messageChanged stream) in the same
 // transaction, and wakes the live hubs after the commit, as a send does.
 
@@ -20,6 +21,9 @@ const (
 	ChangeEdited    = "edited"
 	ChangeUnsent    = "unsent"
 	ChangeReactions = "reactions"
+	// ChangeErased: the back office erased the sender (EraseUser); the message is blanked,
+	// removed, and from a deleted user.
+	ChangeErased = "erased"
 )
 
 // MessageChange is one change to a message, in the order of the messageChanged stream.
@@ -138,12 +142,13 @@ func (s *Store) EditMessage(ctx context.Context, v Viewer, id int64, body string
 }
 
 // UnsendMessage deletes the viewer's own message for everyone within window of sending it:
-// its text, edit history and reactions are deleted, and its attachments' rows; it returns the
-// storage keys of their files, for the caller to delete after the commit. Unsending it again
-// changes nothing.
+// its text, edit history and reactions are deleted, and its attachments' rows. Their files are
+// queued in blob_deletions in the same transaction and their keys returned, for the caller to
+// delete after the commit (DeleteBlobs); the privacy worker retries what that misses.
+// Unsending it again changes nothing.
 func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window time.Duration) (*Message, []string, error) {
 	var m *Message
-	var keys []string
+	var keys, words []string
 	var change int64
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -156,10 +161,12 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		if err := ownWithin(v, m, window, "unsent", "; after that use deleteMessageForMe"); err != nil {
 			return err
 		}
-		err = tx.NewDelete().Model((*Attachment)(nil)).Where("message_id = ? AND storage_key <> ''", m.ID).
-			Returning("storage_key").Scan(ctx, &keys)
+		err = tx.NewRaw(unlinkFiles, m.ID).Scan(ctx, &keys)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("delete attachments: %w", err)
+		}
+		if words, err = messageWords(ctx, tx, []int64{m.ID}); err != nil {
+			return err
 		}
 		if err := eraseMessageText(ctx, tx, m); err != nil {
 			return err
@@ -171,8 +178,17 @@ func (s *Store) UnsendMessage(ctx context.Context, v Viewer, id int64, window ti
 		return nil, nil, err
 	}
 	s.wakeChange(ctx, change, m.ConversationID)
+	s.pruneSearchWords(ctx, words) // a few probes: the typo lexicon forgets words only it had
 	return m, keys, nil
 }
+
+// unlinkFiles deletes message ?0's stored attachments and queues their files for deletion.
+const unlinkFiles = `WITH gone AS (
+		DELETE FROM attachments WHERE message_id = ?0 AND storage_key <> '' RETURNING storage_key
+	), queued AS (
+		INSERT INTO blob_deletions (storage_key) SELECT storage_key FROM gone ON CONFLICT DO NOTHING
+	)
+	SELECT storage_key FROM gone`
 
 // eraseMessageText deletes what an unsent message said: its body, history, reactions, the
 // remaining attachment rows (links elsewhere) and the preview in notifications about it.
@@ -198,20 +214,32 @@ func eraseMessageText(ctx context.Context, tx bun.Tx, m *Message) error {
 	return nil
 }
 
-// blankWebhookText blanks the message's text in the webhook outbox (message.received and
-// message.updated events), which a pending or replayed delivery would otherwise still send.
+// blankWebhookText blanks the message's text and empties its attachments (their names and
+// URLs) in the webhook outbox (message.received and message.updated events), which a pending
+// or replayed delivery would otherwise still send.
 // Its events were all written after it was sent, so the scan walks back by id only to the
 // last event older than that by sendSkew, never over the whole outbox.
 func blankWebhookText(ctx context.Context, tx bun.Tx, m *Message) error {
-	_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET data = jsonb_set(data, '{message,content}', '""')
-		WHERE id > coalesce((SELECT id FROM webhook_events WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)
-		AND data #>> '{message,id}' = ? AND data #>> '{message,content}' <> ''`,
+	_, err := tx.ExecContext(ctx, `UPDATE webhook_events SET data = `+blankedEventData+`
+		WHERE id > coalesce((SELECT id FROM webhook_events WHERE created_at < ?0 ORDER BY id DESC LIMIT 1), 0)
+		AND (data #>> '{message,id}' = ?1 OR data #>> '{notification,data,message_id}' = ?1)
+		AND `+eventCarriesText,
 		m.CreatedAt.Add(-sendSkew), wireID("msg_", m.ID))
 	if err != nil {
 		return fmt.Errorf("blank webhook text: %w", err)
 	}
 	return nil
 }
+
+// blankedEventData is a webhook event's data without the message's text and files (a
+// message event) or the notification's preview of it (a notification event).
+const blankedEventData = `CASE WHEN data #> '{message}' IS NOT NULL
+	THEN jsonb_set(jsonb_set(data, '{message,content}', '""'), '{message,attachments}', '[]', data #> '{message,attachments}' IS NOT NULL)
+	ELSE jsonb_set(data, '{notification,body}', '""') END`
+
+// eventCarriesText keeps blankedEventData from rewriting events that are blank already.
+const eventCarriesText = `(data #>> '{message,content}' <> '' OR data #> '{message,attachments}' <> '[]'
+	OR data #>> '{notification,body}' <> '')`
 
 // HideMessage deletes a message for the viewer only (any message of a thread of theirs); it
 // counts as read, and no longer in the viewer's totalMessages nor as their inbox preview.

@@ -28,8 +28,10 @@ type RetentionBatch struct {
 // PurgeClosedThread deletes up to limit of the oldest messages of one thread that has been
 // inactive since before cutoff; nil when there is none. The thread row is locked, so a send
 // into it waits, and a send that got there first makes it active again (skipped).
+// The typo lexicon then forgets the words only the deleted texts had (pruneSearchWords).
 func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit int) (*RetentionBatch, error) {
 	var out *RetentionBatch
+	var words []string
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var conv int64
 		err := tx.NewRaw(findClosedThread, cutoff).Scan(ctx, &conv)
@@ -40,6 +42,9 @@ func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit i
 			return fmt.Errorf("find closed thread: %w", err)
 		}
 		out = &RetentionBatch{ConversationID: conv}
+		if words, err = purgeWords(ctx, tx, conv, limit); err != nil {
+			return err
+		}
 		var row struct {
 			N    int      `bun:"n"`
 			Keys []string `bun:"keys,array"`
@@ -50,7 +55,22 @@ func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit i
 		out.Messages, out.Keys = row.N, row.Keys
 		return emit(ctx, tx, ChannelState, "c", conv)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.pruneSearchWords(ctx, words)
+	return out, nil
+}
+
+// purgeWords lists the words of the messages purgeBatch is about to delete (the same oldest
+// limit of the locked thread).
+func purgeWords(ctx context.Context, tx bun.Tx, conv int64, limit int) ([]string, error) {
+	var ids []int64
+	err := tx.NewRaw("SELECT id FROM messages WHERE conversation_id = ? ORDER BY id LIMIT ?", conv, limit).Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("list messages to purge: %w", err)
+	}
+	return messageWords(ctx, tx, ids)
 }
 
 // findClosedThread locks one thread inactive since ?0 that still holds messages, from the

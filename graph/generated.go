@@ -3535,6 +3535,8 @@ enum MessageChangeKind {
   EDITED
   UNSENT
   REACTIONS
+  "The back office erased the sender (eraseUser): the message is blanked, removed, from a deleted user."
+  ERASED
 }
 
 "A change to a message already sent, in the order of the messageChanged stream."
@@ -4024,7 +4026,9 @@ type Mutation {
   Back-office (X-API-Key only): erases a user. Their messages stay in their threads, blanked and
   shown from a deleted user; their files are deleted from storage; their personal fields are
   cleared; every token of theirs is refused from now on; the audit log records it with reason.
-  Erasing an erased user changes nothing (alreadyErased).
+  Open clients of the other participants get each blanked message as an ERASED messageChanged,
+  and conversationUpdated for the threads. Erasing an erased user changes nothing
+  (alreadyErased), except to finish the blanking an interrupted erasure left.
   """
   eraseUser(userId: ID!, reason: String!): UserErasure!
 }

@@ -728,17 +728,20 @@ const (
 	MessageChangeKindEdited    MessageChangeKind = "EDITED"
 	MessageChangeKindUnsent    MessageChangeKind = "UNSENT"
 	MessageChangeKindReactions MessageChangeKind = "REACTIONS"
+	// The back office erased the sender (eraseUser): the message is blanked, removed, from a deleted user.
+	MessageChangeKindErased MessageChangeKind = "ERASED"
 )
 
 var AllMessageChangeKind = []MessageChangeKind{
 	MessageChangeKindEdited,
 	MessageChangeKindUnsent,
 	MessageChangeKindReactions,
+	MessageChangeKindErased,
 }
 
 func (e MessageChangeKind) IsValid() bool {
 	switch e {
-	case MessageChangeKindEdited, MessageChangeKindUnsent, MessageChangeKindReactions:
+	case MessageChangeKindEdited, MessageChangeKindUnsent, MessageChangeKindReactions, MessageChangeKindErased:
 		return true
 	}
 	return false

@@ -122,6 +122,11 @@ func TestEraseUserDeletesEditHistoryReactionsHidesAndQuotedText(t *testing.T) {
 	if q := view(t, e, shop, reply.ID).ReplyTo; q == nil || q.Excerpt != "see you at the workshop" || q.SenderName != "Ola Nordmann" {
 		t.Fatalf("before the erasure the quote = %+v", q)
 	}
+	const hiddenCount = `SELECT hidden_count FROM participants WHERE party_id = 'co-ola'
+		AND conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)`
+	if n := count(t, e, hiddenCount, other.MessageID); n != 1 {
+		t.Fatalf("before the erasure their hidden count is %d, want 1", n)
+	}
 	events := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID)
 	if events == 0 {
 		t.Fatal("no message_events rows before the erasure")
@@ -141,10 +146,16 @@ func TestEraseUserDeletesEditHistoryReactionsHidesAndQuotedText(t *testing.T) {
 			t.Errorf("%s: %d rows left", what, n)
 		}
 	}
-	// message_events keep the stream's positions; they must never hold text. A new column
-	// there has to be looked at here (and in eraseUser).
-	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID); n != events {
-		t.Errorf("message_events: %d rows, were %d", n, events)
+	if n := count(t, e, hiddenCount, other.MessageID); n != 0 {
+		t.Errorf("their hidden count is %d with their deletes-for-me gone", n)
+	}
+	// message_events keep the stream's positions (plus one 'erased' change for their message);
+	// they must never hold text. A new column there has to be looked at here (and in eraseUser).
+	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id IN (?, ?)", mine.MessageID, theirs.MessageID); n != events+1 {
+		t.Errorf("message_events: %d rows, were %d before the erasure", n, events)
+	}
+	if n := count(t, e, "SELECT count(*) FROM message_events WHERE message_id = ? AND kind = 'erased' AND actor = 'backoffice'", mine.MessageID); n != 1 {
+		t.Errorf("%d erased changes of the erased message, want 1", n)
 	}
 	var cols []string
 	if err := e.Store.DB.NewRaw(`SELECT column_name FROM information_schema.columns

@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/parley/parley/db"
 	"github.com/parley/parley/graph"
+	"github.com/parley/parley/privacy"
 )
 
 // Edit, unsend, delete-for-me and reactions, and the messageChanged stream that carries them.
@@ -64,18 +64,9 @@ func (r *mutationResolver) UnsendMessage(ctx context.Context, id string) (*db.Me
 	if err != nil {
 		return nil, err
 	}
-	r.deleteFiles(ctx, keys)
+	// Files go after the commit; what fails here stays queued for the privacy worker.
+	privacy.DeleteBlobs(context.WithoutCancel(ctx), r.Store, r.Files, keys)
 	return m, nil
-}
-
-// deleteFiles deletes an unsent message's files once nothing refers to them. A failure leaves
-// a file nobody can reach (its row is gone); it is logged by key, never by name.
-func (r *Resolver) deleteFiles(ctx context.Context, keys []string) {
-	for _, k := range keys {
-		if err := r.Files.Delete(context.WithoutCancel(ctx), k); err != nil {
-			slog.Warn("delete an unsent message's file", "key", k, "err", err)
-		}
-	}
 }
 
 func (r *mutationResolver) DeleteMessageForMe(ctx context.Context, id string) (bool, error) {

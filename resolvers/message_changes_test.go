@@ -150,6 +150,9 @@ func TestUnsendDeletesTextAndFilesFromStorage(t *testing.T) {
 	if n := count(t, e, "attachments WHERE storage_key = '"+key+"'"); n != 0 {
 		t.Fatalf("%d attachment rows left", n)
 	}
+	if n := count(t, e, "blob_deletions"); n != 0 {
+		t.Fatalf("%d file deletions still queued after the file was deleted", n)
+	}
 	e.GQL(t, ola, unsendMutation, map[string]any{"id": text.ID}).Decode(t, &out)
 	got := viewMessage(t, e, shop, text.ID)
 	if got.Body != "" || got.UnsentAt == nil || len(got.Edits) != 0 || len(got.Reactions) != 0 || len(got.Attachments) != 0 {

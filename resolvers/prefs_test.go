@@ -324,6 +324,43 @@ func TestReplyToAHiddenMessageIsRefused(t *testing.T) {
 	}
 }
 
+// A reply quoting a message its sender unsent since shows the quote as removed, with no
+// text, to both participants.
+func TestReplyToAnUnsentMessageShowsItRemoved(t *testing.T) {
+	e := apptest.New(t)
+	conv := threadOf(t, e, 1001)
+	ola, shop := e.User(t, "co-ola"), e.User(t, "ws-bilfix")
+	orig := send(t, e, ola, conv, "ring meg på 99887766").SendMessage.Message
+	q, r := reply(t, e, shop, conv, orig.ID, "ok, ringer")
+	if q == nil || q.Removed || q.Excerpt == "" {
+		t.Fatalf("quote before the unsend: %+v %+v", q, r.Errors)
+	}
+	var answer struct {
+		SendMessage struct{ Message struct{ MessageID int } }
+	}
+	r.Decode(t, &answer)
+	e.GQL(t, ola, unsendMutation, map[string]any{"id": orig.ID}).Decode(t, new(any))
+	for who, c := range map[string]apptest.Creds{"sender": ola, "replier": shop} {
+		var page struct {
+			Messages struct {
+				Nodes []struct {
+					MessageID int
+					ReplyTo   *quoted
+				}
+			}
+		}
+		e.GQL(t, c, `query($c: ID!) { messages(conversationId: $c, last: 1) { nodes { messageId replyTo { messageId excerpt removed } } } }`,
+			map[string]any{"c": conv}).Decode(t, &page)
+		n := page.Messages.Nodes
+		if len(n) != 1 || n[0].MessageID != answer.SendMessage.Message.MessageID || n[0].ReplyTo == nil {
+			t.Fatalf("%s's thread: %+v", who, n)
+		}
+		if got := n[0].ReplyTo; got.MessageID != orig.MessageID || !got.Removed || got.Excerpt != "" {
+			t.Errorf("%s sees the quote of an unsent message as %+v", who, got)
+		}
+	}
+}
+
 type deliveryRow struct {
 	MessageID     int
 	DeliveryState *string

@@ -27,6 +27,24 @@ func TestUnsendBlanksTheTextInWebhookEvents(t *testing.T) {
 	if n := count(t, e, "webhook_events"); n != 3 {
 		t.Errorf("%d webhook events, want 3 (received, updated, deleted)", n)
 	}
+	file := uploadedID(t, upload(t, e, per, conv, "porten-4711.png", pngBytes))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%porten-4711%' AND data::text LIKE '%/attachments/%'"); n != 1 {
+		t.Fatalf("%d events carry the file's name and URL before the unsend, want 1", n)
+	}
+	e.GQL(t, per, unsendMutation, map[string]any{"id": file}).Decode(t, new(any))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%porten-4711%' OR data::text LIKE '%/attachments/%'"); n != 0 {
+		t.Errorf("%d webhook events still carry the unsent file's name or URL", n)
+	}
+}
+
+// uploadedID is the id of the message an upload sent.
+func uploadedID(t *testing.T, r *apptest.Response) string {
+	t.Helper()
+	var out struct {
+		SendMessage struct{ Message struct{ ID string } }
+	}
+	r.Decode(t, &out)
+	return out.SendMessage.Message.ID
 }
 
 // The notification about an unsent text message shows no text, and does not claim an
@@ -80,5 +98,13 @@ func TestModerationRemovalBlanksHistoryAndWebhookText(t *testing.T) {
 	}
 	if n := count(t, e, "message_edits"); n != 0 {
 		t.Errorf("%d edit history rows of the removed message are left", n)
+	}
+	file := uploadedID(t, upload(t, e, per, conv, "konto-1234.png", pngBytes))
+	e.GQL(t, anne, `mutation($m: ID!) { reportMessage(input: {messageId: $m, reason: FRAUD}) { id } }`,
+		map[string]any{"m": file}).Decode(t, &rep)
+	e.GQL(t, apptest.Office(), `mutation($id: ID!) { resolveReport(input: {reportId: $id, action: REMOVE_MESSAGE}) { status } }`,
+		map[string]any{"id": rep.ReportMessage.ID}).Decode(t, new(any))
+	if n := count(t, e, "webhook_events WHERE data::text LIKE '%konto-1234%' OR data::text LIKE '%/attachments/%'"); n != 0 {
+		t.Errorf("%d webhook events still carry the removed file's name or URL", n)
 	}
 }

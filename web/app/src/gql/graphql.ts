@@ -55,6 +55,8 @@ export type ListingStatus =
 
 export type MessageChangeKind =
   | 'EDITED'
+  /** The back office erased the sender (eraseUser): the message is blanked, removed, from a deleted user. */
+  | 'ERASED'
   | 'REACTIONS'
   | 'UNSENT';
 
