@@ -61,6 +61,7 @@ type Authenticator struct {
 	apiKeys [][]byte
 	store   *db.Store
 	recheck time.Duration
+	tokens  tokenCache
 	users   sync.Map // user id -> userState
 	genMu   sync.Mutex
 	gen     uint64 // revocations heard of, under genMu
@@ -144,6 +145,9 @@ func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
 	if len(token) > MaxTokenBytes {
 		return db.Viewer{}, nil, fmt.Errorf("token is longer than %d KiB: %w", MaxTokenBytes>>10, ErrUnauthenticated)
 	}
+	if v, c, ok := a.tokens.get(token, time.Now()); ok {
+		return v, c, nil
+	}
 	var c Claims
 	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256", "RS256", "ES256"}),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(ClockSkew)}
@@ -153,7 +157,7 @@ func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
 	if a.Audience != "" {
 		opts = append(opts, jwt.WithAudience(a.Audience))
 	}
-	_, err := jwt.ParseWithClaims(token, &c, a.key, opts...)
+	tok, err := jwt.ParseWithClaims(token, &c, a.key, opts...)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return db.Viewer{}, nil, fmt.Errorf("token expired: %w", ErrUnauthenticated)
@@ -178,6 +182,9 @@ func (a *Authenticator) parse(token string) (db.Viewer, *Claims, error) {
 	}
 	if v.Role != db.RoleWorkshop {
 		v.OrgNr = ""
+	}
+	if tok.Method.Alg() == "HS256" {
+		a.tokens.put(token, v, &c, time.Now())
 	}
 	return v, &c, nil
 }

@@ -96,10 +96,11 @@ type Store struct {
 	// EraseBatch is how many messages one step of an erasure blanks (0: 200); tests make it
 	// small to erase over several steps.
 	EraseBatch int
+	wakes      *waker // sends' wake-ups (nil: each its own statement)
 }
 
 // NewStore wraps an open database.
-func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb} }
+func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: &waker{}} }
 
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return s.DB.RunInTx(ctx, nil, fn)

@@ -34,8 +34,7 @@ func (s *Store) PurgeClosedThread(ctx context.Context, cutoff time.Time, limit i
 	var words []string
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var conv int64
-		err := tx.NewRaw(`SELECT id FROM conversations WHERE message_count > 0 AND last_activity_at < ?
-			ORDER BY last_activity_at LIMIT 1 FOR UPDATE SKIP LOCKED`, cutoff).Scan(ctx, &conv)
+		err := tx.NewRaw(findClosedThread, cutoff).Scan(ctx, &conv)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -73,6 +72,14 @@ func purgeWords(ctx context.Context, tx bun.Tx, conv int64, limit int) ([]string
 	}
 	return messageWords(ctx, tx, ids)
 }
+
+// findClosedThread locks one thread inactive since ?0 that still holds messages, from the
+// oldest day of last activity (conversations_retention_day_idx, migration 20261201000140: a
+// day, not the time, so that a send's update of the thread stays HOT). Within the cutoff's own
+// day the index is read until a thread older than the cutoff: a day's threads at most.
+const findClosedThread = `SELECT id FROM conversations
+	WHERE retention_day <= (?0::timestamptz AT TIME ZONE 'UTC')::date AND last_activity_at < ?0 AND message_count > 0
+	ORDER BY retention_day LIMIT 1 FOR UPDATE SKIP LOCKED`
 
 // purgeBatch deletes the oldest ?1 messages of thread ?0 and keeps the counters true: each
 // party's unread count loses the deleted messages it had not read, its hidden count those it

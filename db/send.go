@@ -104,7 +104,7 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 	// process dies first) only delays delivery: the hubs also read every second.
 	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := r.wake(wakeCtx, s.DB); err != nil {
+	if err := r.wakeWith(wakeCtx, s.DB, s.wakes); err != nil {
 		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
 	}
 	return &r.res, nil
@@ -129,6 +129,46 @@ const sendSQL = `SELECT * FROM parley_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 // once per row of it, after it.
 const sendSQLTraced = `SELECT s.* FROM (SELECT set_config('parley.traceparent', ?18, true) AS tp) AS t,
 	parley_send(?0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 || left(t.tp, 0), ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) AS s`
+
+// sendStmt is sendSQL prepared on each connection (db/prepared.go): parsing and planning the
+// call cost PostgreSQL 50-70 µs a send.
+var sendStmt = &prepared{name: "parley_send_go",
+	params: "bigint, text, text, text, text, text, bigint, text, text, text, text, text[], text[], bigint[], text[], text[], text[], bigint",
+	body:   func() string { return "SELECT * FROM parley_send(" + dollars(18) + ")" }}
+
+// sendPrepared runs sendStmt with args on one of bdb's connections, preparing it there first
+// when needed (again after a DEALLOCATE, or after a migration changed parley_send's columns).
+func sendPrepared(ctx context.Context, bdb *bun.DB, args []any, v Viewer, conv int64) (*sendRow, error) {
+	conn, err := bdb.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	exec := "EXECUTE " + sendStmt.name + "(" + placeholders(len(args)) + ")"
+	for force := false; ; force = true {
+		if err := prepareOn(ctx, conn.Conn, sendStmt, force); err != nil {
+			return nil, err
+		}
+		r, err := scanSend(conn.QueryRowContext(ctx, exec, args...), v, conv)
+		switch code := pgCode(err); {
+		case force || (code != "26000" && code != "0A000"):
+			return r, err
+		case code == "0A000": // prepared before parley_send's columns changed
+			if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+sendStmt.name); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// dollars is "$1, $2, ..., $n".
+func dollars(n int) string {
+	d := make([]string, n)
+	for i := range d {
+		d[i] = dollar(i + 1)
+	}
+	return strings.Join(d, ", ")
+}
 
 // traceparent is the W3C trace context of ctx's span when it is sampled: the parent of the
 // webhook deliveries a send queues.
@@ -164,12 +204,15 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	args := []any{in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
 		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID}
-	query := sendSQL
+	var r *sendRow
+	var err error
 	if tp, ok := traceparent(ctx); ok {
-		query, args = sendSQLTraced, append(args, tp)
+		r, err = scanSend(idb.QueryRowContext(ctx, sendSQLTraced, append(args, tp)...), v, in.ConversationID)
+	} else if bdb, ok := idb.(*bun.DB); ok {
+		r, err = sendPrepared(ctx, bdb, args, v, in.ConversationID)
+	} else {
+		r, err = scanSend(idb.QueryRowContext(ctx, sendSQL, args...), v, in.ConversationID)
 	}
-	row := idb.QueryRowContext(ctx, query, args...)
-	r, err := scanSend(row, v, in.ConversationID)
 	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
@@ -185,8 +228,11 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 }
 
 // wake tells the live hubs of every replica about a new message and its notifications, in
-// one statement (nothing for a retry: its events went out with the first send).
-func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
+// one statement of its own (nothing for a retry: its events went out with the first send).
+func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error { return r.wakeWith(ctx, idb, nil) }
+
+// wakeWith is wake through w, with other sends' wake-ups (w nil: on its own).
+func (r *sendRow) wakeWith(ctx context.Context, idb bun.IConn, w *waker) error {
 	if !r.res.Created {
 		return nil
 	}
@@ -198,12 +244,10 @@ func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
 		channels = append(channels, ChannelState)
 		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
 	}
-	_, err := idb.ExecContext(ctx, "SELECT pg_notify(x.c, x.p) FROM unnest(?::text[], ?::text[]) AS x (c, p)",
-		pgArray(channels), pgArray(payloads))
-	if err != nil {
-		return fmt.Errorf("wake live hubs: %w", err)
+	if w != nil {
+		return w.wake(ctx, idb, channels, payloads)
 	}
-	return nil
+	return notify(ctx, idb, channels, payloads)
 }
 
 // sendRow is parley_send's row: a code ("" when sent or replayed) and what was sent.

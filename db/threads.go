@@ -102,7 +102,8 @@ func (s *Store) threadQuery(v Viewer) *bun.SelectQuery {
 	return s.DB.NewSelect().
 		TableExpr("participants AS p").
 		Join("JOIN conversations AS c ON c.id = p.conversation_id").
-		ColumnExpr("c.*").
+		// By name, not c.*: conversations has columns no model reads (retention_day).
+		ColumnExpr("c.id, c.kind, c.booking_id, c.listing_id, c.buyer_id, c.last_message_id, c.message_count, c.last_activity_at, c.created_at").
 		ColumnExpr(`p.party_id AS viewer_party_id, p.role AS viewer_role,
 			p.unread_count AS viewer_unread_count, p.last_read_message_id AS viewer_last_read_message_id,
 			p.last_read_at AS viewer_last_read_at, p.archived_at AS viewer_archived_at,

@@ -120,6 +120,7 @@ func benchSend(ctx context.Context, cfg server.Config, args []string) error {
 	fs.IntVar(&o.Senders, "senders", 16, "concurrent senders, and pgbench clients")
 	fs.BoolVar(&o.Sweep, "sweep", false, "also run 1 and 4 senders")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each of GraphQL, REST and pgbench runs, at each sender count")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the in-process server's CPU profile of each Parley phase to this file with .graphql-N or .rest-N appended")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

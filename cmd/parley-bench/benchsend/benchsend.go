@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -25,6 +27,9 @@ type Options struct {
 	Senders  int           // concurrent senders, and pgbench clients
 	Sweep    bool          // also run 1 and 4 senders
 	Duration time.Duration // each of GraphQL, REST and pgbench, at each sender count
+	// CPUProfile, when set, is where each Parley phase's CPU profile of the in-process server
+	// goes, as CPUProfile.graphql-N and CPUProfile.rest-N (N senders).
+	CPUProfile string
 }
 
 // statsSettle is how long after a phase PostgreSQL's idle backends take at most to publish
@@ -170,9 +175,14 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		p.PerSecond, p.Sends, err = pgbench(ctx, b.dsn, b.targets, senders, b.o.Duration)
 	} else {
 		var res Result
+		stop, perr := b.profile(name, senders)
+		if perr != nil {
+			return p, perr
+		}
 		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
 		p.Sends, p.Failed, p.FirstError, p.PerSecond = res.OK, res.Failed, res.FirstError, float64(res.OK)/res.Seconds
 		p.ParleyCPU = benchkit.CPUSeconds() - cpu0
+		stop()
 	}
 	if err != nil {
 		return p, err
@@ -191,4 +201,20 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 	after, err := b.stats.read(ctx)
 	p.Work = after.minus(before)
 	return p, err
+}
+
+// profile starts the CPU profile of one Parley phase, when asked for; stop ends it.
+func (b *bench) profile(name string, senders int) (stop func(), err error) {
+	if b.o.CPUProfile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%s-%d", b.o.CPUProfile, name, senders))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
