@@ -96,7 +96,9 @@ type Store struct {
 	// EraseBatch is how many messages one step of an erasure blanks (0: 200); tests make it
 	// small to erase over several steps.
 	EraseBatch int
-	wakes      *waker // sends' wake-ups (nil: each its own statement)
+	// eraseSweepHook runs before an erasure's second round (tests).
+	eraseSweepHook func()
+	wakes          *waker // sends' wake-ups (nil: each its own statement)
 }
 
 // NewStore wraps an open database.

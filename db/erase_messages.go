@@ -29,17 +29,47 @@ type erasedBatch struct {
 }
 
 // eraseMessages blanks the messages of out's user, a batch per transaction, waking the live
-// hubs after each, and returns the words their texts had.
+// hubs after each, and returns the words their texts had. A second round, once sends in flight
+// have committed (awaitSends), catches a message a send wrote between the erasure's commit and
+// the first listing: parley_send refuses an erased sender only from its own check on.
 func (s *Store) eraseMessages(ctx context.Context, out *Erasure) ([]string, error) {
-	ids, err := s.messagesToErase(ctx, out.UserID, out.Already)
-	if err != nil {
-		return nil, err
+	seen := map[string]bool{}
+	var words []string
+	for round, again := 0, out.Already; round < 2; round, again = round+1, true {
+		if round == 1 {
+			if s.eraseSweepHook != nil {
+				s.eraseSweepHook()
+			}
+			if err := s.awaitSends(ctx, out.UserID); err != nil {
+				return nil, err
+			}
+		}
+		ids, err := s.messagesToErase(ctx, out.UserID, again)
+		if err != nil {
+			return nil, err
+		}
+		got, err := s.eraseInBatches(ctx, out, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range got {
+			if !seen[w] {
+				seen[w] = true
+				words = append(words, w)
+			}
+		}
 	}
+	out.Files = len(out.Keys)
+	return words, nil
+}
+
+// eraseInBatches blanks the messages ids a batch per transaction, counting them in out, and
+// returns the words their texts had.
+func (s *Store) eraseInBatches(ctx context.Context, out *Erasure, ids []int64) ([]string, error) {
 	size := s.EraseBatch
 	if size <= 0 {
 		size = defaultEraseBatch
 	}
-	seen := map[string]bool{}
 	var words []string
 	for len(ids) > 0 {
 		n := min(size, len(ids))
@@ -50,16 +80,22 @@ func (s *Store) eraseMessages(ctx context.Context, out *Erasure) ([]string, erro
 		ids = ids[n:]
 		out.Messages += b.messages
 		out.Keys = append(out.Keys, b.keys...)
-		for _, w := range b.words {
-			if !seen[w] {
-				seen[w] = true
-				words = append(words, w)
-			}
-		}
+		words = append(words, b.words...)
 		s.wakeChange(ctx, b.change, b.conv)
 	}
-	out.Files = len(out.Keys)
 	return words, nil
+}
+
+// awaitSends waits for the sends of userID still in flight: each holds a key-share lock on the
+// user's row (its message's foreign key) until it commits, and FOR UPDATE waits for them.
+func (s *Store) awaitSends(ctx context.Context, userID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw("SELECT 1 FROM users WHERE id = ? FOR UPDATE", userID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("await sends: %w", err)
+		}
+		return nil
+	})
 }
 
 // messagesToErase lists the user's messages, oldest first (the unique index on sender and

@@ -312,6 +312,8 @@ func (r *sendRow) refusal(in SendInput) error {
 		return fmt.Errorf("clientMessageId already used for a different message: %w", ErrConflict)
 	case "blocked":
 		return ErrBlocked
+	case "erased":
+		return fmt.Errorf("sender was erased: %w", ErrForbidden)
 	case "reply_not_found":
 		return Rule("replyToId", "is not a message of this conversation that you can see")
 	}

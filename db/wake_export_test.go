@@ -6,3 +6,6 @@ func (s *Store) WakesWaiting() int {
 	defer s.wakes.mu.Unlock()
 	return len(s.wakes.waiting)
 }
+
+// SetEraseSweepHook runs f before an erasure's second round (eraseMessages).
+func (s *Store) SetEraseSweepHook(f func()) { s.eraseSweepHook = f }
