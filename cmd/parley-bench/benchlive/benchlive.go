@@ -127,7 +127,7 @@ func measure(ctx context.Context, srv *benchServer, o Options, r *report) error 
 			return err
 		}
 	}
-	stopProfile, err := startProfile(o.CPUProfile)
+	stopProfile, err := benchkit.StartProfile(o.CPUProfile)
 	if err != nil {
 		return err
 	}

@@ -23,22 +23,6 @@ func RaiseFileLimit() (uint64, error) {
 	return l.Cur, nil
 }
 
-// startProfile profiles this process's CPU into path ("" for no profile) until stop.
-func startProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
 // writeHeapProfile writes this process's heap profile to path ("" for none).
 func writeHeapProfile(path string) error {
 	if path == "" {

@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"os/exec"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -208,13 +206,5 @@ func (b *bench) profile(name string, senders int) (stop func(), err error) {
 	if b.o.CPUProfile == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(fmt.Sprintf("%s.%s-%d", b.o.CPUProfile, name, senders))
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return benchkit.StartProfile(fmt.Sprintf("%s.%s-%d", b.o.CPUProfile, name, senders))
 }
