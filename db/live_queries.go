@@ -72,19 +72,7 @@ func (a *Audience) Sees(v Viewer, messageID int64) bool {
 // one conversation (or all of theirs when conversationID is 0), oldest first, with read state.
 func (s *Store) ViewerMessagesAfter(ctx context.Context, v Viewer, conversationID, after, upTo int64, limit int) ([]*Message, error) {
 	var msgs []*Message
-	q := s.messageQuery(v.Party(), &msgs).Order("m.id")
-	if conversationID == 0 && !s.walksIDs(after, upTo) {
-		// No LIMIT here: the ids are limited, and a LIMIT could tempt the planner to walk by id.
-		q.Where("m.id IN (?)", s.replayIDs("messages", "x.id", v, after, upTo, limit))
-	} else {
-		q.Join("JOIN participants AS p ON p.conversation_id = m.conversation_id AND p.party_id = ?", v.Party()).
-			Join("JOIN conversations AS c ON c.id = m.conversation_id").
-			Where("m.id > ? AND m.id <= ? AND c.kind = ? AND p.deleted_at IS NULL AND m.id > p.hidden_up_to", after, upTo, v.Kind()).
-			Where(hiddenCond, v.Party()).Limit(limit)
-	}
-	if conversationID > 0 {
-		q.Where("m.conversation_id = ?", conversationID)
-	}
+	q := s.viewerReplay(s.messageQuery(v.Party(), &msgs), messageReplay, v, conversationID, after, upTo, limit)
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("replay messages: %w", err)
 	}
@@ -131,19 +119,7 @@ func (s *Store) ChangesAfter(ctx context.Context, after, upTo int64, limit int) 
 // with its message as the viewer sees it now.
 func (s *Store) ViewerChangesAfter(ctx context.Context, v Viewer, conversationID, after, upTo int64, limit int) ([]*MessageChange, error) {
 	var cs []*MessageChange
-	q := s.DB.NewSelect().Model(&cs).Order("me.id")
-	if conversationID == 0 && !s.walksIDs(after, upTo) {
-		q.Where("me.id IN (?)", s.replayIDs("message_events", "x.message_id", v, after, upTo, limit))
-	} else {
-		q.Join("JOIN participants AS p ON p.conversation_id = me.conversation_id AND p.party_id = ?", v.Party()).
-			Join("JOIN conversations AS c ON c.id = me.conversation_id").
-			Where("me.id > ? AND me.id <= ? AND c.kind = ? AND p.deleted_at IS NULL AND me.message_id > p.hidden_up_to", after, upTo, v.Kind()).
-			Where("NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = me.message_id)", v.Party()).
-			Limit(limit)
-	}
-	if conversationID > 0 {
-		q.Where("me.conversation_id = ?", conversationID)
-	}
+	q := s.viewerReplay(s.DB.NewSelect().Model(&cs), changeReplay, v, conversationID, after, upTo, limit)
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("replay message changes: %w", err)
 	}
@@ -229,4 +205,35 @@ func (seen *MessageSeen) ReadAtFor(m *Message, party string) *time.Time {
 		}
 	}
 	return at
+}
+
+// replayOf names what a replay reads: the table's alias, the table, and the columns of its
+// conversation and of the message it is about (in the table and in replayIDs' x).
+type replayOf struct{ alias, table, message, idsMessage string }
+
+var (
+	messageReplay = replayOf{"m", "messages", "m.id", "x.id"}
+	changeReplay  = replayOf{"me", "message_events", "me.message_id", "x.message_id"}
+)
+
+// viewerReplay limits q (over r's table) to the rows above after and at most upTo about
+// messages the viewer can see, in one conversation or all of theirs (conversationID 0), oldest
+// first, at most limit.
+func (s *Store) viewerReplay(q *bun.SelectQuery, r replayOf, v Viewer, conversationID, after, upTo int64, limit int) *bun.SelectQuery {
+	id, conv := r.alias+".id", r.alias+".conversation_id"
+	q.OrderExpr(id)
+	if conversationID == 0 && !s.walksIDs(after, upTo) {
+		// No LIMIT here: the ids are limited, and a LIMIT could tempt the planner to walk by id.
+		q.Where(id+" IN (?)", s.replayIDs(r.table, r.idsMessage, v, after, upTo, limit))
+	} else {
+		q.Join("JOIN participants AS p ON p.conversation_id = "+conv+" AND p.party_id = ?", v.Party()).
+			Join("JOIN conversations AS c ON c.id = "+conv).
+			Where(id+" > ? AND "+id+" <= ? AND c.kind = ? AND p.deleted_at IS NULL AND "+r.message+" > p.hidden_up_to", after, upTo, v.Kind()).
+			Where("NOT EXISTS (SELECT 1 FROM message_hides AS h WHERE h.party_id = ? AND h.message_id = "+r.message+")", v.Party()).
+			Limit(limit)
+	}
+	if conversationID > 0 {
+		q.Where(conv+" = ?", conversationID)
+	}
+	return q
 }
