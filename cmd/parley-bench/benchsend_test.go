@@ -38,6 +38,13 @@ func TestBenchSendReportsEveryLine(t *testing.T) {
 			}
 		}
 	}
+	// The floor: the same requests' stack with no database work; it has a rate, and a ratio.
+	if v := leadingNumber(t, f, "floor at 1 senders"); v <= 0 || !strings.Contains(f["floor at 1 senders"], ", 0 failed") {
+		t.Errorf("floor at 1 senders = %q, want a positive rate and no failures", f["floor at 1 senders"])
+	}
+	if v := leadingNumber(t, f, "floor/pgbench at 1 senders"); v <= 0 {
+		t.Errorf("floor/pgbench = %q", f["floor/pgbench at 1 senders"])
+	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "graphql/pgbench at 1 senders:") {
 		t.Errorf("last line %q, want the GraphQL ratio", last)

@@ -24,7 +24,7 @@ import (
 
 const benchUsage = `usage: parley-bench live [--subscribers N] [--rate R] [--duration D] [--threads T] [--server URL] [--send-late]
        parley-bench hostile [--clients N] [--duration D] [--requests N] [--grace D] [--settle D] [--url URL --api-key KEY]
-       parley-bench send [--senders N] [--sweep] [--duration D]
+       parley-bench send [--senders N] [--threads T] [--sweep] [--duration D]
        parley-bench reads [--sizes 10k,1M] [--requests N]
        parley-bench search [--size 1M] [--requests N]
        parley-bench postgraphile [--size 1M] [--concurrency N] [--duration D] [--rounds N] [--node-dir DIR]`
@@ -119,6 +119,7 @@ func benchSend(ctx context.Context, cfg server.Config, args []string) error {
 	var o benchsend.Options
 	fs.IntVar(&o.Senders, "senders", 16, "concurrent senders, and pgbench clients")
 	fs.BoolVar(&o.Sweep, "sweep", false, "also run 1 and 4 senders")
+	fs.IntVar(&o.Threads, "threads", 64, "threads sent into, each its own car owner's (at least 4 per sender)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each of GraphQL, REST and pgbench runs, at each sender count")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the in-process server's CPU profile of each Parley phase to this file with .graphql-N or .rest-N appended")
 	if err := fs.Parse(args); err != nil {

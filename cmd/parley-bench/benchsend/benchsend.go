@@ -24,6 +24,7 @@ import (
 type Options struct {
 	Senders  int           // concurrent senders, and pgbench clients
 	Sweep    bool          // also run 1 and 4 senders
+	Threads  int           // threads sent into, at least 4 per sender
 	Duration time.Duration // each of GraphQL, REST and pgbench, at each sender count
 	// CPUProfile, when set, is where each Parley phase's CPU profile of the in-process server
 	// goes, as CPUProfile.graphql-N and CPUProfile.rest-N (N senders).
@@ -74,7 +75,7 @@ func Run(ctx context.Context, cfg server.Config, o Options, out io.Writer) error
 	}
 	defer b.close()
 	for _, n := range o.senderCounts() {
-		for _, name := range []string{"graphql", "rest", "pgbench"} {
+		for _, name := range []string{"graphql", "rest", "floor", "pgbench"} {
 			p, err := b.run(ctx, name, n)
 			if err != nil {
 				return err
@@ -119,7 +120,7 @@ type bench struct {
 }
 
 func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report) (*bench, error) {
-	targets, err := setUp(ctx, inst.URL, inst.APIKey, max(64, 4*o.Senders))
+	targets, err := setUp(ctx, inst.URL, inst.APIKey, max(o.Threads, 4*o.Senders))
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		if perr != nil {
 			return p, perr
 		}
-		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
+		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Floor: name == "floor", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
 		p.Sends, p.Failed, p.FirstError, p.PerSecond = res.OK, res.Failed, res.FirstError, float64(res.OK)/res.Seconds
 		p.ParleyCPU = benchkit.CPUSeconds() - cpu0
 		stop()

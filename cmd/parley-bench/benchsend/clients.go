@@ -17,11 +17,16 @@ import (
 
 const sendMutation = `mutation($in: SendMessageInput!) { sendMessage(input: $in) { message { messageId } } }`
 
+// floorQuery is the floor phase's request: through the same client, HTTP server, token check
+// and GraphQL executor as a send, with no database work, so its rate bounds any send's.
+const floorQuery = `{ __typename }`
+
 // Plan is what the senders' child process does: Senders goroutines send for Duration, sender
 // j into targets j, j+Senders, ... in turn, through GraphQL or REST.
 type Plan struct {
 	URL      string        `json:"url"` // the GraphQL URL; REST routes are beside it
 	REST     bool          `json:"rest"`
+	Floor    bool          `json:"floor"` // send floorQuery instead of a message
 	Senders  int           `json:"senders"`
 	Duration time.Duration `json:"duration"`
 	Targets  []target      `json:"targets"`
@@ -53,6 +58,9 @@ func sendAll(ctx context.Context, p Plan) Result {
 func sendOne(ctx context.Context, c *http.Client, p Plan, tg target, text string) error {
 	url, want := p.URL, http.StatusOK
 	var body any = map[string]any{"query": sendMutation, "variables": map[string]any{"in": map[string]any{"conversationId": tg.Thread, "body": text}}}
+	if p.Floor {
+		body = map[string]any{"query": floorQuery}
+	}
 	if p.REST {
 		url, want = strings.TrimSuffix(p.URL, "/graphql")+"/api/co/messages/send", http.StatusCreated
 		body = map[string]any{"thread_id": tg.Row, "message": text, "org_nr": orgNr}

@@ -79,4 +79,6 @@ func rowOf(id string) (string, error) {
 	return key, nil
 }
 
-func ownerID(i int) string { return fmt.Sprintf("send-co-%d", i) }
+const ownerPrefix = "send-co-"
+
+func ownerID(i int) string { return ownerPrefix + strconv.Itoa(i) }

@@ -97,11 +97,11 @@ func pgbench(ctx context.Context, dsn string, targets []target, clients int, d t
 	}
 	defer os.RemoveAll(dir)
 	args := []string{"-n", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(clients), "-T", strconv.Itoa(int(d.Seconds()))}
-	for i, tg := range targets {
-		script := fmt.Sprintf(`\set k random(0, 999999)
-INSERT INTO messages (conversation_id, sender_party_id, sender_user_id, sender_role, type, body)
-VALUES (%s, '%s', '%s', 'car_owner', 'text', 'bench send ' || :client_id || ' ' || :k || ' ' || (extract(epoch from clock_timestamp()) * 1e9)::bigint);
-`, tg.Row, tg.UserID, tg.UserID) // a car owner's party is their user id
+	scripts, err := pgbenchScripts(targets)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i, script := range scripts {
 		path := filepath.Join(dir, fmt.Sprintf("thread%d.sql", i))
 		if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
 			return 0, 0, err
@@ -119,4 +119,35 @@ VALUES (%s, '%s', '%s', 'car_owner', 'text', 'bench send ' || :client_id || ' ' 
 	tps, _ = strconv.ParseFloat(string(m[1]), 64)
 	rows, _ = strconv.Atoi(string(n[1]))
 	return tps, rows, nil
+}
+
+// pgbenchInsert is the insert of one send's row; %[1]s is the thread, %[2]s its car owner (a
+// car owner's party is their user id).
+const pgbenchInsert = `\set k random(0, 999999)
+%[3]sINSERT INTO messages (conversation_id, sender_party_id, sender_user_id, sender_role, type, body)
+VALUES (%[1]s, %[2]s, %[2]s, 'car_owner', 'text', 'bench send ' || :client_id || ' ' || :k || ' ' || (extract(epoch from clock_timestamp()) * 1e9)::bigint);
+`
+
+// pgbenchScripts is one script per thread, which pgbench picks among at random, or, for more
+// threads than pgbench takes scripts (128), one script that picks the thread itself: the set
+// up makes threads with consecutive keys in the order of their owners.
+func pgbenchScripts(targets []target) ([]string, error) {
+	if len(targets) <= 128 {
+		scripts := make([]string, len(targets))
+		for i, tg := range targets {
+			scripts[i] = fmt.Sprintf(pgbenchInsert, tg.Row, "'"+tg.UserID+"'", "")
+		}
+		return scripts, nil
+	}
+	first, err := strconv.ParseInt(targets[0].Row, 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	for i, tg := range targets {
+		if tg.Row != strconv.FormatInt(first+int64(i), 10) || tg.UserID != ownerID(i) {
+			return nil, fmt.Errorf("bench threads are not consecutive (%s at %d): pgbench cannot pick among them", tg.Row, i)
+		}
+	}
+	pick := fmt.Sprintf("\\set t random(0, %d)\n", len(targets)-1)
+	return []string{fmt.Sprintf(pgbenchInsert, fmt.Sprintf("%d + :t", first), "'"+ownerPrefix+"' || :t", pick)}, nil
 }

@@ -28,7 +28,8 @@ func (r *report) print(w io.Writer) {
 		runtime.GOOS, runtime.GOARCH, runtime.Version(), r.Load)
 	line("postgresql", "%s; synchronous_commit %s, fsync %s (the same for Parley and pgbench)", firstWords(r.PGVersion, 2), r.SyncCommit, r.Fsync)
 	line("workload", "%v per phase; %d threads, each its own car owner's; sender j sends to threads j, j+N, ... in turn, "+
-		"in a child process; pgbench -n -c N -j N -T, one INSERT INTO messages per transaction into a random one of the same threads", r.Duration, r.Threads)
+		"in a child process; pgbench -n -c N -j N -T, one INSERT INTO messages per transaction into a random one of the same threads; "+
+		"floor: the same senders and server answering { __typename } (no database work), the most any send could reach", r.Duration, r.Threads)
 	line("cpu accounting", "Parley: getrusage of this process (the senders run in a child; the /proc sampler's few ms a second count here); "+
 		"PostgreSQL: user+system time of the bench database's backends from /proc, sampled every 100 ms")
 	if r.NoStatements == "" {
@@ -71,6 +72,9 @@ func (r *report) printPhase(line func(string, string, ...any), p phase) {
 		}
 	}
 	unit := "sends/s"
+	if p.Name == "floor" {
+		unit = "requests/s ({ __typename }: no database work)"
+	}
 	if p.Name == "pgbench" {
 		unit = "inserts/s (pgbench tps)"
 	}
@@ -79,7 +83,7 @@ func (r *report) printPhase(line func(string, string, ...any), p phase) {
 
 func (r *report) printRatios(line func(string, string, ...any), by map[string]float64, n int) {
 	base := by[fmt.Sprintf("pgbench %d", n)]
-	for _, name := range []string{"rest", "graphql"} {
+	for _, name := range []string{"floor", "rest", "graphql"} {
 		line(fmt.Sprintf("%s/pgbench at %d senders", name, n), "%.1f %%", 100*by[fmt.Sprintf("%s %d", name, n)]/base)
 	}
 }
