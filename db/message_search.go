@@ -55,7 +55,7 @@ const firstRound = 64
 // A search never reads all of a common word's matches, which are a fifth of all messages. When
 // the planner's statistics expect few matches over all threads (rareMatches), it reads them
 // through the GIN index and keeps the viewer's. Otherwise it walks the viewer's threads by
-// last activity (the inbox index), in rounds of 64, 512, 4096, ... threads, each round one
+// last activity (its open and archived threads, two indexes), in rounds of 64, 512, 4096, ... threads, each round one
 // statement that takes each thread's newest matches from the thread's own index, and stops
 // once no thread left can hold a message newer than the page's last (searchRounds). A first page with no hit is searched again for the known words most like
 // the query's (search_words), and says so (Typo).
