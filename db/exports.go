@@ -160,7 +160,7 @@ var ExportSections = []ExportSection{
 			'archived_at', p.archived_at, 'deleted_at', p.deleted_at, 'muted_at', p.muted_at, 'muted_until', p.muted_until,
 			'pinned_at', p.pinned_at) AS doc
 		FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
-		WHERE p.party_id = ?3 AND p.conversation_id > ?0 ORDER BY p.conversation_id LIMIT ?1`},
+		WHERE p.party_id = ?3 AND ` + anyParticipant + ` AND p.conversation_id > ?0 ORDER BY p.conversation_id LIMIT ?1`},
 	// An unsent message is there without its text or history (unsending deleted them; the
 	// CASE keeps it so should a row still hold one). edits are the bodies before each edit.
 	{"messages", `SELECT m.id AS key, jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'type', m.type,

@@ -32,7 +32,7 @@ func (s *Store) walksIDs(after, upTo int64) bool {
 // heads than ?4, every conversation with anything is a head and is read up to ?1.
 const replayIDsSQL = `WITH t AS MATERIALIZED (
 	SELECT p.conversation_id, p.hidden_up_to FROM participants AS p
-	WHERE p.party_id = ?2 AND p.kind = ?3 AND p.deleted_at IS NULL
+	WHERE p.party_id = ?2 AND p.kind = ?3 AND ` + notDeleted + `
 ), heads AS MATERIALIZED (
 	SELECT t.conversation_id, t.hidden_up_to, f.id FROM t CROSS JOIN LATERAL (
 		SELECT x.id FROM %[1]s AS x

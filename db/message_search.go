@@ -55,7 +55,7 @@ const firstRound = 64
 // A search never reads all of a common word's matches, which are a fifth of all messages. When
 // the planner's statistics expect few matches over all threads (rareMatches), it reads them
 // through the GIN index and keeps the viewer's. Otherwise it walks the viewer's threads by
-// last activity (the inbox index), in rounds of 64, 512, 4096, ... threads, each round one
+// last activity (its open and archived threads, two indexes), in rounds of 64, 512, 4096, ... threads, each round one
 // statement that takes each thread's newest matches from the thread's own index, and stops
 // once no thread left can hold a message newer than the page's last (searchRounds). A first page with no hit is searched again for the known words most like
 // the query's (search_words), and says so (Typo).
@@ -202,21 +202,32 @@ type searchBatch struct {
 	lastID       int64
 }
 
+// nextThreadsSQL is the next ?2 of party ?0's threads of kind ?1 that it has not deleted, by
+// last activity, after the keyset %s: the open ones (participants_open_idx) and the archived
+// ones (participants_closed_idx), each a keyset scan bounded by the batch, merged.
+const nextThreadsSQL = `SELECT t.* FROM (
+	(SELECT p.conversation_id AS id, p.hidden_up_to, p.last_activity_at FROM participants AS p
+	WHERE p.party_id = ?0 AND p.kind = ?1 AND p.deleted_at IS NULL AND p.archived_at IS NULL %[1]s
+	ORDER BY p.last_activity_at DESC, p.conversation_id DESC LIMIT ?2)
+	UNION ALL
+	(SELECT p.conversation_id AS id, p.hidden_up_to, p.last_activity_at FROM participants AS p
+	WHERE p.party_id = ?0 AND p.kind = ?1 AND p.deleted_at IS NULL AND p.archived_at IS NOT NULL %[1]s
+	ORDER BY p.last_activity_at DESC, p.conversation_id DESC LIMIT ?2)
+) AS t ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?2`
+
 // nextThreads are the viewer's next size threads (of its marketplace, not deleted for it) by
-// last activity, after b's last: the inbox index, read in order.
+// last activity, after b's last (nextThreadsSQL).
 func (s *Store) nextThreads(ctx context.Context, v Viewer, b *searchBatch, size int) error {
 	var rows []struct {
 		ID, HiddenUpTo int64
 		LastActivityAt time.Time
 	}
-	q := s.DB.NewSelect().TableExpr("participants AS p").
-		ColumnExpr("p.conversation_id AS id, p.hidden_up_to, p.last_activity_at").
-		Where("p.party_id = ? AND p.kind = ? AND p.deleted_at IS NULL", v.Party(), v.Kind()).
-		OrderExpr("p.last_activity_at DESC, p.conversation_id DESC").Limit(size)
+	keyset := ""
 	if b.lastID > 0 {
-		q.Where("(p.last_activity_at, p.conversation_id) < (?, ?)", b.lastAt, b.lastID)
+		keyset = "AND (p.last_activity_at, p.conversation_id) < (?3, ?4)"
 	}
-	if err := q.Scan(ctx, &rows); err != nil {
+	q := s.DB.NewRaw(fmt.Sprintf(nextThreadsSQL, keyset), v.Party(), v.Kind(), size, b.lastAt, b.lastID)
+	if err := q.Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("search threads: %w", err)
 	}
 	b.conv, b.hidden = b.conv[:0], b.hidden[:0]

@@ -281,12 +281,21 @@ func (s *Store) Participants(ctx context.Context, conversationIDs []int64) (map[
 	return out, nil
 }
 
+// notDeleted (participants AS p) is "p.deleted_at IS NULL" spelled as the predicates of the
+// two partial indexes that hold a party's rows between them, participants_open_idx and
+// participants_closed_idx (archived), so that the planner reads both (a BitmapOr): no index
+// holds all of a party's rows. anyParticipant is the same for every row, deleted ones too.
+const (
+	notDeleted     = "p.deleted_at IS NULL AND (p.archived_at IS NULL OR p.archived_at IS NOT NULL)"
+	anyParticipant = "(p.deleted_at IS NULL AND p.archived_at IS NULL OR p.deleted_at IS NOT NULL OR p.archived_at IS NOT NULL)"
+)
+
 // SharesConversation reports whether the viewer and a user take part in a common thread.
 func (s *Store) SharesConversation(ctx context.Context, v Viewer, userID string) (bool, error) {
 	return s.DB.NewSelect().TableExpr("participants AS p").
 		Join("JOIN participants AS o ON o.conversation_id = p.conversation_id").
 		Join("LEFT JOIN users AS u ON u.id = ?", userID).
-		Where("p.party_id = ? AND p.deleted_at IS NULL", v.Party()).
+		Where("p.party_id = ? AND "+notDeleted, v.Party()).
 		Where("o.party_id = ? OR o.party_id = 'org:' || u.org_nr", userID).
 		Exists(ctx)
 }

@@ -127,3 +127,21 @@ func TestBlockingRefusesMessages(t *testing.T) {
 	e.GQL(t, anne, `mutation { unblockUser(userId: "usr_per") }`, nil).Decode(t, &struct{}{})
 	send(t, e, per, conv, "unblocked now")
 }
+
+// Someone the viewer shares a thread with, open or archived, can be blocked; after the
+// viewer deleted their only thread together, that user is a stranger again. (The party's
+// open and archived threads sit in two partial indexes: SharesConversation reads both.)
+func TestBlockingNeedsAThreadOpenOrArchived(t *testing.T) {
+	e := apptest.New(t)
+	conv := convOf(t, e, "tesla3")
+	anne := e.User(t, "usr_anne")
+	block := `mutation($u: String!) { blockUser(userId: $u) }`
+	archive(t, e, anne, archiveMutation, conv)
+	if r := e.GQL(t, anne, block, map[string]any{"u": "usr_per"}); r.Code() != "" {
+		t.Fatalf("blocking someone of an archived thread: %+v", r.Errors)
+	}
+	e.GQL(t, anne, deleteMutation, map[string]any{"c": conv}).Decode(t, &struct{}{})
+	if r := e.GQL(t, anne, block, map[string]any{"u": "usr_per"}); r.Code() != "NOT_FOUND" {
+		t.Fatalf("blocking someone of a deleted thread: %q", r.Code())
+	}
+}
