@@ -94,7 +94,8 @@ func emit(ctx context.Context, idb bun.IDB, channel string, parts ...any) error 
 	return nil
 }
 
-// EmitSync sends a sync marker; listeners see it after every event committed before it.
+// EmitSync sends a sync marker; listeners see it after every event committed before it, the
+// wake-ups that sends of this process queued included: it goes out with them, after them.
 func (s *Store) EmitSync(ctx context.Context, n int64) error {
-	return emit(ctx, s.DB, ChannelEphemeral, "s", n)
+	return s.wakes.flush(ctx, ChannelEphemeral, syncPayload(n))
 }

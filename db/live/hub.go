@@ -104,7 +104,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	sourceDone := make(chan struct{})
 	go func() {
 		defer close(sourceDone)
-		if err := h.source.Run(ctx, h.events, h.poke); err != nil && ctx.Err() == nil {
+		if err := h.source.Run(ctx, h.events, h.Poke); err != nil && ctx.Err() == nil {
 			slog.Error("live source stopped", "err", err)
 		}
 	}()
@@ -147,8 +147,9 @@ func (h *Hub) start(ctx context.Context) error {
 	return h.store.ClearPresence(ctx, h.replica)
 }
 
-// poke asks the loop to read the database now.
-func (h *Hub) poke() {
+// Poke asks the loop to read the database now: a write of this process committed (the store
+// calls it, see db.Store.OnWake), or the source (re)connected.
+func (h *Hub) Poke() {
 	select {
 	case h.wake <- struct{}{}:
 	default:
