@@ -37,7 +37,8 @@ type notifier struct {
 	last               time.Time
 	gap                time.Duration
 	local              func()
-	statements         int64 // sent so far (tests)
+	origin             string // appended to the payloads local was poked for
+	statements         int64  // sent so far (tests)
 
 	sendMu sync.Mutex // one statement at a time, so payloads arrive in the order queued
 }
@@ -55,10 +56,11 @@ func (s *Store) SetWakeGap(d time.Duration) {
 }
 
 // OnWake has poke called, at once and without a database round trip, whenever a committed
-// send queues its wake-up: the live hub of this process reads from there.
-func (s *Store) OnWake(poke func()) {
+// send queues its wake-up: the live hub of this process reads from there. The wake-ups then
+// sent carry replica, so that hub skips them when they come back by NOTIFY.
+func (s *Store) OnWake(replica string, poke func()) {
 	s.wakes.mu.Lock()
-	s.wakes.local = poke
+	s.wakes.local, s.wakes.origin = poke, replica
 	s.wakes.mu.Unlock()
 }
 
@@ -75,6 +77,11 @@ func (s *Store) WakeStatements() int64 {
 // wake queues pg_notify(channels[i], payloads[i]) for every i, and pokes this process's hub.
 func (n *notifier) wake(channels, payloads []string) {
 	n.mu.Lock()
+	if n.local != nil && n.origin != "" {
+		for i := range payloads {
+			payloads[i] += " " + n.origin
+		}
+	}
 	n.channels, n.payloads = append(n.channels, channels...), append(n.payloads, payloads...)
 	poke, start := n.local, !n.running
 	n.running = true

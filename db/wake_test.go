@@ -41,7 +41,7 @@ func TestSendsQueueTheirWakeUpsAndReturn(t *testing.T) {
 	ln := listeningForMessages(ctx, t, f.store)
 	defer ln.Close()
 	var pokes atomic.Int64
-	f.store.OnWake(func() { pokes.Add(1) })
+	f.store.OnWake("", func() { pokes.Add(1) })
 	hook := &heldNotify{started: make(chan struct{}), release: make(chan struct{})}
 	f.store.DB.AddQueryHook(hook)
 	released := sync.OnceFunc(func() { close(hook.release) })
@@ -133,4 +133,30 @@ func TestSendPreparesAgainAfterDeallocate(t *testing.T) {
 	exec(t, s, "DROP FUNCTION parley_send")
 	exec(t, s, def)
 	sendOK("after the function was created again")
+}
+
+// With a local hub to poke, a send's wake-ups carry its replica, so that hub can skip them
+// when they come back by NOTIFY.
+func TestWakeUpsCarryTheReplicaThatWasPoked(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	ln := listeningForMessages(ctx, t, f.store)
+	defer ln.Close()
+	f.store.OnWake("replica-x", func() {})
+	m, _, err := f.store.SendMessage(ctx, viewer("co-ola", db.RoleCarOwner, ""), db.SendInput{ConversationID: f.bookingConv, Body: "tagged"})
+	must(t, err)
+	want := fmt.Sprintf("m %d %d replica-x", m.ID, f.bookingConv)
+	for {
+		_, payload, err := ln.ReceiveTimeout(ctx, 30*time.Second)
+		must(t, err)
+		if payload != want {
+			continue
+		}
+		ev, err := db.ParseEvent(payload)
+		must(t, err)
+		if ev.Kind != 'm' || ev.MessageID != m.ID || ev.ConversationID != f.bookingConv || ev.Origin != "replica-x" {
+			t.Fatalf("parsed %+v", ev)
+		}
+		return
+	}
 }

@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	}
 	metrics := telemetry.NewMetrics()
 	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer, OnDeliver: metrics.ObserveDelivery})
-	store.OnWake(hub.Poke) // this replica's sends reach its hub without a NOTIFY round trip
+	store.OnWake(hub.Replica(), hub.Poke) // this replica's sends reach its hub without a NOTIFY round trip
 	store.SetWakeGap(cfg.WakeGap)
 	limiter, err := newLimiter(ctx, cfg)
 	if err != nil {

@@ -159,8 +159,12 @@ func (h *Hub) Poke() {
 func (h *Hub) handle(ctx context.Context, ev db.Event) {
 	switch ev.Kind {
 	case 'm', 'n', 'e':
-		next := h.skipWakeUps()
-		h.catchUp(ctx)
+		// Wake-ups of this replica's own sends poked the hub already (db.Store.OnWake): a
+		// catch-up for them alone would read nothing new.
+		foreign, next := h.skipWakeUps(ev.Origin != h.replica)
+		if foreign {
+			h.catchUp(ctx)
+		}
 		if next != nil {
 			h.handle(ctx, *next)
 		}
@@ -189,19 +193,24 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 
 // skipWakeUps takes the message, change and notification wake-ups queued behind one: a wake-up arrives
 // only after its commit, so the one catch-up that follows reads all they announce (busy sends
-// cost a catch-up per batch, not per message). It returns the first other event, if any.
-func (h *Hub) skipWakeUps() *db.Event {
+// cost a catch-up per batch, not per message). It tells whether any (or foreign, the first)
+// came from another replica, and returns the first other event, if any.
+func (h *Hub) skipWakeUps(foreign bool) (bool, *db.Event) {
 	for {
 		select {
 		case ev := <-h.events:
 			if ev.Kind != 'm' && ev.Kind != 'n' && ev.Kind != 'e' {
-				return &ev
+				return foreign, &ev
 			}
+			foreign = foreign || ev.Origin != h.replica
 		default:
-			return nil
+			return foreign, nil
 		}
 	}
 }
+
+// Replica is this hub's replica id, the origin its own sends' wake-ups carry (db.Store.OnWake).
+func (h *Hub) Replica() string { return h.replica }
 
 type syncWait struct {
 	mark db.IDMark

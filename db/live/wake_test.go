@@ -99,7 +99,7 @@ func TestSendPokesTheLocalHubWithoutANotify(t *testing.T) {
 	store := db.NewStore(dbtest.New(t))
 	conv := bookingThread(t, store)
 	hub := live.NewHub(store, quietSource{}, live.Options{Poll: time.Hour})
-	store.OnWake(hub.Poke)
+	store.OnWake(hub.Replica(), hub.Poke)
 	runHub(t, hub)
 	hold := &heldWakes{started: make(chan struct{}), release: make(chan struct{})}
 	store.DB.AddQueryHook(hold)
