@@ -98,11 +98,11 @@ type Store struct {
 	EraseBatch int
 	// eraseSweepHook runs before an erasure's second round (tests).
 	eraseSweepHook func()
-	wakes          *waker // sends' wake-ups (nil: each its own statement)
+	wakes          *notifier // sends' wake-ups, sent off the send path
 }
 
 // NewStore wraps an open database.
-func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: &waker{}} }
+func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: newNotifier(bdb)} }
 
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return s.DB.RunInTx(ctx, nil, fn)

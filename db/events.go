@@ -14,7 +14,9 @@ import (
 // a listener then reads what changed from the database from its own position.
 const (
 	// ChannelMessages carries "m <messageID> <conversationID>" for every new message and
-	// "e <changeID> <conversationID>" for every change to one (MessageChange).
+	// "e <changeID> <conversationID>" for every change to one (MessageChange). A send's "m" and
+	// "n" wake-ups end with " <replica>" when the sending replica's hub was poked in-process
+	// (Store.OnWake): that hub has read them already.
 	ChannelMessages = "parley_messages"
 	// ChannelState carries read receipts "r <conversationID> <party> <upToID>", deliveries
 	// "d <conversationID> <party> <upToID>" (MarkDeliveredBatch), conversation
@@ -37,6 +39,8 @@ type Event struct {
 	NotificationID int64
 	Party          string
 	UserID         string
+	// Origin is the replica whose hub already knows of an "m" or "n" wake-up ("" unknown).
+	Origin string
 }
 
 // ParseEvent decodes a NOTIFY payload.
@@ -61,7 +65,7 @@ func ParseEvent(payload string) (Event, error) {
 	}
 	switch ev.Kind {
 	case 'm':
-		ev.MessageID, ev.ConversationID = num(1), num(2)
+		ev.MessageID, ev.ConversationID, ev.Origin = num(1), num(2), str(3)
 	case 'e':
 		ev.ChangeID, ev.ConversationID = num(1), num(2)
 	case 'r', 'd':
@@ -69,7 +73,7 @@ func ParseEvent(payload string) (Event, error) {
 	case 'c':
 		ev.ConversationID = num(1)
 	case 'n':
-		ev.UserID, ev.NotificationID = str(1), num(2)
+		ev.UserID, ev.NotificationID, ev.Origin = str(1), num(2), str(3)
 	case 't':
 		ev.ConversationID, ev.UserID = num(1), str(2)
 	case 'p':
@@ -94,7 +98,8 @@ func emit(ctx context.Context, idb bun.IDB, channel string, parts ...any) error 
 	return nil
 }
 
-// EmitSync sends a sync marker; listeners see it after every event committed before it.
+// EmitSync sends a sync marker; listeners see it after every event committed before it, the
+// wake-ups that sends of this process queued included: it goes out with them, after them.
 func (s *Store) EmitSync(ctx context.Context, n int64) error {
-	return emit(ctx, s.DB, ChannelEphemeral, "s", n)
+	return s.wakes.flush(ctx, ChannelEphemeral, syncPayload(n))
 }

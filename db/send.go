@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -84,8 +83,9 @@ func (s *Store) SendMessage(ctx context.Context, v Viewer, in SendInput) (msg *M
 }
 
 // Send is SendMessage with the thread as it is after the send. It is one autocommit statement
-// (parley_send, migration 20261130000020, last redefined by 20261201000041), then the NOTIFY that wakes the live hubs: two round
-// trips to PostgreSQL, one commit that waits for the disk.
+// (parley_send, migration 20261130000020, last redefined by 20261201000170): one round trip to
+// PostgreSQL, one commit that waits for the disk. The NOTIFY that wakes the live hubs goes out
+// after it, off the send's path.
 func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -100,12 +100,11 @@ func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, 
 		return nil, sendError(err)
 	}
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
-	// its WAL flush, so sends that notify commit one at a time. A wake-up lost here (the
-	// process dies first) only delays delivery: the hubs also read every second.
-	wakeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	if err := r.wakeWith(wakeCtx, s.DB, s.wakes); err != nil {
-		slog.Warn("wake the live hubs after a send", "message", r.res.Message.ID, "err", err)
+	// its WAL flush, so sends that notify commit one at a time. Nor does the send wait for it:
+	// this process's hub is poked at once, and the notifier wakes the other replicas' hubs with
+	// the wake-ups of many sends in one statement (db/wake.go).
+	if r.res.Created {
+		s.wakes.wake(r.wakeUps())
 	}
 	return &r.res, nil
 }
@@ -229,25 +228,25 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 
 // wake tells the live hubs of every replica about a new message and its notifications, in
 // one statement of its own (nothing for a retry: its events went out with the first send).
-func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error { return r.wakeWith(ctx, idb, nil) }
-
-// wakeWith is wake through w, with other sends' wake-ups (w nil: on its own).
-func (r *sendRow) wakeWith(ctx context.Context, idb bun.IConn, w *waker) error {
+func (r *sendRow) wake(ctx context.Context, idb bun.IConn) error {
 	if !r.res.Created {
 		return nil
 	}
+	channels, payloads := r.wakeUps()
+	return notify(ctx, idb, channels, payloads)
+}
+
+// wakeUps are the channels and payloads that announce the new message and its notifications.
+func (r *sendRow) wakeUps() (channels, payloads []string) {
 	m := r.res.Message
-	channels := make([]string, 1, 1+len(r.noteIDs))
-	payloads := make([]string, 1, 1+len(r.noteIDs))
+	channels = make([]string, 1, 1+len(r.noteIDs))
+	payloads = make([]string, 1, 1+len(r.noteIDs))
 	channels[0], payloads[0] = ChannelMessages, "m "+strconv.FormatInt(m.ID, 10)+" "+strconv.FormatInt(m.ConversationID, 10)
 	for i, id := range r.noteIDs {
 		channels = append(channels, ChannelState)
 		payloads = append(payloads, "n "+r.noteUsers[i]+" "+strconv.FormatInt(id, 10))
 	}
-	if w != nil {
-		return w.wake(ctx, idb, channels, payloads)
-	}
-	return notify(ctx, idb, channels, payloads)
+	return channels, payloads
 }
 
 // sendRow is parley_send's row: a code ("" when sent or replayed) and what was sent.

@@ -77,6 +77,8 @@ func New(ctx context.Context, cfg Config, store *db.Store) (*App, error) {
 	}
 	metrics := telemetry.NewMetrics()
 	hub := live.NewHub(store, live.PGSource{DB: store.DB}, live.Options{Buffer: cfg.LiveBuffer, OnDeliver: metrics.ObserveDelivery})
+	store.OnWake(hub.Replica(), hub.Poke) // this replica's sends reach its hub without a NOTIFY round trip
+	store.SetWakeGap(cfg.WakeGap)
 	limiter, err := newLimiter(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -156,7 +158,17 @@ func (a *App) StartWebhooks(ctx context.Context) (done <-chan struct{}) {
 func (a *App) StartLive(ctx context.Context) (done <-chan error, err error) {
 	go a.Auth.RecheckWatches(ctx)
 	errc := make(chan error, 1)
-	go func() { errc <- a.Hub.Run(ctx) }()
+	go func() {
+		err := a.Hub.Run(ctx)
+		// Wake the other replicas for the last sends now rather than lose their wake-ups
+		// (which would delay them until those replicas' next read).
+		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if ferr := a.Store.FlushWakes(flush); ferr != nil {
+			slog.Warn("wake the live hubs at shutdown", "err", ferr)
+		}
+		errc <- err
+	}()
 	select {
 	case <-a.Hub.Ready():
 		return errc, nil

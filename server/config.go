@@ -49,6 +49,9 @@ type Config struct {
 	BlobURL        string   // PARLEY_BLOB_URL: where attachment bytes go (file://, s3://, gs://)
 	CORSOrigins    []string // PARLEY_CORS_ORIGINS, comma-separated; * allows any
 	LiveBuffer     int      // PARLEY_LIVE_BUFFER: events a subscriber may lag before it is ended
+	// WakeGap is PARLEY_WAKE_GAP, the least time between two of this replica's wake-up
+	// statements (NOTIFYs for its sends); zero takes db.DefaultWakeGap.
+	WakeGap time.Duration
 	// WebSocket timing (PARLEY_WS_INIT_TIMEOUT, PARLEY_WS_PING_INTERVAL); zero takes the
 	// defaults, 10 s for connection_init and a keep-alive every 20 s.
 	WSInitTimeout  time.Duration
@@ -181,6 +184,7 @@ func ConfigFromEnv() (Config, error) {
 	c.MaxUploadBytes = int64(p.envInt("PARLEY_MAX_UPLOAD_MB", 10, 1, 1024, "a whole number of megabytes, 1 to 1024")) << 20
 	limitsFromEnv(&c, &p)
 	c.LiveBuffer = p.envInt("PARLEY_LIVE_BUFFER", 256, 1, 100000, "a whole number from 1 to 100000")
+	p.durations(map[string]*time.Duration{"PARLEY_WAKE_GAP": &c.WakeGap})
 	tokenConfig(&c, &p)
 	webhookConfig(&c, &p)
 	privacyConfig(&c, &p)

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/parley/parley/db"
 	"github.com/parley/parley/privacy"
 	"github.com/parley/parley/ratelimit"
 	"github.com/parley/parley/webhooks"
@@ -56,6 +57,7 @@ func (c Config) Settings() []Setting {
 		{"PARLEY_BODY_TIMEOUT", c.BodyReadTimeout().String()}, {"PARLEY_READ_HEADER_TIMEOUT", c.HeaderTimeout().String()},
 		{"PARLEY_IDLE_TIMEOUT", c.KeepAlive().String()}, {"PARLEY_MAX_INFLIGHT", strconv.Itoa(c.InFlightLimit())},
 		{"PARLEY_MAX_QUERY_DEPTH", strconv.Itoa(depth)}, {"PARLEY_LIVE_BUFFER", strconv.Itoa(c.LiveBuffer)},
+		{"PARLEY_WAKE_GAP", orDefault(c.WakeGap, db.DefaultWakeGap).String()},
 		{"PARLEY_MAX_SUBSCRIPTIONS", strconv.Itoa(c.MaxSubscriptions)},
 		{"PARLEY_EDIT_WINDOW", orDefault(c.EditWindow, 15*time.Minute).String()},
 		{"PARLEY_REACTIONS", orNote(strings.Join(c.Reactions, ","), "👍,❤️,😂,😮,😢,🙏")},

@@ -141,8 +141,14 @@ func (subscribed) ExtensionName() string                   { return "Subscribed"
 func (subscribed) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (subscribed) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if f, ok := ctx.Value(subscribedKey{}).(func()); ok && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	if f, ok := ctx.Value(subscribedKey{}).(func()); ok {
 		f()
+	}
+	if w, ok := ctx.Value(streamKey{}).(*openWhenTracked); ok {
+		w.holdOpening()
 	}
 	return nil
 }

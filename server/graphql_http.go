@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/parley/parley/apierror"
+	"github.com/parley/parley/db/live"
 )
 
 // defaultMaxBody bounds a GraphQL request body (query, variables, extensions) when Options
@@ -297,8 +299,54 @@ func (t checkedBody) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	t.Transport.Do(w, r, exec)
+	held := &openWhenTracked{ResponseWriter: w}
+	ctx := live.OnTracked(context.WithValue(r.Context(), streamKey{}, held), held.tracked)
+	t.Transport.Do(held, r.WithContext(ctx), exec)
 }
+
+type streamKey struct{}
+
+// openWhenTracked holds gqlgen's first flush of a subscription's event stream (the stream's
+// opening, sent before the subscription's resolver runs) until the hub has registered the
+// subscription, so a client that sees the stream open gets every message committed after
+// that. Sends no longer wait for a NOTIFY, so the hub can read one before a late registration
+// otherwise. Any later flush (an error, an event) goes out as it is, and a query or mutation
+// sent as an event stream is not held at all.
+type openWhenTracked struct {
+	http.ResponseWriter
+	mu                  sync.Mutex
+	hold, ready, opened bool
+}
+
+// holdOpening is called (by the subscribed extension) for a subscription.
+func (w *openWhenTracked) holdOpening() {
+	w.mu.Lock()
+	w.hold = true
+	w.mu.Unlock()
+}
+
+func (w *openWhenTracked) Flush() {
+	w.mu.Lock()
+	hold := w.hold && !w.ready && !w.opened
+	w.opened = true
+	w.mu.Unlock()
+	if !hold {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// tracked lets the stream open.
+func (w *openWhenTracked) tracked() {
+	w.mu.Lock()
+	flush := w.hold && !w.ready && w.opened
+	w.ready = true
+	w.mu.Unlock()
+	if flush {
+		_ = http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+func (w *openWhenTracked) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // checkedParams is body's GraphQL parameters, checked and written out again.
 func checkedParams(body []byte) ([]byte, error) {

@@ -104,7 +104,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	sourceDone := make(chan struct{})
 	go func() {
 		defer close(sourceDone)
-		if err := h.source.Run(ctx, h.events, h.poke); err != nil && ctx.Err() == nil {
+		if err := h.source.Run(ctx, h.events, h.Poke); err != nil && ctx.Err() == nil {
 			slog.Error("live source stopped", "err", err)
 		}
 	}()
@@ -147,8 +147,9 @@ func (h *Hub) start(ctx context.Context) error {
 	return h.store.ClearPresence(ctx, h.replica)
 }
 
-// poke asks the loop to read the database now.
-func (h *Hub) poke() {
+// Poke asks the loop to read the database now: a write of this process committed (the store
+// calls it, see db.Store.OnWake), or the source (re)connected.
+func (h *Hub) Poke() {
 	select {
 	case h.wake <- struct{}{}:
 	default:
@@ -158,8 +159,12 @@ func (h *Hub) poke() {
 func (h *Hub) handle(ctx context.Context, ev db.Event) {
 	switch ev.Kind {
 	case 'm', 'n', 'e':
-		next := h.skipWakeUps()
-		h.catchUp(ctx)
+		// Wake-ups of this replica's own sends poked the hub already (db.Store.OnWake): a
+		// catch-up for them alone would read nothing new.
+		foreign, next := h.skipWakeUps(ev.Origin != h.replica)
+		if foreign {
+			h.catchUp(ctx)
+		}
 		if next != nil {
 			h.handle(ctx, *next)
 		}
@@ -188,19 +193,24 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 
 // skipWakeUps takes the message, change and notification wake-ups queued behind one: a wake-up arrives
 // only after its commit, so the one catch-up that follows reads all they announce (busy sends
-// cost a catch-up per batch, not per message). It returns the first other event, if any.
-func (h *Hub) skipWakeUps() *db.Event {
+// cost a catch-up per batch, not per message). It tells whether any (or foreign, the first)
+// came from another replica, and returns the first other event, if any.
+func (h *Hub) skipWakeUps(foreign bool) (bool, *db.Event) {
 	for {
 		select {
 		case ev := <-h.events:
 			if ev.Kind != 'm' && ev.Kind != 'n' && ev.Kind != 'e' {
-				return &ev
+				return foreign, &ev
 			}
+			foreign = foreign || ev.Origin != h.replica
 		default:
-			return nil
+			return foreign, nil
 		}
 	}
 }
+
+// Replica is this hub's replica id, the origin its own sends' wake-ups carry (db.Store.OnWake).
+func (h *Hub) Replica() string { return h.replica }
 
 type syncWait struct {
 	mark db.IDMark

@@ -115,6 +115,14 @@ func (h *Hub) register(ctx context.Context, v db.Viewer, s interface{ End(error)
 	h.track(ctx, v, s, remove)
 }
 
+type trackedKey struct{}
+
+// OnTracked returns ctx carrying f, which a subscription made with it calls once it is
+// registered: events committed from then on reach it (an event stream opens only then).
+func OnTracked(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, trackedKey{}, f)
+}
+
 // track counts the subscription for presence and removes it when ctx ends.
 func (h *Hub) track(ctx context.Context, v db.Viewer, s interface{ End(error) }, remove func()) {
 	h.mu.Lock()
@@ -122,6 +130,9 @@ func (h *Hub) track(ctx context.Context, v db.Viewer, s interface{ End(error) },
 	h.users[v.UserID]++
 	first := h.users[v.UserID] == 1
 	h.mu.Unlock()
+	if f, ok := ctx.Value(trackedKey{}).(func()); ok {
+		f()
+	}
 	if stopped {
 		s.End(ErrStopped)
 	}
