@@ -54,7 +54,10 @@ func (s *Store) ClaimDigests(ctx context.Context, limit int, after, lease time.D
 			INSERT INTO digest_state AS d (user_id, lease_token, leased_until)
 			SELECT due.id, ?3, now() + make_interval(secs => ?4) FROM due
 			ON CONFLICT (user_id) DO UPDATE SET lease_token = EXCLUDED.lease_token, leased_until = EXCLUDED.leased_until
+			-- Checked again on the row as it is now: a worker whose read above came before
+			-- another's claim and finish (leased_until back to NULL) must not mail again.
 			WHERE coalesce(d.leased_until, '-infinity') < now() AND d.unsubscribed_at IS NULL
+				AND coalesce(d.sent_at, '-infinity') < now() - ?0::interval
 			RETURNING d.user_id, d.lease_token)
 		SELECT claimed.user_id, due.email, due.locale, claimed.lease_token, due.since, now() - ?0::interval AS window_end
 		FROM claimed JOIN due ON due.id = claimed.user_id ORDER BY claimed.user_id`,
