@@ -170,7 +170,10 @@ func (s *Store) ClaimPushJobs(ctx context.Context, limit int, lease, window time
 				AND pp.muted_at IS NOT NULL AND (pp.muted_until IS NULL OR pp.muted_until > now())) AS muted,
 			EXISTS (SELECT 1 FROM push_sent AS ps JOIN notifications AS pn ON pn.id = ps.notification_id
 				WHERE ps.user_id = n.user_id AND ps.conversation_id = n.conversation_id
-					AND ps.sent_at > now() - ?4::interval AND pn.read_at IS NULL) AS collapsed
+					-- clock_timestamp, not now(): this transaction began before its snapshot
+					-- (planning runs between), and a push another worker committed in between
+					-- is no reason to collapse when the window is nil.
+					AND ps.sent_at > clock_timestamp() - ?4::interval AND pn.read_at IS NULL) AS collapsed
 		FROM claimed AS c
 		JOIN notifications AS n ON n.id = c.notification_id
 		JOIN users AS u ON u.id = n.user_id
