@@ -74,7 +74,7 @@ func (s *Store) InboxDisplay(ctx context.Context, party string, threads []*Threa
 	if err := s.threadDisplay(ctx, party, threads, d); err != nil {
 		return nil, err
 	}
-	if err := s.participantDisplay(ctx, threads, d); err != nil {
+	if err := s.participantDisplay(ctx, party, threads, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -121,20 +121,22 @@ func (s *Store) threadDisplay(ctx context.Context, party string, threads []*Thre
 	return nil
 }
 
-// participantDisplay reads the threads' participants with the users among them, a user's
-// columns on the first row naming it only (a car owner's inbox names the owner on every
-// thread). The rows come by thread, so each thread's list is a piece of one slice.
-func (s *Store) participantDisplay(ctx context.Context, threads []*Thread, d *InboxDisplay) error {
+// participantDisplay reads the threads' participants with the users among them. The viewer
+// is a participant of every thread on its page: a person's own user is kept once. The rows
+// come by thread, so each thread's list is a piece of one slice.
+func (s *Store) participantDisplay(ctx context.Context, party string, threads []*Thread, d *InboxDisplay) error {
 	ids := make([]int64, len(threads))
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
 	parts := make([]Participant, 0, 2*len(threads))
 	var users []User
-	var all []*Participant
+	viewerKept := false
+	all := make([]*Participant, 0, 2*len(threads))
 	rows := eachRow[participantRow]{table: s.DB.Table(participantRowType), each: func(r *participantRow) {
 		all = append(all, keep(&parts, r.Participant))
-		if r.User.ID != "" {
+		if r.User.ID != "" && (r.User.ID != party || !viewerKept) {
+			viewerKept = viewerKept || r.User.ID == party
 			d.Users = append(d.Users, keep(&users, r.User))
 		}
 	}}
@@ -195,18 +197,12 @@ var threadDisplayStmt = &prepared{
 }
 
 // participantDisplayStmt is participantDisplay's statement, prepared; $1 is the thread ids.
-// A user's columns come on its first thread's row only.
 var participantDisplayStmt = &prepared{
 	name:   "parley_inbox_participant_display",
 	params: "bigint[]",
 	body: sync.OnceValue(func() string {
 		_, partCols := displayColumns()
-		return `SELECT ` + partCols + ` FROM participants AS p
-		LEFT JOIN (SELECT DISTINCT ON (fp.party_id) fp.party_id, fp.conversation_id
-			FROM participants AS fp WHERE fp.conversation_id = ANY($1)
-			ORDER BY fp.party_id, fp.conversation_id) AS first
-			ON first.party_id = p.party_id AND first.conversation_id = p.conversation_id
-		LEFT JOIN users AS u ON u.id = first.party_id
+		return `SELECT ` + partCols + ` FROM participants AS p LEFT JOIN users AS u ON u.id = p.party_id
 		WHERE p.conversation_id = ANY($1) ORDER BY p.conversation_id, p.joined_at, p.party_id`
 	}),
 }
