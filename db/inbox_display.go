@@ -74,7 +74,7 @@ func (s *Store) InboxDisplay(ctx context.Context, party string, threads []*Threa
 	if err := s.threadDisplay(ctx, party, threads, d); err != nil {
 		return nil, err
 	}
-	if err := s.participantDisplay(ctx, threads, d); err != nil {
+	if err := s.participantDisplay(ctx, party, threads, d); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -82,50 +82,95 @@ func (s *Store) InboxDisplay(ctx context.Context, party string, threads []*Threa
 
 // threadDisplay reads one row per thread, the page's order, each join an index lookup by key.
 // A workshop's columns come on the first row that names it only (a workshop page names the
-// same workshop on every row, and its JSON columns are the costliest to scan).
+// same workshop on every row, and its JSON columns are the costliest to scan). Each row is
+// copied into slices sized for the page, so a page allocates only the parts its threads have.
 func (s *Store) threadDisplay(ctx context.Context, party string, threads []*Thread, d *InboxDisplay) error {
-	var rows []*threadDisplayRow
-	if err := s.scanPrepared(ctx, threadDisplayStmt, &rows, threadDisplayArgs(party, threads)...); err != nil {
-		return fmt.Errorf("load inbox display: %w", err)
+	var nb, nl, nm int
+	for _, t := range threads {
+		nb += boolInt(t.BookingID != nil)
+		nl += boolInt(t.ListingID != nil)
+		_, ok := t.LastVisibleMessageID()
+		nm += boolInt(ok)
 	}
-	for _, r := range rows {
+	bookings, listings := make([]Booking, 0, nb), make([]Listing, 0, nl)
+	messages, senders := make([]Message, 0, nm), make([]User, 0, nm)
+	var workshops []Workshop
+	d.Bookings, d.Listings = make([]*Booking, 0, nb), make([]*Listing, 0, nl)
+	d.Messages, d.Users = make([]*Message, 0, nm), make([]*User, 0, nm+2*len(threads))
+	rows := eachRow[threadDisplayRow]{table: s.DB.Table(threadDisplayRowType), each: func(r *threadDisplayRow) {
 		if r.Booking.ID != 0 {
-			d.Bookings = append(d.Bookings, &r.Booking)
+			d.Bookings = append(d.Bookings, keep(&bookings, r.Booking))
 		}
 		if r.Workshop.OrgNr != "" {
-			d.Workshops = append(d.Workshops, &r.Workshop)
+			d.Workshops = append(d.Workshops, keep(&workshops, r.Workshop))
 		}
 		if r.Listing.ID != "" {
-			d.Listings = append(d.Listings, &r.Listing)
+			d.Listings = append(d.Listings, keep(&listings, r.Listing))
 		}
 		if r.Message.ID != 0 {
 			r.Message.ViewerParty = party
-			d.Messages = append(d.Messages, &r.Message)
+			d.Messages = append(d.Messages, keep(&messages, r.Message))
 		}
 		if r.Sender.ID != "" {
-			d.Users = append(d.Users, &r.Sender)
+			d.Users = append(d.Users, keep(&senders, r.Sender))
 		}
+	}}
+	if err := s.scanPrepared(ctx, threadDisplayStmt, rows, threadDisplayArgs(party, threads)...); err != nil {
+		return fmt.Errorf("load inbox display: %w", err)
 	}
 	return nil
 }
 
-// participantDisplay reads the threads' participants with the users among them.
-func (s *Store) participantDisplay(ctx context.Context, threads []*Thread, d *InboxDisplay) error {
+// participantDisplay reads the threads' participants with the users among them. The viewer
+// is a participant of every thread on its page: a person's own user is kept once. The rows
+// come by thread, so each thread's list is a piece of one slice.
+func (s *Store) participantDisplay(ctx context.Context, party string, threads []*Thread, d *InboxDisplay) error {
 	ids := make([]int64, len(threads))
 	for i, t := range threads {
 		ids[i] = t.ID
 	}
-	var rows []*participantRow
-	if err := s.scanPrepared(ctx, participantDisplayStmt, &rows, pgdialect.Array(ids)); err != nil {
+	parts := make([]Participant, 0, 2*len(threads))
+	var users []User
+	viewerKept := false
+	all := make([]*Participant, 0, 2*len(threads))
+	rows := eachRow[participantRow]{table: s.DB.Table(participantRowType), each: func(r *participantRow) {
+		all = append(all, keep(&parts, r.Participant))
+		if r.User.ID != "" && (r.User.ID != party || !viewerKept) {
+			viewerKept = viewerKept || r.User.ID == party
+			d.Users = append(d.Users, keep(&users, r.User))
+		}
+	}}
+	if err := s.scanPrepared(ctx, participantDisplayStmt, rows, pgdialect.Array(ids)); err != nil {
 		return fmt.Errorf("load inbox participants: %w", err)
 	}
-	for _, r := range rows {
-		d.Participants[r.ConversationID] = append(d.Participants[r.ConversationID], &r.Participant)
-		if r.User.ID != "" {
-			d.Users = append(d.Users, &r.User)
+	for start := 0; start < len(all); {
+		id, end := all[start].ConversationID, start+1
+		for end < len(all) && all[end].ConversationID == id {
+			end++
 		}
+		d.Participants[id] = all[start:end:end]
+		start = end
 	}
 	return nil
+}
+
+var (
+	threadDisplayRowType = reflect.TypeFor[threadDisplayRow]()
+	participantRowType   = reflect.TypeFor[participantRow]()
+)
+
+// keep appends v to *to and returns where it lives. A slice sized for the page never moves;
+// one that grows leaves earlier values where they were, which is as good.
+func keep[T any](to *[]T, v T) *T {
+	*to = append(*to, v)
+	return &(*to)[len(*to)-1]
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // threadDisplayStmt is threadDisplay's statement, prepared: its joins cost PostgreSQL more

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -346,23 +347,25 @@ type threadWithTotals struct {
 	InboxUnread  int `bun:"inbox_unread"`
 }
 
+var threadWithTotalsType = reflect.TypeFor[threadWithTotals]()
+
 // openInboxFirstPage is Inbox for the first page of the open inbox, in one statement when the
 // page has rows (an empty one reads its totals apart).
 func (s *Store) openInboxFirstPage(ctx context.Context, v Viewer, q InboxQuery) (*InboxPage, bool, error) {
 	if !isOpenInbox(q) || q.After != nil || q.Offset > 0 {
 		return nil, false, nil
 	}
-	var rows []*threadWithTotals
-	if err := s.scanPrepared(ctx, openPageStmt, &rows, v.Party(), v.Kind(), q.Limit+1); err != nil {
+	page := &InboxPage{Threads: make([]*Thread, 0, q.Limit+1)}
+	threads := make([]Thread, 0, q.Limit+1)
+	rows := eachRow[threadWithTotals]{table: s.DB.Table(threadWithTotalsType), each: func(r *threadWithTotals) {
+		page.TotalCount, page.UnreadTotal = r.InboxThreads, r.InboxUnread
+		page.Threads = append(page.Threads, keep(&threads, r.Thread))
+	}}
+	if err := s.scanPrepared(ctx, openPageStmt, rows, v.Party(), v.Kind(), q.Limit+1); err != nil {
 		return nil, true, fmt.Errorf("list inbox: %w", err)
 	}
-	if len(rows) == 0 {
+	if len(page.Threads) == 0 {
 		return nil, false, nil
-	}
-	page := &InboxPage{TotalCount: rows[0].InboxThreads, UnreadTotal: rows[0].InboxUnread}
-	page.Threads = make([]*Thread, len(rows))
-	for i, r := range rows {
-		page.Threads[i] = &r.Thread
 	}
 	sortPinnedFirst(page.Threads)
 	if len(page.Threads) > q.Limit {

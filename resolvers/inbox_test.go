@@ -229,3 +229,28 @@ func TestInboxCountsFollowEveryChange(t *testing.T) {
 		t.Fatalf("ola's open inbox has %d threads, want 1 (1001; 1003 deleted)", got.TotalCount)
 	}
 }
+
+// The inbox builds edges only when the query asks for them, which it may do from a fragment:
+// asked that way, every row still has its edge and the page's ends are its first and last.
+func TestInboxEdgesAskedFromAFragment(t *testing.T) {
+	e := apptest.New(t)
+	const q = `query { inbox(first: 5) { pageInfo { startCursor endCursor } ...page } }
+fragment page on ConversationConnection { edges { cursor node { conversationId } } }`
+	var out struct {
+		Inbox struct {
+			PageInfo struct{ StartCursor, EndCursor string }
+			Edges    []struct {
+				Cursor string
+				Node   struct{ ConversationID string }
+			}
+		}
+	}
+	e.GQL(t, e.User(t, "co-ola"), q, nil).Decode(t, &out)
+	edges := out.Inbox.Edges
+	if len(edges) != 2 || edges[0].Cursor == "" || edges[0].Node.ConversationID == "" {
+		t.Fatalf("edges = %+v", edges)
+	}
+	if out.Inbox.PageInfo.StartCursor != edges[0].Cursor || out.Inbox.PageInfo.EndCursor != edges[1].Cursor {
+		t.Fatalf("pageInfo = %+v, edges = %+v", out.Inbox.PageInfo, edges)
+	}
+}

@@ -53,13 +53,17 @@ func (r *queryResolver) Inbox(ctx context.Context, first *int, after *string, of
 	}
 	conn := &graph.ConversationConnection{
 		Nodes: page.Threads, TotalCount: page.TotalCount, UnreadTotal: page.UnreadTotal,
-		Edges:    make([]*graph.ConversationEdge, len(page.Threads)),
 		PageInfo: &graph.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: q.After != nil || q.Offset > 0},
 	}
-	for i, t := range page.Threads {
-		conn.Edges[i] = &graph.ConversationEdge{Cursor: inboxCursor(t), Node: t}
+	setPageEnds(conn.PageInfo, page.Threads, inboxCursor)
+	// A query that asks for nodes only gets no edges: a cursor per row is most of the
+	// connection's own allocations.
+	if !graphql.HasOperationContext(ctx) || selects(ctx, "edges") {
+		conn.Edges = make([]*graph.ConversationEdge, len(page.Threads))
+		for i, t := range page.Threads {
+			conn.Edges[i] = &graph.ConversationEdge{Cursor: inboxCursor(t), Node: t}
+		}
 	}
-	setPageEnds(conn.PageInfo, conn.Edges, func(e *graph.ConversationEdge) string { return e.Cursor })
 	return conn, nil
 }
 

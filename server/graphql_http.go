@@ -207,12 +207,15 @@ func decodeField(fields map[string]json.RawMessage, name string, v any) error {
 	if !ok || string(raw) == "null" {
 		return nil
 	}
-	if err := decodeJSON(raw, v); err != nil {
-		want := "an object"
-		if _, isString := v.(*string); isString {
-			want = "a string"
+	if s, isString := v.(*string); isString {
+		// A string has no numbers to keep exact: Unmarshal spares the decoder's buffers.
+		if json.Unmarshal(raw, s) != nil {
+			return fmt.Errorf("%q must be a string", name)
 		}
-		return fmt.Errorf("%q must be %s", name, want)
+		return nil
+	}
+	if err := decodeJSON(raw, v); err != nil {
+		return fmt.Errorf("%q must be an object", name)
 	}
 	return nil
 }
