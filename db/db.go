@@ -98,11 +98,12 @@ type Store struct {
 	EraseBatch int
 	// eraseSweepHook runs before an erasure's second round (tests).
 	eraseSweepHook func()
-	wakes          *waker // sends' wake-ups (nil: each its own statement)
+	wakes          *waker     // sends' wake-ups (nil: each its own statement)
+	sends          *sendQueue // sends waiting for a group commit (nil: each alone)
 }
 
 // NewStore wraps an open database.
-func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: &waker{}} }
+func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: &waker{}, sends: newSendQueue()} }
 
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return s.DB.RunInTx(ctx, nil, fn)
