@@ -98,11 +98,14 @@ type Store struct {
 	EraseBatch int
 	// eraseSweepHook runs before an erasure's second round (tests).
 	eraseSweepHook func()
-	wakes          *notifier // sends' wake-ups, sent off the send path
+	wakes          *notifier  // sends' wake-ups, sent off the send path
+	sends          *sendQueue // sends waiting for a group commit (nil: each alone)
 }
 
 // NewStore wraps an open database.
-func NewStore(bdb *bun.DB) *Store { return &Store{DB: bdb, wakes: newNotifier(bdb)} }
+func NewStore(bdb *bun.DB) *Store {
+	return &Store{DB: bdb, wakes: newNotifier(bdb), sends: newSendQueue()}
+}
 
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return s.DB.RunInTx(ctx, nil, fn)

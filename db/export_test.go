@@ -57,3 +57,11 @@ func (s *Store) InboxDisplaySQL(party string, threads []*Thread) string {
 	}
 	return s.DB.NewRaw(body, args...).String()
 }
+
+// SetSendBatching bounds group commit: slots sends or batches in flight, batch sends in one,
+// and calls queued with the queue's length each time a send joins it.
+func (s *Store) SetSendBatching(slots, batch int, queued func(n int)) {
+	s.sends.mu.Lock()
+	defer s.sends.mu.Unlock()
+	s.sends.slots, s.sends.batch, s.sends.queued = slots, batch, queued
+}

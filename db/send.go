@@ -84,20 +84,16 @@ func (s *Store) SendMessage(ctx context.Context, v Viewer, in SendInput) (msg *M
 
 // Send is SendMessage with the thread as it is after the send. It is one autocommit statement
 // (parley_send, migration 20261130000020, last redefined by 20261201000170): one round trip to
-// PostgreSQL, one commit that waits for the disk. The NOTIFY that wakes the live hubs goes out
-// after it, off the send's path.
+// PostgreSQL, one commit that waits for the disk. Sends that arrive while others are in
+// flight share their statement and commit (group commit, db/send_batch.go). The NOTIFY that
+// wakes the live hubs goes out after it, off the send's path.
 func (s *Store) Send(ctx context.Context, v Viewer, in SendInput) (*SendResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	r, err := send(ctx, s.DB, v, in)
-	if isDeadlock(err) {
-		// One autocommit statement wrote nothing; counter rows in shards shared by chance
-		// can meet in either order, so one more try is safe.
-		r, err = send(ctx, s.DB, v, in)
-	}
+	r, err := s.sendGrouped(ctx, v, in) // db/send_batch.go
 	if err != nil {
-		return nil, sendError(err)
+		return nil, err
 	}
 	// After the commit, not in it: a notifying transaction holds a database-wide lock through
 	// its WAL flush, so sends that notify commit one at a time. Nor does the send wait for it:
@@ -136,25 +132,36 @@ var sendStmt = &prepared{name: "parley_send_go",
 	body:   func() string { return "SELECT * FROM parley_send(" + dollars(18) + ")" }}
 
 // sendPrepared runs sendStmt with args on one of bdb's connections, preparing it there first
-// when needed (again after a DEALLOCATE, or after a migration changed parley_send's columns).
-func sendPrepared(ctx context.Context, bdb *bun.DB, args []any, v Viewer, conv int64) (*sendRow, error) {
+// when needed.
+func sendPrepared(ctx context.Context, bdb *bun.DB, args []any, v Viewer, conv int64) (r *sendRow, err error) {
+	err = onPrepared(ctx, bdb, sendStmt, len(args), func(conn bun.Conn, exec string) error {
+		r, err = scanSend(conn.QueryRowContext(ctx, exec, args...), v, conv)
+		return err
+	})
+	return r, err
+}
+
+// onPrepared runs run (which EXECUTEs exec) with p prepared on one of bdb's connections,
+// preparing it there first when needed (again after a DEALLOCATE, or after a migration changed
+// the columns of what p reads or calls).
+func onPrepared(ctx context.Context, bdb *bun.DB, p *prepared, nargs int, run func(conn bun.Conn, exec string) error) error {
 	conn, err := bdb.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer conn.Close()
-	exec := "EXECUTE " + sendStmt.name + "(" + placeholders(len(args)) + ")"
+	exec := "EXECUTE " + p.name + "(" + placeholders(nargs) + ")"
 	for force := false; ; force = true {
-		if err := prepareOn(ctx, conn.Conn, sendStmt, force); err != nil {
-			return nil, err
+		if err := prepareOn(ctx, conn.Conn, p, force); err != nil {
+			return err
 		}
-		r, err := scanSend(conn.QueryRowContext(ctx, exec, args...), v, conv)
+		err := run(conn, exec)
 		switch code := pgCode(err); {
 		case force || (code != "26000" && code != "0A000"):
-			return r, err
-		case code == "0A000": // prepared before parley_send's columns changed
-			if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+sendStmt.name); err != nil {
-				return nil, err
+			return err
+		case code == "0A000": // prepared before the columns changed
+			if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+p.name); err != nil {
+				return err
 			}
 		}
 	}
@@ -193,15 +200,8 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if in.WorkshopOrgNr != "" {
 		workshop = in.WorkshopOrgNr
 	}
-	// One title for every recipient, in the default locale: the send writes the rows for all
-	// of them in one statement. Readers see them rendered in their own language
-	// (notification_text.go); pushes and digests render their own (package away).
-	title := i18n.Text(i18n.Default, i18n.NewMessage)
-	if v.Name != "" {
-		title = i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)
-	}
 	args := []any{in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
-		in.TemplateID, in.ClientMessageID, workshop, title, previewOf(in.Body),
+		in.TemplateID, in.ClientMessageID, workshop, sendTitle(v), previewOf(in.Body),
 		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID}
 	var r *sendRow
 	var err error
@@ -260,7 +260,7 @@ type sendRow struct {
 }
 
 // scanSend reads parley_send's row. On a refusal every column but the code may be NULL.
-func scanSend(row *sql.Row, v Viewer, conversationID int64) (*sendRow, error) {
+func scanSend(row interface{ Scan(...any) error }, v Viewer, conversationID int64) (*sendRow, error) {
 	var (
 		code, sender, senderRole, typ, body, kind, role, workshop sql.Null[string]
 		created                                                   sql.Null[bool]
@@ -317,6 +317,17 @@ func (r *sendRow) refusal(in SendInput) error {
 		return Rule("replyToId", "is not a message of this conversation that you can see")
 	}
 	return fmt.Errorf("send: unknown refusal %q", r.code)
+}
+
+// sendTitle is the title of a send's notifications: one for every recipient, in the default
+// locale, as the send writes the rows for all of them in one statement. Readers see them
+// rendered in their own language (notification_text.go); pushes and digests render their own
+// (package away).
+func sendTitle(v Viewer) string {
+	if v.Name != "" {
+		return i18n.Text(i18n.Default, i18n.NewMessageFrom, v.Name)
+	}
+	return i18n.Text(i18n.Default, i18n.NewMessage)
 }
 
 // previewOf is a notification's text for a message body.

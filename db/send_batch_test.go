@@ -1,0 +1,282 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/parley/parley/db"
+)
+
+// sendCounter counts the statements that send alone and those that send a batch.
+type sendCounter struct{ alone, batches atomic.Int64 }
+
+func (c *sendCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (c *sendCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	switch {
+	case strings.HasPrefix(e.Query, "EXECUTE parley_send_batch_go("):
+		c.batches.Add(1)
+	case strings.HasPrefix(e.Query, "EXECUTE parley_send_go("):
+		c.alone.Add(1)
+	}
+}
+
+type batchSend struct {
+	v  db.Viewer
+	in db.SendInput
+}
+
+type sendOutcome struct {
+	res *db.SendResult
+	err error
+}
+
+// sendTogether sends the sends as one batch, queued in their order: with one slot, a first
+// send by co-ola holds it while it waits for the booking thread's row, which the test has
+// locked; the sends queue up behind it, and the lock's release lets them go together.
+func sendTogether(t *testing.T, f *notifyFixture, sends []batchSend) ([]sendOutcome, *sendCounter) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	queued := make(chan int, len(sends))
+	f.store.SetSendBatching(1, 64, func(n int) { queued <- n })
+	counter := &sendCounter{}
+	f.store.DB.AddQueryHook(counter)
+
+	tx := beginTx(ctx, t, f.store)
+	defer func() { _ = tx.Rollback() }()
+	_, err := tx.ExecContext(ctx, "SELECT 1 FROM conversations WHERE id = ? FOR UPDATE", f.bookingConv)
+	must(t, err)
+	var wg sync.WaitGroup
+	var firstErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, firstErr = f.store.Send(ctx, viewer("co-ola", db.RoleCarOwner, ""), db.SendInput{ConversationID: f.bookingConv, Body: "first"})
+	}()
+	waitForLockWait(ctx, t, f.store)
+	out := make([]sendOutcome, len(sends))
+	for i, s := range sends {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].res, out[i].err = f.store.Send(ctx, s.v, s.in)
+		}()
+		select {
+		case n := <-queued:
+			if n != i+1 {
+				t.Fatalf("send %d joined a queue of %d", i, n)
+			}
+		case <-ctx.Done():
+			t.Fatalf("send %d never queued", i)
+		}
+	}
+	must(t, tx.Commit())
+	wg.Wait()
+	must(t, firstErr)
+	return out, counter
+}
+
+// Sends queued together go out in one statement, each once, in their order within a thread,
+// each with its own message and its thread as it was right after it.
+func TestGroupedSendsLandOnceInOrder(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	ola, kari := viewer("co-ola", db.RoleCarOwner, ""), viewer("co-kari", db.RoleCarOwner, "")
+	per, anne := viewer("usr_per", db.RoleBuyer, ""), viewer("usr_anne", db.RoleSeller, "")
+	shop := viewer("ws-a1", db.RoleWorkshop, orgA)
+	kariConv := threadOf(t, f.store, kari, 7002)
+	sends := []batchSend{
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a1"}},
+		{kari, db.SendInput{ConversationID: kariConv, Body: "k1"}},
+		{per, db.SendInput{ConversationID: f.listingConv, Body: "p1"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a2", ClientMessageID: "c-a2"}},
+		{anne, db.SendInput{ConversationID: f.listingConv, Body: "n1"}},
+		{shop, db.SendInput{ConversationID: f.bookingConv, Body: "w1"}},
+		{kari, db.SendInput{ConversationID: kariConv, Body: "k2"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a3"}},
+	}
+	out, counter := sendTogether(t, f, sends)
+	if b, a := counter.batches.Load(), counter.alone.Load(); b != 1 || a != 1 {
+		t.Errorf("%d batch statements and %d single sends, want 1 batch after the first send", b, a)
+	}
+	for i, o := range out {
+		s := sends[i]
+		if o.err != nil {
+			t.Fatalf("send %d (%s): %v", i, s.in.Body, o.err)
+		}
+		m := o.res.Message
+		if !o.res.Created || m.Body != s.in.Body || m.ConversationID != s.in.ConversationID || stringOf(m.SenderUserID) != s.v.UserID {
+			t.Errorf("send %d answered %+v (created %v), want its own new message", i, m, o.res.Created)
+		}
+		if o.res.Thread.LastMessageID == nil || *o.res.Thread.LastMessageID != m.ID {
+			t.Errorf("send %d: thread's last message %s, want its own %d", i, deref(o.res.Thread.LastMessageID), m.ID)
+		}
+	}
+	for conv, want := range map[int64]string{f.bookingConv: "first a1 a2 w1 a3", kariConv: "k1 k2", f.listingConv: "p1 n1"} {
+		var bodies []string
+		var count int
+		must(t, f.store.DB.NewRaw(`SELECT array_agg(m.body ORDER BY m.id), (SELECT c.message_count FROM conversations AS c WHERE c.id = ?0)
+			FROM messages AS m WHERE m.conversation_id = ?0`, conv).Scan(ctx, pgdialect.Array(&bodies), &count))
+		if got := strings.Join(bodies, " "); got != want || count != len(bodies) {
+			t.Errorf("thread %d holds %q (message_count %d), want %q", conv, got, count, want)
+		}
+	}
+}
+
+// A refused send in a batch is refused alone: the batch still runs once, the others are sent.
+func TestARefusedSendInABatchFailsOnlyItself(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	ola, kari := viewer("co-ola", db.RoleCarOwner, ""), viewer("co-kari", db.RoleCarOwner, "")
+	per, anne := viewer("usr_per", db.RoleBuyer, ""), viewer("usr_anne", db.RoleSeller, "")
+	must(t, f.store.Block(ctx, anne, "usr_per"))
+	_, _, err := f.store.SendMessage(ctx, ola, db.SendInput{ConversationID: f.bookingConv, Body: "once", ClientMessageID: "c-used"})
+	must(t, err)
+	exec(t, f.store, `UPDATE users SET erased_at = now() WHERE id = 'ws-a3'`)
+	sends := []batchSend{
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a1"}},
+		{kari, db.SendInput{ConversationID: f.bookingConv, Body: "not hers"}},
+		{per, db.SendInput{ConversationID: f.listingConv, Body: "blocked"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "other text", ClientMessageID: "c-used"}},
+		{anne, db.SendInput{ConversationID: f.listingConv, Body: "n1"}},
+		{viewer("ws-a3", db.RoleWorkshop, orgA), db.SendInput{ConversationID: f.bookingConv, Body: "erased"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a2"}},
+	}
+	want := []error{nil, db.ErrNotFound, db.ErrBlocked, db.ErrConflict, nil, db.ErrForbidden, nil}
+	out, counter := sendTogether(t, f, sends)
+	if b, a := counter.batches.Load(), counter.alone.Load(); b != 1 || a != 1 {
+		t.Errorf("%d batch statements and %d single sends, want 1 batch after the first send", b, a)
+	}
+	checkOutcomes(t, sends, out, want)
+}
+
+// A batch that PostgreSQL fails as a whole is sent again one send at a time: only the send
+// that fails alone fails.
+func TestAFailingBatchIsSentAgainOneByOne(t *testing.T) {
+	f := newNotifyFixture(t)
+	ola, anne := viewer("co-ola", db.RoleCarOwner, ""), viewer("usr_anne", db.RoleSeller, "")
+	missing := int64(987654321) // no such template: the insert's foreign key fails
+	sends := []batchSend{
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a1"}},
+		{anne, db.SendInput{ConversationID: f.listingConv, Body: "n1"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "bad template", TemplateID: &missing}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a2"}},
+	}
+	out, counter := sendTogether(t, f, sends)
+	if b, a := counter.batches.Load(), counter.alone.Load(); b != 1 || a != 1+int64(len(sends)) {
+		t.Errorf("%d batch statements and %d single sends, want 1 batch, then each send alone", b, a)
+	}
+	checkOutcomes(t, sends, out, []error{nil, nil, errors.New("any"), nil})
+	var bodies []string
+	must(t, f.store.DB.NewRaw(`SELECT array_agg(body ORDER BY id) FROM messages WHERE conversation_id = ?`, f.bookingConv).
+		Scan(context.Background(), pgdialect.Array(&bodies)))
+	if got := strings.Join(bodies, " "); got != "first a1 a2" {
+		t.Errorf("the thread holds %q, want %q", got, "first a1 a2")
+	}
+}
+
+// A clientMessageId sent twice in one batch, or sent before it, answers the first message.
+func TestClientMessageIDReplaysInsideABatch(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx := context.Background()
+	ola := viewer("co-ola", db.RoleCarOwner, "")
+	before, _, err := f.store.SendMessage(ctx, ola, db.SendInput{ConversationID: f.bookingConv, Body: "earlier", ClientMessageID: "c-0"})
+	must(t, err)
+	sends := []batchSend{
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "twice", ClientMessageID: "c-1"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "earlier", ClientMessageID: "c-0"}},
+		{ola, db.SendInput{ConversationID: f.bookingConv, Body: "twice", ClientMessageID: "c-1"}},
+	}
+	out, counter := sendTogether(t, f, sends)
+	if b := counter.batches.Load(); b != 1 {
+		t.Errorf("%d batch statements, want 1", b)
+	}
+	checkOutcomes(t, sends, out, []error{nil, nil, nil})
+	if !out[0].res.Created || out[2].res.Created || out[2].res.Message.ID != out[0].res.Message.ID {
+		t.Errorf("c-1 twice: message %d (created %v), then %d (created %v); want the first again",
+			out[0].res.Message.ID, out[0].res.Created, out[2].res.Message.ID, out[2].res.Created)
+	}
+	if out[1].res.Created || out[1].res.Message.ID != before.ID {
+		t.Errorf("c-0 again: message %d (created %v), want %d", out[1].res.Message.ID, out[1].res.Created, before.ID)
+	}
+	var n int
+	must(t, f.store.DB.NewRaw(`SELECT count(*) FROM messages WHERE conversation_id = ?`, f.bookingConv).Scan(ctx, &n))
+	if n != 3 { // earlier, first, twice
+		t.Errorf("%d messages in the thread, want 3", n)
+	}
+}
+
+// checkOutcomes compares each send's error with want (nil: sent, its own message; a sentinel:
+// that error; any other: some error).
+func checkOutcomes(t *testing.T, sends []batchSend, out []sendOutcome, want []error) {
+	t.Helper()
+	for i, o := range out {
+		switch w := want[i]; {
+		case w == nil && o.err != nil:
+			t.Errorf("send %d (%s): %v, want sent", i, sends[i].in.Body, o.err)
+		case w == nil && o.res.Message.Body != sends[i].in.Body && o.res.Created:
+			t.Errorf("send %d (%s): answered %q", i, sends[i].in.Body, o.res.Message.Body)
+		case w != nil && o.err == nil:
+			t.Errorf("send %d (%s): sent, want %v", i, sends[i].in.Body, w)
+		case w != nil && w.Error() != "any" && !errors.Is(o.err, w):
+			t.Errorf("send %d (%s): %v, want %v", i, sends[i].in.Body, o.err, w)
+		}
+	}
+}
+
+func stringOf(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// A queued send whose caller leaves before a batch takes it leaves the queue unsent.
+func TestAQueuedSendItsCallerLeftIsNotSent(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	queued := make(chan int, 1)
+	f.store.SetSendBatching(1, 64, func(n int) { queued <- n })
+	ola := viewer("co-ola", db.RoleCarOwner, "")
+	tx := beginTx(ctx, t, f.store)
+	defer func() { _ = tx.Rollback() }()
+	_, err := tx.ExecContext(ctx, "SELECT 1 FROM conversations WHERE id = ? FOR UPDATE", f.bookingConv)
+	must(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := f.store.Send(ctx, ola, db.SendInput{ConversationID: f.bookingConv, Body: "first"})
+		first <- err
+	}()
+	waitForLockWait(ctx, t, f.store)
+	leaving, leave := context.WithCancel(ctx)
+	left := make(chan error, 1)
+	go func() {
+		_, err := f.store.Send(leaving, ola, db.SendInput{ConversationID: f.bookingConv, Body: "left"})
+		left <- err
+	}()
+	<-queued
+	leave()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the send whose caller left: %v, want context.Canceled", err)
+	}
+	must(t, tx.Commit())
+	must(t, <-first)
+	var bodies []string
+	must(t, f.store.DB.NewRaw(`SELECT array_agg(body ORDER BY id) FROM messages WHERE conversation_id = ?`, f.bookingConv).
+		Scan(ctx, pgdialect.Array(&bodies)))
+	if got := strings.Join(bodies, " "); got != "first" {
+		t.Errorf("the thread holds %q, want only the first send", got)
+	}
+}
