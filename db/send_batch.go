@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -193,7 +191,7 @@ func sendBatch(ctx context.Context, bdb *bun.DB, batch []*queuedSend) ([]*sendRo
 		}
 	}
 	args := []any{pgArray(convs), pgArray(cols[0]), pgArray(cols[1]), pgArray(cols[2]), pgArray(cols[3]), pgArray(cols[4]),
-		nullableInts(templates), pgArray(cols[5]), pgArray(cols[6]), pgArray(cols[7]), pgArray(cols[8]), nullableInts(replies)}
+		pgArray(templates), pgArray(cols[5]), pgArray(cols[6]), pgArray(cols[7]), pgArray(cols[8]), pgArray(replies)}
 	var out []*sendRow
 	err := onPrepared(ctx, bdb, sendBatchStmt, len(args), func(conn bun.Conn, exec string) error {
 		out = out[:0]
@@ -222,22 +220,4 @@ func sendBatch(ctx context.Context, bdb *bun.DB, batch []*queuedSend) ([]*sendRo
 		return nil, fmt.Errorf("send batch: %d rows for %d sends", len(out), n)
 	}
 	return out, nil
-}
-
-// nullableInts is a bigint[] literal with NULL for nil.
-func nullableInts(xs []*int64) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, x := range xs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if x == nil {
-			b.WriteString("NULL")
-		} else {
-			b.WriteString(strconv.FormatInt(*x, 10))
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
 }
