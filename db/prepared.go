@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
 )
 
@@ -31,34 +32,39 @@ var preparedOn = struct {
 	m map[uintptr]map[string]bool
 }{m: map[uintptr]map[string]bool{}}
 
-// scanPrepared runs p with args on one connection and scans the rows into dest, preparing p
-// there first if the connection has not. A connection that lost it anyway (DEALLOCATE, a
-// pooler's reset: 26000), or holds it from before a migration changed a table it reads
-// (0A000, "cached plan must not change result type"), prepares it again.
+// scanPrepared runs p with args on one connection and scans the rows into dest (onPrepared).
 func (s *Store) scanPrepared(ctx context.Context, p *prepared, dest any, args ...any) error {
-	conn, err := s.DB.Conn(ctx)
+	return onPrepared(ctx, s.DB, p, len(args), func(conn bun.Conn, exec string) error {
+		return conn.NewRaw(exec, args...).Scan(ctx, dest)
+	})
+}
+
+// onPrepared runs run (which EXECUTEs exec) with p prepared on one of bdb's connections,
+// preparing it there first if the connection has not. A connection that lost it anyway
+// (DEALLOCATE, a pooler's reset: 26000), or holds it from before a migration changed a table
+// it reads or a function it calls (0A000, "cached plan must not change result type"),
+// prepares it again and runs once more.
+func onPrepared(ctx context.Context, bdb *bun.DB, p *prepared, nargs int, run func(conn bun.Conn, exec string) error) error {
+	conn, err := bdb.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := prepareOn(ctx, conn.Conn, p, false); err != nil {
-		return err
-	}
-	exec := "EXECUTE " + p.name + "(" + placeholders(len(args)) + ")"
-	err = conn.NewRaw(exec, args...).Scan(ctx, dest)
-	switch pgCode(err) {
-	case "26000": // not prepared here
-	case "0A000": // prepared before a table it reads changed shape
-		if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+p.name); err != nil {
+	exec := "EXECUTE " + p.name + "(" + placeholders(nargs) + ")"
+	for force := false; ; force = true {
+		if err := prepareOn(ctx, conn.Conn, p, force); err != nil {
 			return err
 		}
-	default:
-		return err
+		err := run(conn, exec)
+		switch code := pgCode(err); {
+		case force || (code != "26000" && code != "0A000"):
+			return err
+		case code == "0A000":
+			if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+p.name); err != nil {
+				return err
+			}
+		}
 	}
-	if err := prepareOn(ctx, conn.Conn, p, true); err != nil {
-		return err
-	}
-	return conn.NewRaw(exec, args...).Scan(ctx, dest)
 }
 
 // prepareOn prepares p on conn unless it is recorded as done (or again, when forced).

@@ -141,32 +141,6 @@ func sendPrepared(ctx context.Context, bdb *bun.DB, args []any, v Viewer, conv i
 	return r, err
 }
 
-// onPrepared runs run (which EXECUTEs exec) with p prepared on one of bdb's connections,
-// preparing it there first when needed (again after a DEALLOCATE, or after a migration changed
-// the columns of what p reads or calls).
-func onPrepared(ctx context.Context, bdb *bun.DB, p *prepared, nargs int, run func(conn bun.Conn, exec string) error) error {
-	conn, err := bdb.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	exec := "EXECUTE " + p.name + "(" + placeholders(nargs) + ")"
-	for force := false; ; force = true {
-		if err := prepareOn(ctx, conn.Conn, p, force); err != nil {
-			return err
-		}
-		err := run(conn, exec)
-		switch code := pgCode(err); {
-		case force || (code != "26000" && code != "0A000"):
-			return err
-		case code == "0A000": // prepared before the columns changed
-			if _, err := conn.Conn.ExecContext(ctx, "DEALLOCATE "+p.name); err != nil {
-				return err
-			}
-		}
-	}
-}
-
 // dollars is "$1, $2, ..., $n".
 func dollars(n int) string {
 	d := make([]string, n)
