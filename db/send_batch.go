@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -32,7 +33,23 @@ type sendQueue struct {
 	slots, batch int // bounds: slots in flight, sends per batch
 	running      int // slots in use
 	waiting      []*queuedSend
-	queued       func(n int) // tests: told the queue's length after a send joins it
+	queued       func(n int)  // tests: told the queue's length after a send joins it
+	alone        atomic.Int64 // sends that ran in a statement of their own
+	batches      atomic.Int64 // batch statements that committed
+	batched      atomic.Int64 // sends in those
+}
+
+// SendStats says how well group commit works here: sends that ran alone, batch statements
+// that committed and the sends in them (a batch sent again one by one counts as alone).
+type SendStats struct{ Alone, Batches, Batched int64 }
+
+// SendStats are this process's counts since it started.
+func (s *Store) SendStats() SendStats {
+	q := s.sends
+	if q == nil {
+		return SendStats{}
+	}
+	return SendStats{Alone: q.alone.Load(), Batches: q.batches.Load(), Batched: q.batched.Load()}
 }
 
 // queuedSend is one send in the queue and, once done is closed, its outcome.
@@ -52,13 +69,18 @@ func newSendQueue() *sendQueue {
 // A send with files, or one traced into its webhook events, always runs alone.
 func (s *Store) sendGrouped(ctx context.Context, v Viewer, in SendInput) (*sendRow, error) {
 	q := s.sends
-	if _, traced := traceparent(ctx); traced || len(in.Attachments) > 0 || q == nil {
+	if q == nil {
+		return sendAlone(ctx, s.DB, v, in)
+	}
+	if _, traced := traceparent(ctx); traced || len(in.Attachments) > 0 {
+		q.alone.Add(1)
 		return sendAlone(ctx, s.DB, v, in)
 	}
 	q.mu.Lock()
 	if q.running < q.slots {
 		q.running++
 		q.mu.Unlock()
+		q.alone.Add(1)
 		r, err := sendAlone(ctx, s.DB, v, in)
 		s.releaseSlot()
 		return r, err
@@ -112,7 +134,7 @@ func (s *Store) drainSends() {
 		q.waiting = slices.Delete(q.waiting, 0, n)
 		q.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), sendBatchTimeout)
-		runBatch(ctx, s.DB, batch)
+		runBatch(ctx, s.DB, batch, q)
 		cancel()
 		for _, p := range batch {
 			close(p.done)
@@ -121,11 +143,13 @@ func (s *Store) drainSends() {
 }
 
 // runBatch sends a batch; every send gets a row or its own error.
-func runBatch(ctx context.Context, bdb *bun.DB, batch []*queuedSend) {
+func runBatch(ctx context.Context, bdb *bun.DB, batch []*queuedSend, q *sendQueue) {
 	if len(batch) > 1 {
 		slices.SortStableFunc(batch, func(a, b *queuedSend) int { return cmp.Compare(a.in.ConversationID, b.in.ConversationID) })
 		rows, err := sendBatch(ctx, bdb, batch)
 		if err == nil {
+			q.batches.Add(1)
+			q.batched.Add(int64(len(batch)))
 			for i, p := range batch {
 				if p.err = rows[i].refusal(p.in); p.err == nil {
 					p.row = rows[i]
@@ -143,6 +167,7 @@ func runBatch(ctx context.Context, bdb *bun.DB, batch []*queuedSend) {
 		}
 		// PostgreSQL failed the statement, so it wrote nothing: one send at a time.
 	}
+	q.alone.Add(int64(len(batch)))
 	for _, p := range batch {
 		p.row, p.err = sendAlone(ctx, bdb, p.v, p.in)
 	}

@@ -75,6 +75,7 @@ func startServer(ctx context.Context, cfg server.Config) (*benchServer, error) {
 type Scratch struct {
 	URL, APIKey, Where, DSN string
 	DB                      *bun.DB
+	Sends                   func() db.SendStats // the server's group-commit counts
 	Stop                    func()
 }
 
@@ -84,7 +85,7 @@ func StartInProcess(ctx context.Context, cfg server.Config) (*Scratch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scratch{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DSN: s.dsn, DB: s.app.Store.DB, Stop: s.close}, nil
+	return &Scratch{URL: s.URL, APIKey: s.APIKey, Where: s.Where, DSN: s.dsn, DB: s.app.Store.DB, Sends: s.app.Store.SendStats, Stop: s.close}, nil
 }
 
 func wire(ctx context.Context, cfg server.Config, database *server.Database) (*server.App, error) {

@@ -46,6 +46,7 @@ type phase struct {
 	ParleyCPU  float64 // seconds, 0 for pgbench
 	PGCPU      float64
 	Work       counters
+	Grouped    db.SendStats // the server's sends alone and in batches during the phase
 }
 
 // Run benchmarks and writes the report to out.
@@ -116,6 +117,7 @@ type bench struct {
 	targets []target
 	stats   *stats
 	cpu     *benchkit.BackendCPU
+	sends   func() db.SendStats
 	close   func()
 }
 
@@ -148,7 +150,7 @@ func prepare(ctx context.Context, inst *benchlive.Scratch, o Options, r *report)
 	_ = admin.QueryRowContext(ctx, "SELECT version(), current_setting('synchronous_commit'), current_setting('fsync')").
 		Scan(&r.PGVersion, &r.SyncCommit, &r.Fsync)
 	watchCtx, stop := context.WithCancel(ctx)
-	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: benchkit.WatchBackends(watchCtx, name),
+	b := &bench{o: o, url: inst.URL, dsn: inst.DSN, targets: targets, stats: s, cpu: benchkit.WatchBackends(watchCtx, name), sends: inst.Sends,
 		close: func() { stop(); s.close(); admin.Close() }}
 	r.Threads = len(targets)
 	if s.scratch == nil { // the set-up's counters are not yet all published
@@ -178,9 +180,12 @@ func (b *bench) run(ctx context.Context, name string, senders int) (phase, error
 		if perr != nil {
 			return p, perr
 		}
+		grouped0 := b.sends()
 		res, err = runChild(ctx, Plan{URL: b.url, REST: name == "rest", Floor: name == "floor", Senders: senders, Duration: b.o.Duration, Targets: b.targets})
 		p.Sends, p.Failed, p.FirstError, p.PerSecond = res.OK, res.Failed, res.FirstError, float64(res.OK)/res.Seconds
 		p.ParleyCPU = benchkit.CPUSeconds() - cpu0
+		g := b.sends()
+		p.Grouped = db.SendStats{Alone: g.Alone - grouped0.Alone, Batches: g.Batches - grouped0.Batches, Batched: g.Batched - grouped0.Batched}
 		stop()
 	}
 	if err != nil {

@@ -2,6 +2,8 @@ package benchsend
 
 import (
 	"fmt"
+
+	"github.com/parley/parley/db"
 	"io"
 	"runtime"
 	"strings"
@@ -78,7 +80,18 @@ func (r *report) printPhase(line func(string, string, ...any), p phase) {
 	if p.Name == "pgbench" {
 		unit = "inserts/s (pgbench tps)"
 	}
-	line(fmt.Sprintf("%s at %d senders", p.Name, p.Senders), "%.1f %s (%d done%s); %s; %s", p.PerSecond, unit, p.Sends, failed, cpu, work)
+	line(fmt.Sprintf("%s at %d senders", p.Name, p.Senders), "%.1f %s (%d done%s); %s; %s%s", p.PerSecond, unit, p.Sends, failed, cpu, work, grouped(p.Grouped))
+}
+
+// grouped describes group commit in a phase: the share of sends that went in batches, and
+// sends per statement.
+func grouped(g db.SendStats) string {
+	statements := g.Alone + g.Batches
+	if statements == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; group commit: %.0f %% of sends in %d batches, %.2f sends per statement",
+		100*float64(g.Batched)/float64(g.Alone+g.Batched), g.Batches, float64(g.Alone+g.Batched)/float64(statements))
 }
 
 func (r *report) printRatios(line func(string, string, ...any), by map[string]float64, n int) {
