@@ -68,6 +68,14 @@ func (a *App) gauges() []telemetry.Gauge {
 				}
 				return out
 			}},
+		{Name: "sends_total", Help: "Messages sent through this replica, by how they were committed: alone, or in a batch with others (group commit).",
+			Labels: []string{"commit"}, Counter: true,
+			Read: func() []telemetry.Sample {
+				g := a.Store.SendStats()
+				return []telemetry.Sample{{Labels: []string{"alone"}, Value: float64(g.Alone)}, {Labels: []string{"batched"}, Value: float64(g.Batched)}}
+			}},
+		{Name: "send_batches_total", Help: "Batch statements that committed sends together (group commit).", Counter: true,
+			Read: func() []telemetry.Sample { return one(float64(a.Store.SendStats().Batches)) }},
 		{Name: "rate_limit_store_failures_total", Help: "Requests decided without the rate-limit store because it failed.", Counter: true,
 			Read: func() []telemetry.Sample { return one(float64(a.limiterFailures())) }},
 	}

@@ -175,6 +175,7 @@ func TestMetricsAfterWorkload(t *testing.T) {
 		{"parley_webhook_attempts_total", map[string]string{"outcome": "delivered"}, 1},
 		{"parley_webhook_attempt_duration_seconds", nil, 1},
 		{"parley_rate_limit_refusals_total", map[string]string{"bucket": "other"}, 1},
+		{"parley_sends_total", map[string]string{"commit": "alone"}, 3},
 		{"go_sql_open_connections", map[string]string{"db_name": "parley"}, 1},
 		{"go_goroutines", nil, 1},
 		{"process_resident_memory_bytes", nil, 1},
@@ -185,7 +186,8 @@ func TestMetricsAfterWorkload(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"parley_live_hub_lag_messages", "parley_webhook_outbox_pending",
-		"parley_webhook_outbox_oldest_due_seconds", "parley_live_slow_subscribers_total", "parley_rate_limit_store_failures_total"} {
+		"parley_webhook_outbox_oldest_due_seconds", "parley_live_slow_subscribers_total", "parley_rate_limit_store_failures_total",
+		"parley_send_batches_total"} {
 		if v, ok := value(fams, name, nil); !ok || v < 0 {
 			t.Errorf("%s = %v (present %v), want a value of at least 0", name, v, ok)
 		}
