@@ -65,3 +65,10 @@ func (s *Store) SetSendBatching(slots, batch int, queued func(n int)) {
 	defer s.sends.mu.Unlock()
 	s.sends.slots, s.sends.batch, s.sends.queued = slots, batch, queued
 }
+
+// SetSendGrowth sets how many waiting sends start another statement while a slot is free.
+func (s *Store) SetSendGrowth(growAt int) {
+	s.sends.mu.Lock()
+	defer s.sends.mu.Unlock()
+	s.sends.growAt = growAt
+}

@@ -12,9 +12,13 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Group commit of sends. A send that finds a free slot runs alone, exactly as before (the
-// prepared parley_send). Sends that arrive while every slot is busy queue up; when a slot's
-// send is done, the slot runs what queued meanwhile as one autocommit statement: parley_send
+// Group commit of sends. A send that finds no other in flight runs alone, exactly as before
+// (the prepared parley_send), so a lone sender never waits. Sends that arrive while one is in
+// flight queue up; when a slot's statement is done, the slot runs what queued meanwhile as one
+// autocommit statement, and when sendGrowAt sends wait while a slot is free, that slot starts
+// such a statement at once. So statements carry several sends each under load (each
+// statement's commit and executor start cost PostgreSQL more than a send's rows), and more
+// statements run at once only when the queue grows: parley_send
 // per send (LATERAL, in conversation order, so two batches lock their conversations in the
 // same order), one commit for all. Each send is still committed before its caller gets the
 // answer, and wakes the hubs itself. A batch that PostgreSQL fails as a whole (a deadlock, a
@@ -24,6 +28,7 @@ import (
 const (
 	defaultSendSlots = 4  // sends or batches in flight at once
 	defaultSendBatch = 16 // sends in one batch
+	sendGrowAt       = 8  // sends waiting that start another statement while a slot is free
 	sendBatchTimeout = 30 * time.Second
 )
 
@@ -31,6 +36,7 @@ const (
 type sendQueue struct {
 	mu           sync.Mutex
 	slots, batch int // bounds: slots in flight, sends per batch
+	growAt       int // sends waiting that take a free slot at once
 	running      int // slots in use
 	waiting      []*queuedSend
 	queued       func(n int)  // tests: told the queue's length after a send joins it
@@ -62,10 +68,10 @@ type queuedSend struct {
 }
 
 func newSendQueue() *sendQueue {
-	return &sendQueue{slots: defaultSendSlots, batch: defaultSendBatch}
+	return &sendQueue{slots: defaultSendSlots, batch: defaultSendBatch, growAt: sendGrowAt}
 }
 
-// sendGrouped sends a validated message: alone when a slot is free, else in the next batch.
+// sendGrouped sends a validated message: alone when no send is in flight, else in a batch.
 // A send with files, or one traced into its webhook events, always runs alone.
 func (s *Store) sendGrouped(ctx context.Context, v Viewer, in SendInput) (*sendRow, error) {
 	q := s.sends
@@ -77,7 +83,7 @@ func (s *Store) sendGrouped(ctx context.Context, v Viewer, in SendInput) (*sendR
 		return sendAlone(ctx, s.DB, v, in)
 	}
 	q.mu.Lock()
-	if q.running < q.slots {
+	if q.running == 0 {
 		q.running++
 		q.mu.Unlock()
 		q.alone.Add(1)
@@ -89,6 +95,10 @@ func (s *Store) sendGrouped(ctx context.Context, v Viewer, in SendInput) (*sendR
 	q.waiting = append(q.waiting, p)
 	if q.queued != nil {
 		q.queued(len(q.waiting))
+	}
+	if len(q.waiting) >= q.growAt && q.running < q.slots {
+		q.running++
+		go s.drainSends()
 	}
 	q.mu.Unlock()
 	select {

@@ -280,3 +280,82 @@ func TestAQueuedSendItsCallerLeftIsNotSent(t *testing.T) {
 		t.Errorf("the thread holds %q, want only the first send", got)
 	}
 }
+
+// holdFirstSend starts a send by co-ola into the booking thread, whose row the returned
+// transaction holds, and waits until it waits for that lock: one send in flight.
+func holdFirstSend(ctx context.Context, t *testing.T, f *notifyFixture) (bun.Tx, <-chan error) {
+	t.Helper()
+	tx := beginTx(ctx, t, f.store)
+	_, err := tx.ExecContext(ctx, "SELECT 1 FROM conversations WHERE id = ? FOR UPDATE", f.bookingConv)
+	must(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := f.store.Send(ctx, viewer("co-ola", db.RoleCarOwner, ""), db.SendInput{ConversationID: f.bookingConv, Body: "first"})
+		first <- err
+	}()
+	waitForLockWait(ctx, t, f.store)
+	return tx, first
+}
+
+// While a send is in flight, another waits for the next batch even though slots are free:
+// statements that carry several sends cost PostgreSQL less per send.
+func TestASendWhileAnotherIsInFlightQueues(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	queued := make(chan int, 1)
+	f.store.SetSendBatching(4, 64, func(n int) { queued <- n })
+	tx, first := holdFirstSend(ctx, t, f)
+	defer func() { _ = tx.Rollback() }()
+	kari := viewer("co-kari", db.RoleCarOwner, "")
+	second := make(chan error, 1)
+	go func() {
+		_, err := f.store.Send(ctx, kari, db.SendInput{ConversationID: threadOf(t, f.store, kari, 7002), Body: "second"})
+		second <- err
+	}()
+	select {
+	case n := <-queued:
+		if n != 1 {
+			t.Errorf("the second send joined a queue of %d, want 1", n)
+		}
+	case err := <-second:
+		t.Fatalf("the second send ran alone while the first was in flight (err %v), want it queued", err)
+	}
+	must(t, tx.Commit())
+	must(t, <-first)
+	must(t, <-second)
+}
+
+// Once enough sends wait and a slot is free, they go out at once in a statement of their own,
+// without waiting for the send in flight.
+func TestAGrowingQueueTakesAFreeSlot(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	f.store.SetSendBatching(2, 64, nil)
+	f.store.SetSendGrowth(2)
+	tx, first := holdFirstSend(ctx, t, f)
+	defer func() { _ = tx.Rollback() }()
+	kari, per := viewer("co-kari", db.RoleCarOwner, ""), viewer("usr_per", db.RoleBuyer, "")
+	kariConv := threadOf(t, f.store, kari, 7002)
+	done := make(chan error, 2)
+	for _, s := range []batchSend{{kari, db.SendInput{ConversationID: kariConv, Body: "k1"}},
+		{per, db.SendInput{ConversationID: f.listingConv, Body: "p1"}}} {
+		go func() {
+			_, err := f.store.Send(ctx, s.v, s.in)
+			done <- err
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			must(t, err)
+		case err := <-first:
+			t.Fatalf("the queued sends still waited when the send in flight ended (%v)", err)
+		case <-ctx.Done():
+			t.Fatal("the queued sends waited for the send in flight")
+		}
+	}
+	must(t, tx.Commit())
+	must(t, <-first)
+}
