@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -104,15 +105,28 @@ func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), k
 
 type loadersKey struct{}
 
+// lazyLoaders makes a request's loaders when a field or display row first needs them: most
+// requests (a send, a mark-read) never do, and making all of them costs some 80 allocations.
+type lazyLoaders struct {
+	once  sync.Once
+	store *db.Store
+	l     *Loaders
+}
+
+func (z *lazyLoaders) get() *Loaders {
+	z.once.Do(func() { z.l = newLoaders(z.store) })
+	return z.l
+}
+
 // WithLoaders returns ctx with fresh per-request loaders: every field resolved under it, and
 // every display row a REST handler loads with it, is batched and cached for that request only.
 func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
-	return context.WithValue(ctx, loadersKey{}, newLoaders(r.Store))
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{store: r.Store})
 }
 
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
-		return l
+	if z, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		return z.get()
 	}
 	return newLoaders(r.Store) // a call from another front door: unbatched but correct
 }
