@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/uptrace/bun"
@@ -23,6 +24,24 @@ type prepared struct {
 	name   string        // unique among the package's prepared statements
 	params string        // the parameters' types, "bigint[], text"
 	body   func() string // the statement, with $1.. for the parameters
+
+	exec atomic.Pointer[executeText] // the last EXECUTE text made, kept for the next call
+}
+
+// executeText is "EXECUTE name(?, ?, ...)" for n arguments.
+type executeText struct {
+	n    int
+	text string
+}
+
+// execute is the EXECUTE statement of p for nargs arguments, made once and then reused.
+func (p *prepared) execute(nargs int) string {
+	if e := p.exec.Load(); e != nil && e.n == nargs {
+		return e.text
+	}
+	e := &executeText{n: nargs, text: "EXECUTE " + p.name + "(" + placeholders(nargs) + ")"}
+	p.exec.Store(e)
+	return e.text
 }
 
 // preparedOn records, per driver connection, the statements prepared on it. An entry goes
@@ -50,7 +69,7 @@ func onPrepared(ctx context.Context, bdb *bun.DB, p *prepared, nargs int, run fu
 		return err
 	}
 	defer conn.Close()
-	exec := "EXECUTE " + p.name + "(" + placeholders(nargs) + ")"
+	exec := p.execute(nargs)
 	for force := false; ; force = true {
 		if err := prepareOn(ctx, conn.Conn, p, force); err != nil {
 			return err
