@@ -161,6 +161,9 @@ func traceparent(ctx context.Context) (string, bool) {
 	return c["traceparent"], true
 }
 
+// noFiles is the empty array every file column of a send without attachments gets, made once.
+var noFiles = pgArray([]string{})
+
 // send writes a validated message through idb: the database, or a transaction that sends a
 // first message with the conversation it opens. The caller wakes the hubs (sendRow.wake).
 func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow, error) {
@@ -174,9 +177,13 @@ func send(ctx context.Context, idb bun.IConn, v Viewer, in SendInput) (*sendRow,
 	if in.WorkshopOrgNr != "" {
 		workshop = in.WorkshopOrgNr
 	}
+	files := []any{noFiles, noFiles, noFiles, noFiles, noFiles, noFiles}
+	if n > 0 {
+		files = []any{pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums)}
+	}
 	args := []any{in.ConversationID, v.Party(), v.UserID, v.Kind(), in.Type, in.Body,
 		in.TemplateID, in.ClientMessageID, workshop, sendTitle(v), previewOf(in.Body),
-		pgArray(names), pgArray(types), pgArray(sizes), pgArray(keys), pgArray(urls), pgArray(sums), in.ReplyToID}
+		files[0], files[1], files[2], files[3], files[4], files[5], in.ReplyToID}
 	var r *sendRow
 	var err error
 	if tp, ok := traceparent(ctx); ok {
@@ -235,7 +242,8 @@ type sendRow struct {
 
 // scanSend reads parley_send's row. On a refusal every column but the code may be NULL.
 func scanSend(row interface{ Scan(...any) error }, v Viewer, conversationID int64) (*sendRow, error) {
-	var (
+	// One struct for the columns scanned through pointers: one allocation, not twenty.
+	var c struct {
 		code, sender, senderRole, typ, body, kind, role, workshop sql.Null[string]
 		created                                                   sql.Null[bool]
 		msgID, lastRead, hiddenUpTo                               sql.Null[int64]
@@ -243,31 +251,31 @@ func scanSend(row interface{ Scan(...any) error }, v Viewer, conversationID int6
 		sentAt, activity, convCreated                             sql.Null[time.Time]
 		ids, noteIDs                                              []int64
 		noteUsers                                                 []string
-	)
+	}
 	m := &Message{ConversationID: conversationID, ViewerParty: v.Party()}
 	t := &Thread{Conversation: Conversation{ID: conversationID}, ViewerParty: v.Party()}
-	err := row.Scan(&code, &created,
-		&msgID, &sender, &m.SenderUserID, &senderRole, &typ, &body, &m.TemplateID, &m.ClientMessageID,
-		&m.RemovedAt, &sentAt, &m.ReadAt, pgArray(&ids),
-		&kind, &t.BookingID, &t.ListingID, &t.BuyerID, &t.LastMessageID, &count, &activity, &convCreated,
-		&role, &unread, &lastRead, &t.LastReadAt, &t.ArchivedAt, &hiddenUpTo, &hiddenCount,
-		&workshop, pgArray(&noteUsers), pgArray(&noteIDs), &m.ReplyToID)
+	err := row.Scan(&c.code, &c.created,
+		&c.msgID, &c.sender, &m.SenderUserID, &c.senderRole, &c.typ, &c.body, &m.TemplateID, &m.ClientMessageID,
+		&m.RemovedAt, &c.sentAt, &m.ReadAt, pgArray(&c.ids),
+		&c.kind, &t.BookingID, &t.ListingID, &t.BuyerID, &t.LastMessageID, &c.count, &c.activity, &c.convCreated,
+		&c.role, &c.unread, &c.lastRead, &t.LastReadAt, &t.ArchivedAt, &c.hiddenUpTo, &c.hiddenCount,
+		&c.workshop, pgArray(&c.noteUsers), pgArray(&c.noteIDs), &m.ReplyToID)
 	if err != nil {
 		return nil, err
 	}
-	m.ID, m.SenderPartyID, m.SenderRole, m.Type, m.Body, m.CreatedAt = msgID.V, sender.V, senderRole.V, typ.V, body.V, sentAt.V
-	t.Kind, t.MessageCount, t.LastActivityAt, t.CreatedAt = kind.V, count.V, activity.V, convCreated.V
-	t.ViewerRole, t.UnreadCount, t.LastReadMessageID, t.HiddenUpTo, t.HiddenCount = role.V, unread.V, lastRead.V, hiddenUpTo.V, hiddenCount.V
-	if created.V {
+	m.ID, m.SenderPartyID, m.SenderRole, m.Type, m.Body, m.CreatedAt = c.msgID.V, c.sender.V, c.senderRole.V, c.typ.V, c.body.V, c.sentAt.V
+	t.Kind, t.MessageCount, t.LastActivityAt, t.CreatedAt = c.kind.V, c.count.V, c.activity.V, c.convCreated.V
+	t.ViewerRole, t.UnreadCount, t.LastReadMessageID, t.HiddenUpTo, t.HiddenCount = c.role.V, c.unread.V, c.lastRead.V, c.hiddenUpTo.V, c.hiddenCount.V
+	if c.created.V {
 		t.ViewerLastMessageID = t.LastMessageID // the sender's own new message
 	} else {
 		t.PreviewUnread = true // a retry's: the sender may have deleted the last one for itself since
 	}
-	if len(noteUsers) != len(noteIDs) {
-		return nil, fmt.Errorf("%d notification users for %d ids", len(noteUsers), len(noteIDs))
+	if len(c.noteUsers) != len(c.noteIDs) {
+		return nil, fmt.Errorf("%d notification users for %d ids", len(c.noteUsers), len(c.noteIDs))
 	}
-	return &sendRow{code: code.V, attachmentIDs: ids, noteUsers: noteUsers, noteIDs: noteIDs,
-		res: SendResult{Message: m, Thread: t, Created: created.V, WorkshopOrgNr: workshop.V}}, nil
+	return &sendRow{code: c.code.V, attachmentIDs: c.ids, noteUsers: c.noteUsers, noteIDs: c.noteIDs,
+		res: SendResult{Message: m, Thread: t, Created: c.created.V, WorkshopOrgNr: c.workshop.V}}, nil
 }
 
 // refusal maps parley_send's codes to the domain's errors.
