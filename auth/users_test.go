@@ -24,11 +24,11 @@ func TestStaleStateIsNotKeptAfterRevoked(t *testing.T) {
 	a := newTestAuth(t)
 	gen := a.generation() // a request starts reading the row
 	a.Revoked("co-ola", time.Now())
-	a.keep("co-ola", userState{claims: "x", written: time.Now(), checked: time.Now()}, gen)
+	a.keep("co-ola", userState{claims: userClaims{role: "x"}, written: time.Now(), checked: time.Now()}, gen)
 	if _, ok := a.users.Load("co-ola"); ok {
 		t.Fatal("a request's copy from before the revocation was kept")
 	}
-	a.keep("co-ola", userState{claims: "x"}, a.generation())
+	a.keep("co-ola", userState{claims: userClaims{role: "x"}}, a.generation())
 	if _, ok := a.users.Load("co-ola"); !ok {
 		t.Fatal("a fresh copy was not kept")
 	}
