@@ -73,7 +73,7 @@ func (h *Hub) dispatchChanges(ctx context.Context, cs []*db.MessageChange) error
 			})
 		}
 	}
-	h.chgPos = max(h.chgPos, cs[len(cs)-1].ID)
+	h.chgPos = cs[len(cs)-1].ID
 	return nil
 }
 
@@ -92,14 +92,14 @@ func changeForParty(c *db.MessageChange, party string, seen *db.MessageSeen) *db
 func (h *Hub) Changes(ctx context.Context, v db.Viewer, conv, after int64, replay bool, hooks Hooks) *ChangeSub {
 	s := &ChangeSub{Sub: newSub[*db.MessageChange](v, conv, h.opts.Buffer, h.counted(hooks)), replaying: replay}
 	s.cursor = func() int64 { return s.last }
-	h.join(ctx, func() {
-		if !replay {
-			s.last = h.chgPos // live from here
-		} else {
-			s.last = after
-		}
-		h.changes.add(v.Party(), conv, s)
-	})
+	h.mu.Lock()
+	if !replay {
+		s.last = h.chgPos // live from here
+	} else {
+		s.last = after
+	}
+	h.changes.add(v.Party(), conv, s)
+	h.mu.Unlock()
 	h.track(ctx, v, s, func() { h.changes.remove(v.Party(), conv, s) })
 	if replay {
 		go replayInto(ctx, h, s, func() int64 { return h.chgPos }, func(cursor, upTo int64) ([]*db.MessageChange, error) {

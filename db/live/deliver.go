@@ -15,9 +15,6 @@ const batch = 500
 // positions up to it, in id order, and hands each to the subscribers allowed to see it now.
 // It returns the mark it took (all ids taken before the call).
 func (h *Hub) catchUp(ctx context.Context) db.IDMark {
-	h.mu.Lock()
-	h.behind = false // the mark below covers every commit whose wake-up was skipped
-	h.mu.Unlock()
 	mark, err := h.advance(ctx, h.store)
 	if err != nil {
 		logFailure("move id horizon", err)
@@ -86,7 +83,7 @@ func (h *Hub) dispatchMessages(ctx context.Context, msgs []*db.Message) error {
 		}
 		touched[m.ConversationID] = true
 	}
-	h.msgPos = max(h.msgPos, msgs[len(msgs)-1].ID) // a registration may have moved it (join)
+	h.msgPos = msgs[len(msgs)-1].ID
 	h.mu.Unlock()
 	for conv := range touched {
 		h.refreshAudience(ctx, conv, auds[conv])
@@ -137,7 +134,7 @@ func (h *Hub) catchUpNotifications(ctx context.Context) {
 		for _, n := range ns {
 			h.notes.each(n.UserID, 0, func(s *Sub[*db.Notification]) { s.push(n.For(s.Viewer)) })
 		}
-		h.notePos = max(h.notePos, ns[len(ns)-1].ID)
+		h.notePos = ns[len(ns)-1].ID
 		h.mu.Unlock()
 	}
 }

@@ -52,7 +52,6 @@ type Hub struct {
 	msgPos   int64
 	notePos  int64
 	chgPos   int64 // message changes
-	behind   bool  // a wake-up was skipped while idle since the last catch-up began (idle.go)
 	stopped  bool
 
 	horizon // ids known final; only the Run loop touches it
@@ -63,7 +62,6 @@ type Hub struct {
 	ready     chan struct{}
 
 	endedSlow atomic.Int64 // subscriptions ended as slow, since the hub was made
-	wakeUps   atomic.Int64 // pokes handled, read or skipped
 
 	syncMu  sync.Mutex
 	syncs   map[int64]chan struct{}
@@ -124,13 +122,12 @@ func (h *Hub) Run(ctx context.Context) error {
 			h.stop()
 			return nil
 		case <-h.wake:
-			h.wakeUp(ctx)
-			h.wakeUps.Add(1)
+			h.catchUp(ctx)
 		case <-poll.C:
-			h.catchUp(ctx) // idle or not: it keeps the positions of an idle hub near
+			h.catchUp(ctx)
 		case <-h.recheck:
 			h.recheck = nil
-			h.wakeUp(ctx)
+			h.catchUp(ctx)
 		case ev := <-h.events:
 			h.handle(ctx, ev)
 		case <-beat.C:
@@ -151,7 +148,7 @@ func (h *Hub) start(ctx context.Context) error {
 }
 
 // Poke asks the loop to read the database now: a write of this process committed (the store
-// calls it, see db.Store.OnWake), or the source (re)connected. An idle hub skips it (idle.go).
+// calls it, see db.Store.OnWake), or the source (re)connected.
 func (h *Hub) Poke() {
 	select {
 	case h.wake <- struct{}{}:
@@ -166,13 +163,13 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 		// catch-up for them alone would read nothing new.
 		foreign, next := h.skipWakeUps(ev.Origin != h.replica)
 		if foreign {
-			h.wakeUp(ctx)
+			h.catchUp(ctx)
 		}
 		if next != nil {
 			h.handle(ctx, *next)
 		}
 	case 'r':
-		h.wakeUp(ctx) // messages read may have been sent just before
+		h.catchUp(ctx) // messages read may have been sent just before
 		h.readReceipt(ctx, ev)
 		h.refreshConversation(ctx, ev.ConversationID)
 	case 'd': // delivery moved: only the senders' receipts change
@@ -324,9 +321,6 @@ func (h *Hub) Stopped() bool {
 	defer h.mu.Unlock()
 	return h.stopped
 }
-
-// WakeUps is how many pokes the hub has handled (tests).
-func (h *Hub) WakeUps() int64 { return h.wakeUps.Load() }
 
 // EndedSlow is how many subscriptions the hub ended because their subscriber fell behind.
 func (h *Hub) EndedSlow() int64 { return h.endedSlow.Load() }

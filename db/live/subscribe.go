@@ -20,14 +20,14 @@ func (h *Hub) Messages(ctx context.Context, v db.Viewer, conv, after int64, repl
 		s.onDeliver = func(m *db.Message) { h.opts.OnDeliver(time.Since(m.CreatedAt)) }
 	}
 	s.cursor = func() int64 { return s.last }
-	h.join(ctx, func() {
-		if !replay {
-			s.last = h.msgPos // live from here
-		} else {
-			s.last = after
-		}
-		h.messages.add(v.Party(), conv, s)
-	})
+	h.mu.Lock()
+	if !replay {
+		s.last = h.msgPos // live from here
+	} else {
+		s.last = after
+	}
+	h.messages.add(v.Party(), conv, s)
+	h.mu.Unlock()
 	h.track(ctx, v, s, func() { h.messages.remove(v.Party(), conv, s) })
 	if replay {
 		go replayInto(ctx, h, s, func() int64 { return h.msgPos }, func(cursor, upTo int64) ([]*db.Message, error) {
@@ -109,7 +109,9 @@ func (h *Hub) Typing(ctx context.Context, v db.Viewer, conv int64, hooks Hooks) 
 }
 
 func (h *Hub) register(ctx context.Context, v db.Viewer, s interface{ End(error) }, add, remove func()) {
-	h.join(ctx, add)
+	h.mu.Lock()
+	add()
+	h.mu.Unlock()
 	h.track(ctx, v, s, remove)
 }
 
