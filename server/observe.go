@@ -89,11 +89,6 @@ func (a *App) limiterFailures() int64 {
 }
 
 func (a *App) hubLag() []telemetry.Sample {
-	if a.Hub.Idle() {
-		// No subscriber here: nothing waits to be delivered, though an idle hub's position
-		// follows only its poll (db/live/idle.go).
-		return []telemetry.Sample{{Value: 0}}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	newest, err := a.Store.NewestMessageID(ctx)

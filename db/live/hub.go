@@ -299,14 +299,6 @@ func (h *Hub) Counts() map[string]int {
 		"typing": h.typings.count()}
 }
 
-// Idle tells whether no subscription of any kind is registered here: then the hub hands
-// nothing over and skips its wake-ups (idle.go).
-func (h *Hub) Idle() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return !h.watchedLocked()
-}
-
 // Position is the id of the newest message the hub has handled: newer ones are yet to be
 // read (the hub's lag is the newest committed id minus this).
 func (h *Hub) Position() int64 {

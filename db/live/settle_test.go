@@ -43,16 +43,8 @@ func TestSettleSurvivesALostMarker(t *testing.T) {
 	bdb := dbtest.New(t)
 	store := db.NewStore(bdb)
 	hub := live.NewHub(store, dropFirstSync{live.PGSource{DB: bdb}}, live.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- hub.Run(ctx) }()
-	t.Cleanup(func() { cancel(); _ = <-done })
-	select {
-	case <-hub.Ready():
-	case err := <-done:
-		t.Fatalf("hub: %v", err)
-	}
-	settle, stop := context.WithTimeout(ctx, 60*time.Second)
+	runHub(t, hub)
+	settle, stop := context.WithTimeout(context.Background(), 60*time.Second)
 	defer stop()
 	if err := hub.Settle(settle); err != nil {
 		t.Fatalf("settle with its first marker lost: %v", err)
