@@ -15,6 +15,7 @@ const batch = 500
 // positions up to it, in id order, and hands each to the subscribers allowed to see it now.
 // It returns the mark it took (all ids taken before the call).
 func (h *Hub) catchUp(ctx context.Context) db.IDMark {
+	h.lastRead = time.Now()
 	mark, err := h.advance(ctx, h.store)
 	if err != nil {
 		logFailure("move id horizon", err)

@@ -31,6 +31,8 @@ type Options struct {
 	// is handed to a subscriber, for the delivery-latency metric. It runs under the
 	// subscription's lock: it must be quick.
 	OnDeliver func(age time.Duration)
+	// Gap is the least time between two catch-ups for wake-ups (gap.go; default 5 ms).
+	Gap time.Duration
 }
 
 // Hub fans changes out to this replica's subscribers.
@@ -55,6 +57,7 @@ type Hub struct {
 	stopped  bool
 
 	horizon // ids known final; only the Run loop touches it
+	gapped  // when the hub last read; only the Run loop touches it
 
 	wake      chan struct{}
 	events    chan db.Event
@@ -62,6 +65,7 @@ type Hub struct {
 	ready     chan struct{}
 
 	endedSlow atomic.Int64 // subscriptions ended as slow, since the hub was made
+	wakeUps   atomic.Int64 // wake-ups handled, read now or later (tests)
 
 	syncMu  sync.Mutex
 	syncs   map[int64]chan struct{}
@@ -76,6 +80,9 @@ func NewHub(store *db.Store, source Source, opts Options) *Hub {
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
+	}
+	if opts.Gap <= 0 {
+		opts.Gap = db.DefaultWakeGap
 	}
 	return &Hub{store: store, source: source, opts: opts, replica: replicaID(),
 		messages: registry[*MessageSub]{}, changes: registry[*ChangeSub]{}, notes: registry[*Sub[*db.Notification]]{},
@@ -122,11 +129,14 @@ func (h *Hub) Run(ctx context.Context) error {
 			h.stop()
 			return nil
 		case <-h.wake:
-			h.catchUp(ctx)
+			h.wakeUp(ctx)
 		case <-poll.C:
 			h.catchUp(ctx)
 		case <-h.recheck:
 			h.recheck = nil
+			h.wakeUp(ctx)
+		case <-h.deferred:
+			h.deferred = nil
 			h.catchUp(ctx)
 		case ev := <-h.events:
 			h.handle(ctx, ev)
@@ -163,7 +173,7 @@ func (h *Hub) handle(ctx context.Context, ev db.Event) {
 		// catch-up for them alone would read nothing new.
 		foreign, next := h.skipWakeUps(ev.Origin != h.replica)
 		if foreign {
-			h.catchUp(ctx)
+			h.wakeUp(ctx)
 		}
 		if next != nil {
 			h.handle(ctx, *next)
