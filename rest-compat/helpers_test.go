@@ -19,7 +19,7 @@ type reply struct {
 }
 
 // call sends a request with a JSON body (nil for none) and decodes the JSON answer.
-func call(t *testing.T, e *apptest.Env, c apptest.Creds, method, path string, body any) reply {
+func call(t testing.TB, e *apptest.Env, c apptest.Creds, method, path string, body any) reply {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -33,7 +33,7 @@ func call(t *testing.T, e *apptest.Env, c apptest.Creds, method, path string, bo
 	return do(t, c, req)
 }
 
-func do(t *testing.T, c apptest.Creds, req *http.Request) reply {
+func do(t testing.TB, c apptest.Creds, req *http.Request) reply {
 	t.Helper()
 	c.Sign(req)
 	resp, err := http.DefaultClient.Do(req)

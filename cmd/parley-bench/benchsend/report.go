@@ -2,11 +2,11 @@ package benchsend
 
 import (
 	"fmt"
-
-	"github.com/parley/parley/db"
 	"io"
 	"runtime"
 	"strings"
+
+	"github.com/parley/parley/db"
 )
 
 // report is one run's figures.
@@ -86,12 +86,12 @@ func (r *report) printPhase(line func(string, string, ...any), p phase) {
 // grouped describes group commit in a phase: the share of sends that went in batches, and
 // sends per statement.
 func grouped(g db.SendStats) string {
-	statements := g.Alone + g.Batches
+	sends, statements := g.Alone+g.Batched, g.Alone+g.Batches
 	if statements == 0 {
 		return ""
 	}
 	return fmt.Sprintf("; group commit: %.0f %% of sends in %d batches, %.2f sends per statement",
-		100*float64(g.Batched)/float64(g.Alone+g.Batched), g.Batches, float64(g.Alone+g.Batched)/float64(statements))
+		100*float64(g.Batched)/float64(sends), g.Batches, float64(sends)/float64(statements))
 }
 
 func (r *report) printRatios(line func(string, string, ...any), by map[string]float64, n int) {
