@@ -86,8 +86,9 @@ async function openThread(page, conv) {
 }
 
 async function badge(page, conv) {
-  const b = rowOf(page, conv).getByTestId('row-badge').locator('[aria-hidden]');
-  return (await b.count()) ? Number(await b.innerText()) : 0;
+  // allInnerTexts does not wait: the badge may go between a count and a read of its text.
+  const [text] = await rowOf(page, conv).getByTestId('row-badge').locator('[aria-hidden]').allInnerTexts();
+  return text ? Number(text) : 0;
 }
 
 async function send(page, text) {
