@@ -197,16 +197,12 @@ func sendAlone(ctx context.Context, bdb *bun.DB, v Viewer, in SendInput) (*sendR
 	return r, nil
 }
 
-// sendBatchStmt runs parley_send once per element of the arrays, in their order. A batch has
-// no attachments (a send with files runs alone); no workshop is the empty string.
+// sendBatchStmt sends a batch through parley_send_set, in the arrays' order. A batch has no
+// attachments (a send with files runs alone); no workshop is the empty string.
 var sendBatchStmt = &prepared{name: "parley_send_batch_go",
 	params: "bigint[], text[], text[], text[], text[], text[], bigint[], text[], text[], text[], text[], bigint[]",
 	body: func() string {
-		return `SELECT s.* FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		WITH ORDINALITY AS a (conv, party, sender, kind, typ, body, template, client_id, workshop, title, preview, reply_to, i)
-	CROSS JOIN LATERAL parley_send(a.conv, a.party, a.sender, a.kind, a.typ, a.body, a.template, a.client_id,
-		nullif(a.workshop, ''), a.title, a.preview, '{}', '{}', '{}', '{}', '{}', '{}', a.reply_to) AS s
-	ORDER BY a.i`
+		return `SELECT * FROM parley_send_set($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	}}
 
 // sendBatch runs a batch in one autocommit statement and returns its rows in batch order.

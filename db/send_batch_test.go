@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -358,4 +359,108 @@ func TestAGrowingQueueTakesAFreeSlot(t *testing.T) {
 	}
 	must(t, tx.Commit())
 	must(t, <-first)
+}
+
+// A batch writes what the same sends one at a time write: messages, unread counts, threads
+// brought back from the archive and the bin, notifications (none for a party that muted the
+// thread, one per workshop user), and each send's answer. Only the message ids differ (a
+// batch takes them in thread order), so rows are compared by message text.
+func TestABatchWritesWhatOneByOneWrites(t *testing.T) {
+	ola, kari := viewer("co-ola", db.RoleCarOwner, ""), viewer("co-kari", db.RoleCarOwner, "")
+	per, anne := viewer("usr_per", db.RoleBuyer, ""), viewer("usr_anne", db.RoleSeller, "")
+	shop := viewer("ws-a1", db.RoleWorkshop, orgA)
+	sameAsOneByOne(t, func(f *notifyFixture) []batchSend {
+		ctx := context.Background()
+		kariConv := threadOf(t, f.store, kari, 7002)
+		must(t, f.store.SetArchived(ctx, ola, f.bookingConv, true))
+		must(t, f.store.DeleteConversation(ctx, anne, f.listingConv))
+		must(t, f.store.SetMuted(ctx, shop, kariConv, true, nil))
+		return []batchSend{
+			{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a1"}},
+			{kari, db.SendInput{ConversationID: kariConv, Body: "k1"}},
+			{per, db.SendInput{ConversationID: f.listingConv, Body: "p1"}},
+			{shop, db.SendInput{ConversationID: f.bookingConv, Body: "w1", WorkshopOrgNr: orgA}},
+			{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a2", ClientMessageID: "c-a2"}},
+			{shop, db.SendInput{ConversationID: kariConv, Body: "w2"}},
+			{per, db.SendInput{ConversationID: f.listingConv, Body: "p2"}},
+		}
+	})
+}
+
+// A party that deleted a thread may send once another's send in the same batch brought it
+// back, as one by one.
+func TestABatchBringsAThreadBackBeforeItsPartySends(t *testing.T) {
+	per, anne := viewer("usr_per", db.RoleBuyer, ""), viewer("usr_anne", db.RoleSeller, "")
+	sameAsOneByOne(t, func(f *notifyFixture) []batchSend {
+		must(t, f.store.DeleteConversation(context.Background(), anne, f.listingConv))
+		return []batchSend{
+			{per, db.SendInput{ConversationID: f.listingConv, Body: "p1"}},
+			{anne, db.SendInput{ConversationID: f.listingConv, Body: "n1"}},
+		}
+	})
+}
+
+// sameAsOneByOne sends setup's sends as one batch on one fixture and one at a time on another,
+// and compares the answers and the rows written.
+func sameAsOneByOne(t *testing.T, setup func(*notifyFixture) []batchSend) {
+	t.Helper()
+	batched := newNotifyFixture(t)
+	out, counter := sendTogether(t, batched, setup(batched))
+	if b := counter.batches.Load(); b != 1 {
+		t.Fatalf("%d batch statements, want 1", b)
+	}
+	single := newNotifyFixture(t)
+	ola := viewer("co-ola", db.RoleCarOwner, "")
+	_, err := single.store.Send(context.Background(), ola, db.SendInput{ConversationID: single.bookingConv, Body: "first"})
+	must(t, err)
+	for i, s := range setup(single) {
+		res, err := single.store.Send(context.Background(), s.v, s.in)
+		if g, w := answerOf(out[i]), answerOf(sendOutcome{res, err}); g != w {
+			t.Errorf("send %d answered\n %s\nwant, as one by one:\n %s", i, g, w)
+		}
+	}
+	if g, w := writtenBy(t, batched.store), writtenBy(t, single.store); g != w {
+		t.Errorf("the batch wrote\n%s\nwant, as one by one:\n%s", g, w)
+	}
+}
+
+// answerOf is what a send answered, without ids and times.
+func answerOf(o sendOutcome) string {
+	if o.err != nil {
+		return "error: " + o.err.Error()
+	}
+	m, th := o.res.Message, o.res.Thread
+	return fmt.Sprintf("created %v, %s by %s as %s; thread %s: %d messages, last is its own %v, viewer %s unread %d, archived %v",
+		o.res.Created, m.Body, stringOf(m.SenderUserID), m.SenderRole, th.Kind, th.MessageCount,
+		th.LastMessageID != nil && *th.LastMessageID == m.ID, th.ViewerRole, th.UnreadCount, th.ArchivedAt != nil)
+}
+
+// writtenBy lists the rows sends write, with message ids replaced by the messages' text.
+func writtenBy(t *testing.T, s *db.Store) string {
+	t.Helper()
+	var lines []string
+	for _, q := range []string{
+		`SELECT concat_ws(' ', m.conversation_id, m.sender_party_id, m.sender_user_id, m.sender_role, m.type, m.body, m.client_message_id)
+			FROM messages AS m ORDER BY m.conversation_id, m.id`,
+		`SELECT concat_ws(' ', p.conversation_id, p.party_id, p.unread_count, p.archived_at IS NULL, p.deleted_at IS NULL,
+			p.last_activity_at = c.last_activity_at) FROM participants AS p JOIN conversations AS c ON c.id = p.conversation_id
+			ORDER BY 1`,
+		`SELECT concat_ws(' ', c.id, c.message_count, m.body) FROM conversations AS c LEFT JOIN messages AS m ON m.id = c.last_message_id
+			ORDER BY c.id`,
+		`SELECT concat_ws(' ', n.user_id, n.type, n.title, n.body, n.data - 'message_id', (n.data->>'message_id')::bigint = n.message_id,
+			n.conversation_id, m.body) FROM notifications AS n JOIN messages AS m ON m.id = n.message_id ORDER BY 1`,
+		`SELECT concat_ws(' ', party_id, kind, sum(threads), sum(unread)) FROM inbox_totals GROUP BY party_id, kind ORDER BY 1`,
+	} {
+		rows, err := s.DB.QueryContext(context.Background(), q)
+		must(t, err)
+		for rows.Next() {
+			var line string
+			must(t, rows.Scan(&line))
+			lines = append(lines, line)
+		}
+		must(t, rows.Err())
+		rows.Close()
+		lines = append(lines, "--")
+	}
+	return strings.Join(lines, "\n")
 }
