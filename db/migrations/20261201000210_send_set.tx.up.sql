@@ -18,7 +18,9 @@ RETURNS TABLE (code text, created boolean,
     v_role text, v_unread_count integer, v_last_read_message_id bigint, v_last_read_at timestamptz,
     v_archived_at timestamptz, v_hidden_up_to bigint, v_hidden_count integer,
     booking_workshop text, note_users text[], note_ids bigint[], m_reply_to_id bigint)
-LANGUAGE plpgsql VOLATILE AS $$
+-- Generic plans: with the arrays' values known, PostgreSQL found custom plans cheaper and
+-- planned the check and the lock again on every call, which cost more than running them.
+LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     n int := cardinality(b_conv);
     plain boolean;
