@@ -387,6 +387,27 @@ func TestABatchWritesWhatOneByOneWrites(t *testing.T) {
 	})
 }
 
+// With webhooks subscribed, a batch enqueues the events one by one would: each send's
+// message.received, then its notification.created, to the endpoints whose owner takes part.
+func TestABatchWithWebhooksWritesWhatOneByOneWrites(t *testing.T) {
+	ola, kari := viewer("co-ola", db.RoleCarOwner, ""), viewer("co-kari", db.RoleCarOwner, "")
+	per, shop := viewer("usr_per", db.RoleBuyer, ""), viewer("ws-a1", db.RoleWorkshop, orgA)
+	sameAsOneByOne(t, func(f *notifyFixture) []batchSend {
+		exec(t, f.store, `INSERT INTO webhook_endpoints (url, events, owner_party, secret) VALUES
+			('https://all.example', '{message.received,notification.created}', NULL, 's'),
+			('https://shop-a.example', '{notification.created}', ?, 's'),
+			('https://kari.example', '{message.received}', 'co-kari', 's')`, "org:"+orgA)
+		kariConv := threadOf(t, f.store, kari, 7002)
+		return []batchSend{
+			{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a1"}},
+			{kari, db.SendInput{ConversationID: kariConv, Body: "k1"}},
+			{per, db.SendInput{ConversationID: f.listingConv, Body: "p1"}},
+			{shop, db.SendInput{ConversationID: f.bookingConv, Body: "w1"}},
+			{ola, db.SendInput{ConversationID: f.bookingConv, Body: "a2"}},
+		}
+	})
+}
+
 // A party that deleted a thread may send once another's send in the same batch brought it
 // back, as one by one.
 func TestABatchBringsAThreadBackBeforeItsPartySends(t *testing.T) {
@@ -405,15 +426,16 @@ func TestABatchBringsAThreadBackBeforeItsPartySends(t *testing.T) {
 func sameAsOneByOne(t *testing.T, setup func(*notifyFixture) []batchSend) {
 	t.Helper()
 	batched := newNotifyFixture(t)
-	out, counter := sendTogether(t, batched, setup(batched))
-	if b := counter.batches.Load(); b != 1 {
-		t.Fatalf("%d batch statements, want 1", b)
+	out, _ := sendTogether(t, batched, setup(batched))
+	if st := batched.store.SendStats(); st.Batches != 1 || st.Alone != 1 {
+		t.Fatalf("%d batches committed and %d sends alone, want the first alone and the rest in 1 batch", st.Batches, st.Alone)
 	}
 	single := newNotifyFixture(t)
+	sends := setup(single)
 	ola := viewer("co-ola", db.RoleCarOwner, "")
 	_, err := single.store.Send(context.Background(), ola, db.SendInput{ConversationID: single.bookingConv, Body: "first"})
 	must(t, err)
-	for i, s := range setup(single) {
+	for i, s := range sends {
 		res, err := single.store.Send(context.Background(), s.v, s.in)
 		if g, w := answerOf(out[i]), answerOf(sendOutcome{res, err}); g != w {
 			t.Errorf("send %d answered\n %s\nwant, as one by one:\n %s", i, g, w)
@@ -450,6 +472,15 @@ func writtenBy(t *testing.T, s *db.Store) string {
 		`SELECT concat_ws(' ', n.user_id, n.type, n.title, n.body, n.data - 'message_id', (n.data->>'message_id')::bigint = n.message_id,
 			n.conversation_id, m.body) FROM notifications AS n JOIN messages AS m ON m.id = n.message_id ORDER BY 1`,
 		`SELECT concat_ws(' ', party_id, kind, sum(threads), sum(unread)) FROM inbox_totals GROUP BY party_id, kind ORDER BY 1`,
+		// Webhook events by thread, message and user, without ids and times (a batch takes
+		// ids thread by thread); the endpoints each is for.
+		`SELECT concat_ws(' ', e.type, e.data #- '{message,id}' #- '{message,sent_at}' #- '{conversation,created_at}'
+				#- '{notification,id}' #- '{notification,created_at}' #- '{notification,data,message_id}',
+			(SELECT array_agg(w.url ORDER BY w.url) FROM webhook_deliveries AS d JOIN webhook_endpoints AS w ON w.id = d.endpoint_id
+				WHERE d.event_id = e.id)) FROM webhook_events AS e
+			ORDER BY coalesce(e.data #>> '{conversation,id}', e.data #>> '{notification,data,conversation_id}'),
+				substr(coalesce(e.data #>> '{message,id}', e.data #>> '{notification,data,message_id}'), 5)::bigint,
+				e.type = 'notification.created', e.data #>> '{notification,user_id}'`,
 	} {
 		rows, err := s.DB.QueryContext(context.Background(), q)
 		must(t, err)
