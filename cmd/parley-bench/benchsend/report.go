@@ -29,9 +29,10 @@ func (r *report) print(w io.Writer) {
 	line("machine", "%d CPUs, GOMAXPROCS %d, %s/%s, %s; load average before the run %s", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 		runtime.GOOS, runtime.GOARCH, runtime.Version(), r.Load)
 	line("postgresql", "%s; synchronous_commit %s, fsync %s (the same for Parley and pgbench)", firstWords(r.PGVersion, 2), r.SyncCommit, r.Fsync)
-	line("workload", "%v per phase; %d threads, each its own car owner's; sender j sends to threads j, j+N, ... in turn, "+
+	line("workload", "%v per phase, after %v of unmeasured GraphQL and REST sends at each sender count; "+
+		"%d threads, each its own car owner's; sender j sends to threads j, j+N, ... in turn, "+
 		"in a child process; pgbench -n -c N -j N -T, one INSERT INTO messages per transaction into a random one of the same threads; "+
-		"floor: the same senders and server answering { __typename } (no database work), the most any send could reach", r.Duration, r.Threads)
+		"floor: the same senders and server answering { __typename } (no database work), the most any send could reach", r.Duration, warmUpFor, r.Threads)
 	line("cpu accounting", "Parley: getrusage of this process (the senders run in a child; the /proc sampler's few ms a second count here); "+
 		"PostgreSQL: user+system time of the bench database's backends from /proc, sampled every 100 ms")
 	if r.NoStatements == "" {
