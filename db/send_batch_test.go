@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,7 +410,8 @@ func TestABatchWithWebhooksWritesWhatOneByOneWrites(t *testing.T) {
 }
 
 // A party that deleted a thread may send once another's send in the same batch brought it
-// back, as one by one.
+// back, as one by one. The set path's check sees the party's thread deleted, so this batch
+// takes the fallback through parley_send, send after send.
 func TestABatchBringsAThreadBackBeforeItsPartySends(t *testing.T) {
 	per, anne := viewer("usr_per", db.RoleBuyer, ""), viewer("usr_anne", db.RoleSeller, "")
 	sameAsOneByOne(t, func(f *notifyFixture) []batchSend {
@@ -494,4 +496,42 @@ func writtenBy(t *testing.T, s *db.Store) string {
 		lines = append(lines, "--")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// A batch locks participant rows in key order, as MarkDeliveredBatch does: a transaction that
+// holds the first row and then takes the rest in that order waits for nothing, where a batch
+// that updated them in its join's order held some of them and deadlocked with it.
+func TestABatchLocksParticipantsInKeyOrder(t *testing.T) {
+	f := newNotifyFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	kari := viewer("co-kari", db.RoleCarOwner, "")
+	var convs []int64
+	for id := int64(7100); id < 7116; id++ {
+		must(t, f.store.UpsertBooking(ctx, &db.Booking{ID: id, CarOwnerID: "co-kari", WorkshopOrgNr: orgA}))
+		convs = append(convs, threadOf(t, f.store, kari, id))
+	}
+	// Rewritten, the first thread's rows come last in a scan of the table: an update that
+	// locks in scan order takes every other row before it.
+	exec(t, f.store, `UPDATE participants SET unread_count = unread_count WHERE conversation_id = ?`, convs[0])
+	tx := beginTx(ctx, t, f.store)
+	_, err := tx.ExecContext(ctx, `SELECT FROM participants WHERE conversation_id = ? AND party_id = 'co-kari' FOR NO KEY UPDATE`, convs[0])
+	must(t, err)
+	sent := make(chan error, 1)
+	go func() {
+		n := len(convs)
+		each := func(v string) []string { return slices.Repeat([]string{v}, n) }
+		_, err := f.store.DB.ExecContext(ctx, `SELECT * FROM parley_send_set(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			pgdialect.Array(convs), pgdialect.Array(each("co-kari")), pgdialect.Array(each("co-kari")), pgdialect.Array(each("booking")),
+			pgdialect.Array(each("text")), pgdialect.Array(each("hei")), pgdialect.Array(make([]*int64, n)), pgdialect.Array(each("")),
+			pgdialect.Array(each("")), pgdialect.Array(each("t")), pgdialect.Array(each("p")), pgdialect.Array(make([]*int64, n)))
+		sent <- err
+	}()
+	waitForLockWait(ctx, t, f.store)
+	if _, err := tx.ExecContext(ctx, `SELECT FROM participants WHERE conversation_id IN (?)
+		ORDER BY conversation_id, party_id FOR NO KEY UPDATE`, bun.In(convs)); err != nil {
+		t.Fatalf("taking the rows in key order while the batch waits: %v", err)
+	}
+	must(t, tx.Commit())
+	must(t, <-sent)
 }

@@ -300,7 +300,10 @@ BEGIN
     END IF;
 
     -- Every participant of each thread once: moved up, brought back, and unread by the
-    -- batch's sends of the others.
+    -- batch's sends of the others. Their rows are locked first in key order, as
+    -- MarkDeliveredBatch locks them (db/prefs.go): the update takes them in its join's order.
+    PERFORM FROM participants AS p WHERE p.conversation_id = ANY(b_conv)
+    ORDER BY p.conversation_id, p.party_id FOR NO KEY UPDATE OF p;
     WITH per AS (
         SELECT a.conv, array_agg(a.party) AS senders FROM unnest(b_conv, b_party) AS a (conv, party) GROUP BY a.conv
     ), t AS (
