@@ -18,9 +18,9 @@ import (
 // autocommit statement, and when sendGrowAt sends wait while a slot is free, that slot starts
 // such a statement at once. So statements carry several sends each under load (each
 // statement's commit and executor start cost PostgreSQL more than a send's rows), and more
-// statements run at once only when the queue grows: parley_send
-// per send (LATERAL, in conversation order, so two batches lock their conversations in the
-// same order), one commit for all. Each send is still committed before its caller gets the
+// statements run at once only when the queue grows. A batch is parley_send_set (set by set,
+// threads locked in id order, so two batches lock them in the same order; migration
+// 20261201000210), one commit for all. Each send is still committed before its caller gets the
 // answer, and wakes the hubs itself. A batch that PostgreSQL fails as a whole (a deadlock, a
 // lost clientMessageId race, a bad template id) wrote nothing and is run again one send at a
 // time, so one send's failure is its own; parley_send's refusals are per send anyway.
